@@ -1,0 +1,223 @@
+"""Starlette request → FlowRequest, and Outcome → Starlette response.
+
+The only place that knows how cookies are written and how a client kind is detected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from phalanx.errors import KratosError
+from phalanx.http.body import read_body
+from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
+from phalanx.http.state import registry_of
+from phalanx.selfservice.flow.csrf import cookie_name, new_real_token, parse_real_token
+from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.session.cookie import encode_session_cookie
+
+if TYPE_CHECKING:
+    from phalanx.registry import Registry
+
+__all__ = ["accepts_json", "flow_request", "is_json_request", "respond", "run_flow"]
+
+
+def _negotiate(accept: str, offers: list[str], default: str) -> str:
+    """Pick the best offer for an Accept header (q-values honoured, order breaks ties)."""
+    if not accept.strip():
+        return default
+    best: tuple[float, int, str] | None = None
+    for raw in accept.split(","):
+        parts = [p.strip() for p in raw.split(";")]
+        media = parts[0].lower()
+        q = 1.0
+        for param in parts[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        for index, offer in enumerate(offers):
+            o_type, _, o_sub = offer.partition("/")
+            m_type, _, m_sub = media.partition("/")
+            if media == offer:
+                specificity = 3
+            elif m_type == o_type and m_sub == "*":
+                specificity = 2
+            elif media == "*/*":
+                specificity = 1
+            else:
+                continue
+            score = (q, specificity, -index)
+            if best is None or score > (best[0], best[1], -offers.index(best[2])):
+                best = (q, specificity, offer)
+    return best[2] if best else default
+
+
+def accepts_json(request: Request) -> bool:
+    """Accept-only negotiation between HTML and JSON (Kratos ContentNegotiationRedirection)."""
+    accept = request.headers.get("accept", "")
+    return _negotiate(accept, ["text/html", "application/json"], "text/html") == "application/json"
+
+
+def is_json_request(request: Request) -> bool:
+    """Kratos ``x.IsJSONRequest``: Accept negotiates JSON, or Content-Type is JSON."""
+    if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+        return True
+    accept = request.headers.get("accept", "")
+    offers = ["text/html", "text/*", "*/*", "application/json"]
+    return _negotiate(accept, offers, "text/html") == "application/json"
+
+
+def _request_url(request: Request) -> str:
+    """The URL as the client saw it, honouring X-Forwarded-Proto/Host like Kratos."""
+    url = request.url
+    proto = request.headers.get("x-forwarded-proto")
+    host = request.headers.get("x-forwarded-host")
+    if proto or host:
+        url = url.replace(scheme=proto or url.scheme, netloc=host or url.netloc)
+    return str(url)
+
+
+async def flow_request(request: Request, *, with_body: bool = False) -> FlowRequest:
+    registry = registry_of(request)
+    csrf_name = cookie_name(registry.config.public_base_url)
+    req = FlowRequest(
+        method=request.method,
+        url=_request_url(request),
+        query=dict(request.query_params),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        cookies=dict(request.cookies),
+        client_ip=_client_ip(request),
+        is_json=is_json_request(request),
+        accepts_json=accepts_json(request),
+        csrf_cookie=parse_real_token(request.cookies.get(csrf_name)),
+    )
+    if with_body:
+        req.body = await read_body(request)
+    return req
+
+
+def _client_ip(request: Request) -> str | None:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else None
+
+
+def _see_other(location: str, status: int) -> Response:
+    body = f'<a href="{location}">See Other</a>.\n' if status == 303 else ""
+    return Response(
+        body,
+        status_code=status,
+        headers={"Location": location, "Cache-Control": NO_CACHE},
+        media_type="text/html; charset=utf-8",
+    )
+
+
+def respond(registry: Registry, req: FlowRequest, outcome: Outcome) -> Response:
+    if outcome.location is not None and outcome.body is None:
+        response = _see_other(outcome.location, outcome.status)
+    else:
+        response = JSONResponse(outcome.body, status_code=outcome.status)
+        response.headers["Cache-Control"] = NO_CACHE
+    for key, value in outcome.headers.items():
+        response.headers[key] = value
+    apply_cookies(registry, response, outcome, req)
+    return response
+
+
+def apply_cookies(
+    registry: Registry, response: Response, outcome: Outcome, req: FlowRequest | None = None
+) -> None:
+    config = registry.config
+    cookies = config.cookies
+    session_cookie = config.session.cookie
+    secure = _secure(registry)
+    same_site = str(session_cookie.same_site or cookies.same_site or "Lax").lower()
+    if not secure and same_site == "none":
+        same_site = "lax"
+    if outcome.issue_session is not None and outcome.issue_session.token:
+        session = outcome.issue_session
+        value = encode_session_cookie(
+            session.token or "", int(session.expires_at.timestamp()), registry.cookie_keys[0]
+        )
+        max_age = None
+        if session_cookie.persistent:
+            max_age = max(0, int((session.expires_at - _now()).total_seconds()))
+        response.set_cookie(
+            registry.session_cookie_name,
+            value,
+            max_age=max_age,
+            path=session_cookie.path or cookies.path or "/",
+            domain=session_cookie.domain or cookies.domain or None,
+            secure=secure,
+            httponly=True,
+            samesite=same_site,  # type: ignore[arg-type]
+        )
+    if outcome.clear_session:
+        response.set_cookie(
+            registry.session_cookie_name,
+            "",
+            max_age=-1,
+            path=session_cookie.path or cookies.path or "/",
+            domain=session_cookie.domain or cookies.domain or None,
+            secure=secure,
+            httponly=True,
+            samesite=same_site,  # type: ignore[arg-type]
+        )
+    csrf_value = outcome.set_csrf
+    if outcome.rotate_csrf:
+        csrf_value = new_real_token()
+    if csrf_value:
+        csrf_same_site = str(cookies.same_site or "Lax").lower()
+        if not secure:
+            csrf_same_site = "lax"
+        response.set_cookie(
+            cookie_name(config.public_base_url),
+            csrf_value,
+            max_age=31536000,
+            path=cookies.path or "/",
+            domain=cookies.domain or None,
+            secure=secure,
+            httponly=True,
+            samesite=csrf_same_site,  # type: ignore[arg-type]
+        )
+        response.headers.append("Vary", "Cookie")
+
+
+def _secure(registry: Registry) -> bool:
+    explicit = registry.config.session.cookie.secure
+    if explicit is None:
+        explicit = registry.config.cookies.secure
+    if explicit is None:
+        return not registry.dev
+    return bool(explicit)
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from phalanx.clock import utcnow
+
+    return utcnow()
+
+
+async def run_flow(
+    request: Request,
+    step: Callable[[FlowRequest], Awaitable[Outcome]],
+    *,
+    with_body: bool = False,
+) -> Response:
+    """Build the FlowRequest, run one flow step, render its Outcome (or error)."""
+    registry = registry_of(request)
+    req = await flow_request(request, with_body=with_body)
+    try:
+        outcome = await step(req)
+    except KratosError as error:
+        response: Response = error_response(error)
+        return response
+    return respond(registry, req, outcome)

@@ -1,0 +1,50 @@
+"""The admin ASGI app (port 4434): identities, sessions, courier, recovery, health.
+
+Kratos's admin router adds ``/admin`` to any path lacking it, so ``/identities`` and
+``/admin/identities`` are the same resource; :class:`AdminPrefix` does that rewrite.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from phalanx.http import health
+from phalanx.http.errors import exception_handlers
+from phalanx.registry import Registry
+
+__all__ = ["AdminPrefix", "create_admin_app"]
+
+
+class AdminPrefix:
+    """Plain ASGI middleware: serve ``/x`` as ``/admin/x`` like Kratos's admin router."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path != "/admin" and not path.startswith("/admin/"):
+                scope = dict(scope)
+                scope["path"] = "/admin" + path
+                scope["raw_path"] = scope["path"].encode()
+        await self.app(scope, receive, send)
+
+
+def admin_routes() -> list[BaseRoute]:
+    from phalanx.http.routes import admin_identities
+
+    return [
+        Route("/admin/health/alive", health.alive),
+        Route("/admin/health/ready", health.ready),
+        Route("/admin/version", health.version),
+        *admin_identities.routes,
+    ]
+
+
+def create_admin_app(registry: Registry) -> ASGIApp:
+    app = Starlette(routes=admin_routes(), exception_handlers=exception_handlers)
+    app.state.registry = registry
+    return AdminPrefix(app)

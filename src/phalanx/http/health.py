@@ -1,0 +1,31 @@
+"""Health and version endpoints, shared by the public and admin apps."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from phalanx import __version__
+from phalanx.http.responses import JSONResponse
+from phalanx.http.state import registry_of
+
+__all__ = ["alive", "ready", "version"]
+
+
+async def alive(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> Response:
+    try:
+        await registry_of(request).database.ping()
+    except Exception as exc:  # any driver error means "not ready"
+        return JSONResponse(
+            {"errors": {"database": f"the database is unreachable: {type(exc).__name__}"}},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok"})
+
+
+async def version(request: Request) -> Response:
+    return JSONResponse({"version": f"v{__version__}"})

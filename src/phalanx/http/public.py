@@ -1,0 +1,29 @@
+"""The public ASGI app (port 4433): self-service flows, sessions, schemas, health."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+
+from phalanx.http import health
+from phalanx.http.errors import exception_handlers
+from phalanx.registry import Registry
+
+__all__ = ["create_public_app"]
+
+
+def public_routes() -> list[BaseRoute]:
+    from phalanx.http.routes import schemas
+
+    return [
+        Route("/health/alive", health.alive),
+        Route("/health/ready", health.ready),
+        Route("/version", health.version),
+        *schemas.routes,
+    ]
+
+
+def create_public_app(registry: Registry) -> Starlette:
+    app = Starlette(routes=public_routes(), exception_handlers=exception_handlers)
+    app.state.registry = registry
+    return app

@@ -1,0 +1,43 @@
+"""``/self-service/login/*`` routes."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from phalanx.http.adapter import run_flow
+from phalanx.http.state import registry_of
+from phalanx.selfservice.flow.base import FlowType
+
+__all__ = ["routes"]
+
+
+async def create_browser(request: Request) -> Response:
+    service = registry_of(request).login
+    return await run_flow(request, lambda req: service.create(req, FlowType.BROWSER))
+
+
+async def create_api(request: Request) -> Response:
+    service = registry_of(request).login
+    return await run_flow(request, lambda req: service.create(req, FlowType.API))
+
+
+async def fetch(request: Request) -> Response:
+    service = registry_of(request).login
+    return await run_flow(request, lambda req: service.fetch(req, req.query.get("id")))
+
+
+async def submit(request: Request) -> Response:
+    service = registry_of(request).login
+    return await run_flow(
+        request, lambda req: service.submit(req, req.query.get("flow")), with_body=True
+    )
+
+
+routes = [
+    Route("/self-service/login/browser", create_browser, methods=["GET"]),
+    Route("/self-service/login/api", create_api, methods=["GET"]),
+    Route("/self-service/login/flows", fetch, methods=["GET"]),
+    Route("/self-service/login", submit, methods=["POST"]),
+]

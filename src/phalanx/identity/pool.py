@@ -1,0 +1,73 @@
+"""The identity persistence port (what ``persistence.sql`` implements)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress
+
+__all__ = ["IdentityListQuery", "IdentityPage", "IdentityPool"]
+
+
+@dataclass(slots=True)
+class IdentityListQuery:
+    """Filters and keyset pagination of ``GET /admin/identities``.
+
+    ``page_token`` is the last id of the previous page (Kratos v1 string token, order id ASC).
+    At most one of the filters is set (the handler enforces Kratos's rule).
+    """
+
+    page_size: int = 250
+    page_token: uuid.UUID | None = None
+    ids: list[uuid.UUID] | None = None
+    credentials_identifier: str | None = None
+    credentials_identifier_similar: str | None = None
+    organization_id: uuid.UUID | None = None
+    with_credentials: bool = False
+    offset: int | None = None  # legacy page/per_page pagination
+
+
+@dataclass(slots=True)
+class IdentityPage:
+    identities: list[Identity] = field(default_factory=list)
+    next_token: uuid.UUID | None = None
+
+
+class IdentityPool(Protocol):
+    """Transactional identity storage. Every write is one transaction per identity.
+
+    ``create``/``update`` raise :class:`phalanx.errors.ConflictError` when an identifier,
+    address or external id already belongs to another identity, and write nothing.
+    """
+
+    async def create(self, identity: Identity) -> None: ...
+
+    async def create_many(self, identities: list[Identity]) -> list[Exception | None]:
+        """Create each identity in its own savepoint; the result holds one error or None each."""
+        ...
+
+    async def update(self, identity: Identity, *, with_credentials: bool = True) -> None: ...
+
+    async def get(
+        self, identity_id: uuid.UUID, *, with_credentials: bool = False
+    ) -> Identity | None: ...
+
+    async def get_by_external_id(self, external_id: str) -> Identity | None: ...
+
+    async def find_by_identifier(self, credential_type: str, identifier: str) -> Identity | None:
+        """The identity owning ``identifier`` for that credential type, with credentials."""
+        ...
+
+    async def list(self, query: IdentityListQuery) -> IdentityPage: ...
+
+    async def count(self) -> int: ...
+
+    async def delete(self, identity_id: uuid.UUID) -> bool: ...
+
+    async def find_verifiable_address(self, via: str, value: str) -> VerifiableAddress | None: ...
+
+    async def update_verifiable_address(self, address: VerifiableAddress) -> None: ...
+
+    async def find_recovery_address(self, via: str, value: str) -> RecoveryAddress | None: ...

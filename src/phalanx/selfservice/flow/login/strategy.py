@@ -1,0 +1,36 @@
+"""The contract a method implements to join the login flow."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from phalanx.identity.model import Identity
+from phalanx.selfservice.flow.login.flow import LoginFlow
+from phalanx.selfservice.request import FlowRequest
+from phalanx.session.model import AuthenticationMethod, Session
+
+__all__ = ["LoginResult", "LoginStrategy"]
+
+
+@dataclass(slots=True)
+class LoginResult:
+    identity: Identity
+    method: AuthenticationMethod
+
+
+class LoginStrategy(ABC):
+    """A login method (``password``, ``code``, ``oidc`` …). One instance per server."""
+
+    id: ClassVar[str]
+
+    @abstractmethod
+    def populate(self, flow: LoginFlow, session: Session | None) -> None:
+        """Add this method's nodes to a new flow (``session`` is set for refresh logins)."""
+
+    @abstractmethod
+    async def login(
+        self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
+    ) -> LoginResult:
+        """Authenticate; raise FlowValidationError for wrong input or credentials."""

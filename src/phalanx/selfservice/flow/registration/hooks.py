@@ -1,0 +1,60 @@
+"""Registration after-hooks: ``session`` (always last), verification, show_verification_ui."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from phalanx.identity.model import Identity
+from phalanx.selfservice.flow.registration.flow import RegistrationFlow
+from phalanx.selfservice.request import FlowRequest
+from phalanx.session.manager import SessionManager
+from phalanx.session.model import AuthenticationMethod, Session
+
+__all__ = ["RegistrationHookResult", "RegistrationHooks", "VerificationSender"]
+
+VerificationSender = Callable[
+    [FlowRequest, Identity, str], Awaitable[list[dict[str, Any]]]
+]
+"""Sends verification messages for a new identity; returns ``continue_with`` items."""
+
+
+@dataclass(slots=True)
+class RegistrationHookResult:
+    session: Session | None = None
+    continue_with: list[dict[str, Any]] = field(default_factory=list)
+    browser_location: str | None = None
+
+
+class RegistrationHooks:
+    def __init__(
+        self,
+        hooks_for: Callable[[str], Sequence[str]],
+        sessions: SessionManager,
+        send_verification: VerificationSender | None = None,
+    ) -> None:
+        self.hooks_for = hooks_for
+        self.sessions = sessions
+        self.send_verification = send_verification
+
+    async def after_registration(
+        self, req: FlowRequest, flow: RegistrationFlow, identity: Identity, method: str
+    ) -> RegistrationHookResult:
+        result = RegistrationHookResult()
+        names = self.hooks_for(method)
+        if self.send_verification is not None:
+            result.continue_with.extend(
+                await self.send_verification(req, identity, str(flow.type))
+            )
+            if "show_verification_ui" in names and flow.is_browser:
+                for item in result.continue_with:
+                    url = item.get("flow", {}).get("url")
+                    if item.get("action") == "show_verification_ui" and url:
+                        result.browser_location = url
+                        break
+        if "session" in names:
+            result.session = await self.sessions.issue(
+                identity, AuthenticationMethod(method=method), req
+            )
+        return result

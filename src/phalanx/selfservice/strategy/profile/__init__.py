@@ -1,0 +1,5 @@
+"""The profile method (traits)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

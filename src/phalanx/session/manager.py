@@ -1,0 +1,188 @@
+"""Issue, find, refresh and revoke sessions (Kratos ``session.Manager``).
+
+Framework-free: token extraction works on a :class:`FlowRequest`; cookies are set by
+the HTTP adapter from the Outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import string
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from phalanx.clock import utcnow
+from phalanx.identity.model import Identity
+from phalanx.selfservice.request import FlowRequest
+from phalanx.session.cookie import decode_session_cookie
+from phalanx.session.model import AuthenticationMethod, Device, Session, compute_aal
+from phalanx.session.store import SessionStore
+from phalanx.session.tokens import LOGOUT_PREFIX, digest, new_session_token
+
+__all__ = ["SessionManager", "TokenSource"]
+
+
+class TokenSource:
+    HEADER = "header"
+    COOKIE = "cookie"
+    BEARER = "bearer"
+
+
+class SessionManager:
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        lifespan: timedelta,
+        earliest_possible_extend: timedelta | None,
+        cookie_name: str,
+        cookie_keys: Sequence[str],
+    ) -> None:
+        self.store = store
+        self.lifespan = lifespan
+        self.earliest_possible_extend = earliest_possible_extend or lifespan
+        self.cookie_name = cookie_name
+        self.cookie_keys = list(cookie_keys)
+
+    # -- tokens -----------------------------------------------------------------------
+    def extract_token(self, req: FlowRequest) -> tuple[str | None, str | None]:
+        """The session token and where it came from, in Kratos's order:
+        ``X-Session-Token``, then the session cookie, then ``Authorization: Bearer``."""
+        header = req.headers.get("x-session-token")
+        if header:
+            return header.strip(), TokenSource.HEADER
+        cookie = req.cookies.get(self.cookie_name)
+        if cookie:
+            token = decode_session_cookie(cookie, self.cookie_keys)
+            if token:
+                return token, TokenSource.COOKIE
+        auth = req.headers.get("authorization", "")
+        parts = auth.split(" ")
+        if len(parts) == 2 and parts[0].lower() == "bearer" and parts[1]:
+            return parts[1], TokenSource.BEARER
+        return None, None
+
+    async def from_request(self, req: FlowRequest) -> Session | None:
+        """The active session of the request (identity loaded), or None."""
+        if req.session is not None:
+            return req.session
+        token, source = self.extract_token(req)
+        if not token:
+            return None
+        session = await self.store.get_by_token(digest(token))
+        if session is None or not session.is_active():
+            return None
+        session.token = token
+        req.session = session
+        req.session_token = token
+        req.session_from_cookie = source == TokenSource.COOKIE
+        return session
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def new_session(
+        self,
+        identity: Identity,
+        method: AuthenticationMethod,
+        req: FlowRequest | None,
+        *,
+        now: datetime | None = None,
+    ) -> Session:
+        moment = now or utcnow()
+        method.completed_at = moment
+        session = Session(
+            identity_id=identity.id,
+            identity=identity,
+            issued_at=moment,
+            authenticated_at=moment,
+            expires_at=moment + self.lifespan,
+            authentication_methods=[method],
+            token=new_session_token(),
+            created_at=moment,
+            updated_at=moment,
+        )
+        session.logout_token = self.logout_token_for(session)
+        session.aal = compute_aal(session.authentication_methods)
+        if req is not None:
+            session.devices.append(
+                Device(
+                    ip_address=req.client_ip,
+                    user_agent=req.user_agent,
+                    location=_location(req),
+                )
+            )
+        return session
+
+    async def persist(self, session: Session) -> Session:
+        assert session.token and session.logout_token, "only fresh sessions are persisted"
+        await self.store.create(session, digest(session.token), digest(session.logout_token))
+        return session
+
+    async def issue(
+        self, identity: Identity, method: AuthenticationMethod, req: FlowRequest | None
+    ) -> Session:
+        """A new, persisted session with fresh random tokens (never reuses a token)."""
+        return await self.persist(self.new_session(identity, method, req))
+
+    async def reauthenticate(self, session: Session, method: AuthenticationMethod) -> Session:
+        """``refresh=true`` login: reset ``authenticated_at`` and append the method."""
+        moment = utcnow()
+        method.completed_at = moment
+        session.authenticated_at = moment
+        session.authentication_methods.append(method)
+        session.aal = compute_aal(session.authentication_methods)
+        session.expires_at = max(session.expires_at, moment + self.lifespan)
+        session.updated_at = moment
+        await self.store.update(session)
+        return session
+
+    def can_extend(self, session: Session, now: datetime | None = None) -> bool:
+        moment = now or utcnow()
+        return session.expires_at - self.earliest_possible_extend < moment
+
+    async def extend(self, session: Session) -> Session:
+        moment = utcnow()
+        if self.can_extend(session, moment):
+            session.expires_at = moment + self.lifespan
+            session.updated_at = moment
+            await self.store.update(session)
+        return session
+
+    async def revoke(self, session_id: uuid.UUID) -> bool:
+        return await self.store.revoke(session_id)
+
+    async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
+        return await self.store.revoke_others(identity_id, keep)
+
+    async def by_logout_token(self, token: str) -> Session | None:
+        return await self.store.get_by_logout_token(digest(token))
+
+    def logout_token_for(self, session: Session) -> str:
+        """The session's logout token, derived with the cookie secret (stable per session,
+        never stored in plaintext)."""
+        mac = hmac.new(
+            self.cookie_keys[0].encode(), b"logout|" + session.id.bytes, hashlib.sha256
+        ).digest()
+        return LOGOUT_PREFIX + _base62(mac)[:32]
+
+    async def new_logout_token(self, session: Session) -> str:
+        return self.logout_token_for(session)
+
+
+def _location(req: FlowRequest) -> str:
+    city = req.headers.get("cf-ipcity", "")
+    country = req.headers.get("cf-ipcountry", "")
+    return ", ".join(p for p in (city, country) if p)
+
+
+_B62 = string.digits + string.ascii_letters
+
+
+def _base62(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    out = []
+    while number:
+        number, rem = divmod(number, 62)
+        out.append(_B62[rem])
+    return "".join(reversed(out)) or "0"

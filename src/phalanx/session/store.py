@@ -1,0 +1,58 @@
+"""The session persistence port."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from phalanx.session.model import Session
+
+__all__ = ["SessionPage", "SessionStore"]
+
+
+@dataclass(slots=True)
+class SessionPage:
+    sessions: list[Session]
+    next_token: str | None = None
+
+
+class SessionStore(Protocol):
+    """Sessions keyed by id; tokens are looked up by their digest only."""
+
+    async def create(self, session: Session, token_digest: str, logout_digest: str) -> None: ...
+
+    async def get(self, session_id: uuid.UUID, *, with_identity: bool = True) -> Session | None: ...
+
+    async def get_by_token(self, token_digest: str) -> Session | None:
+        """The session (with its identity and addresses) for a session-token digest."""
+        ...
+
+    async def get_by_logout_token(self, logout_digest: str) -> Session | None: ...
+
+    async def update(self, session: Session) -> None: ...
+
+    async def revoke(self, session_id: uuid.UUID) -> bool: ...
+
+    async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int: ...
+
+    async def delete_for_identity(self, identity_id: uuid.UUID) -> int: ...
+
+    async def list_for_identity(
+        self,
+        identity_id: uuid.UUID,
+        *,
+        active: bool | None = None,
+        exclude: uuid.UUID | None = None,
+        page_size: int = 250,
+        page_token: str | None = None,
+    ) -> SessionPage: ...
+
+    async def list_all(
+        self,
+        *,
+        active: bool | None = None,
+        page_size: int = 250,
+        page_token: str | None = None,
+        with_identity: bool = False,
+    ) -> SessionPage: ...

@@ -1,0 +1,90 @@
+"""Building blocks: strict base64, MD4 (RFC 1320) and AES-256-CTR (FIPS-197, SP 800-38A)."""
+
+from __future__ import annotations
+
+import hmac
+
+import pytest
+
+from phalanx.hash import HashParseError
+from phalanx.hash._aes import aes256_ctr, aes256_encrypt_block
+from phalanx.hash._md4 import MD4
+from phalanx.hash.encoding import (
+    b64decode_raw,
+    b64decode_std,
+    constant_time_equal,
+    password_bytes,
+)
+
+
+def test_std_base64_is_strict_like_go() -> None:
+    assert b64decode_std("MTIz") == b"123"
+    assert b64decode_std("") == b""
+    assert b64decode_std("MTI=") == b"12"
+    for bad in ("MTI", "MTIz=", "MT!z", "Zh==", "MTIz\n"):
+        with pytest.raises(HashParseError):
+            b64decode_std(bad)
+
+
+def test_raw_base64_is_strict_like_go() -> None:
+    assert b64decode_raw("MTI") == b"12"
+    assert b64decode_raw("cm94YnRVOW5jZzFzcVE4bQ") == b"roxbtU9ncg1sqQ8m"
+    for bad in ("MTI=", "M", "MTJ", "M-I"):
+        with pytest.raises(HashParseError):
+            b64decode_raw(bad)
+
+
+def test_constant_time_equal_refuses_empty_digests() -> None:
+    assert constant_time_equal(b"a", b"a")
+    assert not constant_time_equal(b"", b"")
+    assert not constant_time_equal(b"a", b"b")
+
+
+def test_password_bytes_replaces_lone_surrogates_like_go_json() -> None:
+    assert password_bytes("é") == b"\xc3\xa9"
+    assert password_bytes("a\ud800b") == "a\ufffdb".encode()
+    assert password_bytes(b"\xff") == b"\xff"
+
+
+@pytest.mark.parametrize(
+    ("message", "digest"),
+    [
+        (b"", "31d6cfe0d16ae931b73c59d7e0c089c0"),
+        (b"a", "bde52cb31de33e46245e05fbdbd6fb24"),
+        (b"abc", "a448017aaf21d8525fc10ae87aa6729d"),
+        (b"message digest", "d9130a8164549fe818874806e1c7014b"),
+        (b"abcdefghijklmnopqrstuvwxyz", "d79e1c308aa5bbcdeea8ed63df412da9"),
+        (b"1234567890" * 8, "e33b4ddc9c38f2199c3e7b164fcc0536"),
+    ],
+)
+def test_md4_rfc1320_vectors(message: bytes, digest: str) -> None:
+    assert MD4(message).hexdigest() == digest
+    incremental = MD4()
+    for byte in message:
+        incremental.update(bytes([byte]))
+    assert incremental.hexdigest() == digest
+
+
+def test_md4_works_with_hmac() -> None:
+    assert hmac.new(b"12345", b"test", MD4).hexdigest() == "1d9e28776f88ba6149b449328a85e8b0"
+
+
+def test_aes256_fips197_vector() -> None:
+    key = bytes(range(32))
+    plain = bytes.fromhex("00112233445566778899aabbccddeeff")
+    assert aes256_encrypt_block(key, plain).hex() == "8ea2b7ca516745bfeafc49904b496089"
+
+
+def test_aes256_ctr_sp800_38a_vector() -> None:
+    key = bytes.fromhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
+    iv = bytes.fromhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff")
+    plain = bytes.fromhex(
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+        "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"
+    )
+    expected = (
+        "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5"
+        "2b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6"
+    )
+    assert aes256_ctr(key, plain, iv).hex() == expected
+    assert aes256_ctr(key, plain[:20], iv).hex() == expected[:40]  # partial last block
