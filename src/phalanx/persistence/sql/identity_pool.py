@@ -1,0 +1,322 @@
+"""SQL implementation of :class:`phalanx.identity.pool.IdentityPool`.
+
+Mirrors Kratos's ``persistence/sql/identity.IdentityPersister``:
+
+* every write is one transaction; a unique-index violation (identifier, address,
+  external id, id) becomes ``ConflictError("This identity conflicts with another identity
+  that already exists.")`` and the transaction is rolled back, so nothing is written;
+* ``create_many`` (batch import, ``PATCH /admin/identities``) bulk-inserts with one
+  ``executemany`` per table and reports one error or ``None`` per input, like Kratos's
+  partial inserts (:mod:`~phalanx.persistence.sql.identity_batch`);
+* ``list`` is keyset-paginated on ``id`` (``id > page_token ORDER BY id LIMIT n+1``), with
+  Kratos's filters; addresses and credentials of a page are loaded with one ``IN`` query
+  per table, never one query per identity.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from phalanx.errors import NotFoundError
+from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress, utcnow
+from phalanx.identity.pool import IdentityListQuery, IdentityPage
+from phalanx.persistence.sql.engine import Database
+from phalanx.persistence.sql.identity_batch import create_identities
+from phalanx.persistence.sql.identity_rows import (
+    IdentityRows,
+    credential_from_row,
+    default_normalize,
+    identity_from_row,
+    identity_row,
+    prepare_addresses,
+    recovery_address_from_row,
+    verifiable_address_from_row,
+)
+from phalanx.persistence.sql.identity_sync import sync_recovery, sync_verifiable
+from phalanx.persistence.sql.integrity import identity_conflict, is_unique_violation
+from phalanx.persistence.sql.tables import (
+    identities,
+    identity_credential_identifiers,
+    identity_credentials,
+    identity_recovery_addresses,
+    identity_verifiable_addresses,
+)
+
+__all__ = ["SQLIdentityPool"]
+
+BATCH_SIZE = 500
+"""Identity ids per ``IN`` when loading the addresses and credentials of many identities."""
+
+# Kratos's ListIdentities matches these types against the normalized identifier ...
+_NORMALIZED_TYPES = ("password", "code", "webauthn")
+# ... and these against the identifier as given (``provider:subject`` is case-sensitive).
+_RAW_TYPES = ("oidc", "saml")
+_LIKE_ESCAPE = "!"
+
+_ici = identity_credential_identifiers
+
+
+def _like_prefix(value: str) -> str:
+    """``value%`` with LIKE wildcards in ``value`` escaped (Kratos's EscapeLikePattern)."""
+    escaped = (
+        value.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
+    return escaped + "%"
+
+
+class SQLIdentityPool:
+    """Identities on SQLite, PostgreSQL or MySQL/MariaDB.
+
+    ``normalize`` is applied to address values and to the identifier list filters for
+    password/code/webauthn identifiers (Kratos's ``GracefulNormalization``); the
+    registry may pass the full normalizer, the default trims and lowercases.
+    """
+
+    def __init__(
+        self, db: Database, *, normalize: Callable[[str], str] = default_normalize
+    ) -> None:
+        self._db = db
+        self._normalize = normalize
+
+    # --- writes ------------------------------------------------------------------------
+
+    async def create(self, identity: Identity) -> None:
+        prepare_addresses(identity, self._normalize)
+        try:
+            async with self._db.transaction() as conn:
+                await IdentityRows.of([identity]).insert(conn)
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise identity_conflict(exc) from exc
+            raise
+
+    async def create_many(self, identities: list[Identity]) -> list[Exception | None]:
+        """Create all identities in one transaction; conflicting ones are reported, not
+        written (see :mod:`~phalanx.persistence.sql.identity_batch`)."""
+        for identity in identities:
+            prepare_addresses(identity, self._normalize)
+        async with self._db.transaction() as conn:
+            return await create_identities(conn, identities)
+
+    async def update(self, identity: Identity, *, with_credentials: bool = True) -> None:
+        """Replace the identity row, re-sync addresses and (optionally) credentials.
+
+        Addresses whose ``(via, value)`` already exist keep their id, timestamps and
+        verification state (a verified incoming address still promotes a stored one);
+        removed ones are deleted, new ones inserted. The identity's address lists are
+        updated in place to what was stored.
+        """
+        prepare_addresses(identity, self._normalize)
+        identity.updated_at = utcnow()
+        values = identity_row(identity)
+        del values["id"], values["created_at"]
+        try:
+            async with self._db.transaction() as conn:
+                result = await conn.execute(
+                    update(identities).where(identities.c.id == identity.id).values(values)
+                )
+                if result.rowcount == 0:
+                    raise NotFoundError()
+                await sync_verifiable(conn, identity)
+                await sync_recovery(conn, identity)
+                if with_credentials:
+                    await conn.execute(delete(_ici).where(_ici.c.identity_id == identity.id))
+                    await conn.execute(
+                        delete(identity_credentials).where(
+                            identity_credentials.c.identity_id == identity.id
+                        )
+                    )
+                    rows = IdentityRows()
+                    rows.add_credentials(identity.id, identity.credentials.values())
+                    await rows.insert(conn)
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise identity_conflict(exc) from exc
+            raise
+
+    async def delete(self, identity_id: uuid.UUID) -> bool:
+        """Delete the identity; foreign keys cascade to everything it owns."""
+        async with self._db.transaction() as conn:
+            result = await conn.execute(delete(identities).where(identities.c.id == identity_id))
+        return result.rowcount > 0
+
+    async def update_verifiable_address(self, address: VerifiableAddress) -> None:
+        address.value = self._normalize(address.value)
+        address.updated_at = utcnow()
+        table = identity_verifiable_addresses
+        try:
+            async with self._db.transaction() as conn:
+                result = await conn.execute(
+                    update(table)
+                    .where(table.c.id == address.id)
+                    .values(
+                        via=address.via,
+                        value=address.value,
+                        verified=address.verified,
+                        status=str(address.status),
+                        verified_at=address.verified_at,
+                        updated_at=address.updated_at,
+                    )
+                )
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise identity_conflict(exc) from exc
+            raise
+        if result.rowcount == 0:
+            raise NotFoundError()
+
+    # --- reads -------------------------------------------------------------------------
+
+    async def get(
+        self, identity_id: uuid.UUID, *, with_credentials: bool = False
+    ) -> Identity | None:
+        return await self._get_where(identities.c.id == identity_id, with_credentials)
+
+    async def get_by_external_id(self, external_id: str) -> Identity | None:
+        """Kratos's ``FindIdentityByExternalID``; credentials included (without config
+        stripping, which is the HTTP layer's job)."""
+        if not external_id:
+            return None
+        return await self._get_where(identities.c.external_id == external_id, True)
+
+    async def find_by_identifier(self, credential_type: str, identifier: str) -> Identity | None:
+        owner = (
+            select(_ici.c.identity_id)
+            .where(_ici.c.type == credential_type, _ici.c.identifier == identifier)
+            .scalar_subquery()
+        )
+        return await self._get_where(identities.c.id == owner, True)
+
+    async def _get_where(
+        self, condition: ColumnElement[bool], with_credentials: bool
+    ) -> Identity | None:
+        async with self._db.transaction(readonly=True) as conn:
+            row = (await conn.execute(select(identities).where(condition))).mappings().first()
+            if row is None:
+                return None
+            identity = identity_from_row(row)
+            await _hydrate(conn, [identity], with_credentials=with_credentials)
+        return identity
+
+    async def list(self, query: IdentityListQuery) -> IdentityPage:
+        stmt = select(identities)
+        if query.ids:
+            stmt = stmt.where(identities.c.id.in_(query.ids))
+        if query.organization_id is not None:
+            stmt = stmt.where(identities.c.organization_id == query.organization_id)
+        matcher = self._identifier_matcher(query)
+        if matcher is not None:
+            stmt = stmt.where(identities.c.id.in_(select(_ici.c.identity_id).where(matcher)))
+        stmt = stmt.order_by(identities.c.id)
+        keyset = query.offset is None
+        if keyset:
+            if query.page_token is not None:
+                stmt = stmt.where(identities.c.id > query.page_token)
+            stmt = stmt.limit(query.page_size + 1)
+        else:
+            stmt = stmt.limit(query.page_size).offset(query.offset)
+        async with self._db.transaction(readonly=True) as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+            page = [identity_from_row(row) for row in rows[: query.page_size]]
+            await _hydrate(conn, page, with_credentials=query.with_credentials)
+        next_token = page[-1].id if keyset and len(rows) > query.page_size and page else None
+        return IdentityPage(identities=page, next_token=next_token)
+
+    def _identifier_matcher(self, query: IdentityListQuery) -> ColumnElement[bool] | None:
+        """Kratos's identifier filter: exact or (escaped) prefix match, normalized for
+        password/code/webauthn identifiers and as given for oidc/saml ones."""
+        exact, similar = query.credentials_identifier, query.credentials_identifier_similar
+        if exact:
+            normalized, raw = self._normalize(exact), exact
+            return or_(
+                and_(_ici.c.type.in_(_NORMALIZED_TYPES), _ici.c.identifier == normalized),
+                and_(_ici.c.type.in_(_RAW_TYPES), _ici.c.identifier == raw),
+            )
+        if similar:
+            return or_(
+                and_(_ici.c.type.in_(_NORMALIZED_TYPES), self._prefix(self._normalize(similar))),
+                and_(_ici.c.type.in_(_RAW_TYPES), self._prefix(similar)),
+            )
+        return None
+
+    def _prefix(self, prefix: str) -> ColumnElement[bool]:
+        condition: ColumnElement[bool] = _ici.c.identifier.like(
+            _like_prefix(prefix), escape=_LIKE_ESCAPE
+        )
+        if self._db.dialect == "sqlite":
+            # SQLite's LIKE ignores ASCII case; the other databases compare exactly.
+            condition = and_(condition, func.substr(_ici.c.identifier, 1, len(prefix)) == prefix)
+        return condition
+
+    async def count(self) -> int:
+        async with self._db.transaction(readonly=True) as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(identities))).scalar_one()
+            )
+
+    async def find_verifiable_address(self, via: str, value: str) -> VerifiableAddress | None:
+        row = await self._find_address(identity_verifiable_addresses, via, value)
+        return None if row is None else verifiable_address_from_row(row)
+
+    async def find_recovery_address(self, via: str, value: str) -> RecoveryAddress | None:
+        row = await self._find_address(identity_recovery_addresses, via, value)
+        return None if row is None else recovery_address_from_row(row)
+
+    async def _find_address(self, table: Any, via: str, value: str) -> Any:
+        """Kratos's ``Find*AddressByValue``: match the value as given or normalized,
+        preferring the exact match."""
+        candidates = {value, self._normalize(value)}
+        stmt = select(table).where(table.c.via == via, table.c.value.in_(candidates))
+        async with self._db.transaction(readonly=True) as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        if not rows:
+            return None
+        return next((row for row in rows if row["value"] == value), rows[0])
+
+
+async def _hydrate(conn: AsyncConnection, items: list[Identity], *, with_credentials: bool) -> None:
+    """Attach addresses (ordered by created_at, id) and optionally credentials, with one
+    ``IN`` query per table per :data:`BATCH_SIZE` identities."""
+    by_id = {identity.id: identity for identity in items}
+    ids = list(by_id)
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        va, ra = identity_verifiable_addresses, identity_recovery_addresses
+        for row in (
+            await conn.execute(
+                select(va).where(va.c.identity_id.in_(chunk)).order_by(va.c.created_at, va.c.id)
+            )
+        ).mappings():
+            by_id[row["identity_id"]].verifiable_addresses.append(verifiable_address_from_row(row))
+        for row in (
+            await conn.execute(
+                select(ra).where(ra.c.identity_id.in_(chunk)).order_by(ra.c.created_at, ra.c.id)
+            )
+        ).mappings():
+            by_id[row["identity_id"]].recovery_addresses.append(recovery_address_from_row(row))
+        if not with_credentials:
+            continue
+        ic = identity_credentials
+        credentials = {}
+        for row in (
+            await conn.execute(select(ic).where(ic.c.identity_id.in_(chunk)).order_by(ic.c.type))
+        ).mappings():
+            credential = credential_from_row(row)
+            credentials[credential.id] = credential
+            by_id[row["identity_id"]].credentials[credential.type] = credential
+        for row in (
+            await conn.execute(
+                select(_ici.c.credential_id, _ici.c.identifier)
+                .where(_ici.c.identity_id.in_(chunk))
+                .order_by(_ici.c.identifier)
+            )
+        ).mappings():
+            credentials[row["credential_id"]].identifiers.append(row["identifier"])

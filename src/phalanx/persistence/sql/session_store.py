@@ -1,0 +1,406 @@
+"""SQL implementation of :class:`phalanx.session.store.SessionStore`.
+
+The hot path is :meth:`SQLSessionStore.get_by_token` (every ``/sessions/whoami``): one
+joined query for session + identity, then one query each for devices and the identity's
+addresses — a constant number of round trips, whatever the data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from phalanx.clock import utcnow
+from phalanx.identity.model import Identity
+from phalanx.persistence.sql.engine import Database
+from phalanx.persistence.sql.identity_rows import (
+    credential_from_row,
+    identity_from_row,
+    recovery_address_from_row,
+    verifiable_address_from_row,
+)
+from phalanx.persistence.sql.tables import (
+    identities,
+    identity_credential_identifiers,
+    identity_credentials,
+    identity_recovery_addresses,
+    identity_verifiable_addresses,
+    session_devices,
+    sessions,
+)
+from phalanx.session.model import AuthenticationMethod, Device, Session
+from phalanx.session.store import SessionPage
+
+__all__ = ["SQLSessionStore"]
+
+_SESSION_COLUMNS = [c.label(f"s_{c.name}") for c in sessions.c]
+_IDENTITY_COLUMNS = [c.label(f"i_{c.name}") for c in identities.c]
+
+
+def _methods_to_json(methods: Sequence[AuthenticationMethod]) -> list[dict[str, Any]]:
+    out = []
+    for m in methods:
+        item: dict[str, Any] = {
+            "method": m.method,
+            "aal": m.aal,
+            "completed_at": m.completed_at.isoformat(),
+        }
+        if m.provider:
+            item["provider"] = m.provider
+        if m.organization:
+            item["organization"] = m.organization
+        out.append(item)
+    return out
+
+
+def _methods_from_json(raw: Any) -> list[AuthenticationMethod]:
+    from datetime import datetime
+
+    out = []
+    for item in raw or []:
+        if not isinstance(item, dict):
+            continue
+        completed = item.get("completed_at")
+        out.append(
+            AuthenticationMethod(
+                method=str(item.get("method", "")),
+                aal=str(item.get("aal", "aal1")),
+                completed_at=datetime.fromisoformat(completed) if completed else utcnow(),
+                provider=item.get("provider"),
+                organization=item.get("organization"),
+            )
+        )
+    return out
+
+
+def _session_from(row: RowMapping, prefix: str = "") -> Session:
+    def col(name: str) -> Any:
+        return row[f"{prefix}{name}"]
+
+    return Session(
+        id=col("id"),
+        identity_id=col("identity_id"),
+        issued_at=col("issued_at"),
+        expires_at=col("expires_at"),
+        authenticated_at=col("authenticated_at"),
+        active=bool(col("active")),
+        aal=col("aal"),
+        authentication_methods=_methods_from_json(col("authentication_methods")),
+        created_at=col("created_at"),
+        updated_at=col("updated_at"),
+    )
+
+
+def _identity_from_prefixed(row: RowMapping) -> Identity:
+    plain = {c.name: row[f"i_{c.name}"] for c in identities.c}
+    return identity_from_row(plain)  # type: ignore[arg-type]
+
+
+class SQLSessionStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- writes -------------------------------------------------------------------------
+    async def create(self, session: Session, token_digest: str, logout_digest: str) -> None:
+        now = utcnow()
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                insert(sessions).values(
+                    id=session.id,
+                    identity_id=session.identity_id,
+                    token=token_digest,
+                    logout_token=logout_digest,
+                    issued_at=session.issued_at,
+                    expires_at=session.expires_at,
+                    authenticated_at=session.authenticated_at,
+                    active=session.active,
+                    aal=session.aal,
+                    authentication_methods=_methods_to_json(session.authentication_methods),
+                    created_at=session.created_at,
+                    updated_at=session.updated_at,
+                )
+            )
+            if session.devices:
+                await conn.execute(
+                    insert(session_devices),
+                    [
+                        {
+                            "id": d.id,
+                            "session_id": session.id,
+                            "identity_id": session.identity_id,
+                            "ip_address": (d.ip_address or "")[:50],
+                            "user_agent": (d.user_agent or "")[:512],
+                            "location": (d.location or "")[:512],
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for d in session.devices
+                    ],
+                )
+
+    async def update(self, session: Session) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                update(sessions)
+                .where(sessions.c.id == session.id)
+                .values(
+                    expires_at=session.expires_at,
+                    authenticated_at=session.authenticated_at,
+                    active=session.active,
+                    aal=session.aal,
+                    authentication_methods=_methods_to_json(session.authentication_methods),
+                    updated_at=utcnow(),
+                )
+            )
+
+    async def revoke(self, session_id: uuid.UUID) -> bool:
+        async with self.db.transaction() as conn:
+            found = await conn.scalar(select(sessions.c.id).where(sessions.c.id == session_id))
+            if found is None:
+                return False
+            await conn.execute(
+                update(sessions)
+                .where(sessions.c.id == session_id)
+                .values(active=False, updated_at=utcnow())
+            )
+            return True
+
+    async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
+        condition = and_(sessions.c.identity_id == identity_id, sessions.c.active.is_(True))
+        if keep is not None:
+            condition = and_(condition, sessions.c.id != keep)
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                update(sessions).where(condition).values(active=False, updated_at=utcnow())
+            )
+            return int(result.rowcount or 0)
+
+    async def delete_for_identity(self, identity_id: uuid.UUID) -> int:
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                delete(sessions).where(sessions.c.identity_id == identity_id)
+            )
+            return int(result.rowcount or 0)
+
+    # -- reads --------------------------------------------------------------------------
+    async def get_by_token(self, token_digest: str) -> Session | None:
+        return await self._one_with_identity(sessions.c.token == token_digest)
+
+    async def get_by_logout_token(self, logout_digest: str) -> Session | None:
+        return await self._one_with_identity(sessions.c.logout_token == logout_digest)
+
+    async def get(self, session_id: uuid.UUID, *, with_identity: bool = True) -> Session | None:
+        if with_identity:
+            return await self._one_with_identity(sessions.c.id == session_id)
+        async with self.db.transaction(readonly=True) as conn:
+            row = (
+                (await conn.execute(select(sessions).where(sessions.c.id == session_id)))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            session = _session_from(row)
+            await self._attach_devices(conn, [session])
+            return session
+
+    async def _one_with_identity(self, condition: Any) -> Session | None:
+        query = (
+            select(*_SESSION_COLUMNS, *_IDENTITY_COLUMNS)
+            .select_from(sessions.join(identities, identities.c.id == sessions.c.identity_id))
+            .where(condition)
+        )
+        async with self.db.transaction(readonly=True) as conn:
+            row = (await conn.execute(query)).mappings().first()
+            if row is None:
+                return None
+            session = _session_from(row, "s_")
+            identity = _identity_from_prefixed(row)
+            session.identity = identity
+            await self._attach_identity_details(conn, [identity])
+            await self._attach_devices(conn, [session])
+            return session
+
+    async def _attach_identity_details(
+        self, conn: AsyncConnection, items: Iterable[Identity], *, with_credentials: bool = False
+    ) -> None:
+        by_id = {i.id: i for i in items}
+        if not by_id:
+            return
+        ids = list(by_id)
+        for row in (
+            await conn.execute(
+                select(identity_verifiable_addresses)
+                .where(identity_verifiable_addresses.c.identity_id.in_(ids))
+                .order_by(
+                    identity_verifiable_addresses.c.created_at, identity_verifiable_addresses.c.id
+                )
+            )
+        ).mappings():
+            by_id[row["identity_id"]].verifiable_addresses.append(verifiable_address_from_row(row))
+        for row in (
+            await conn.execute(
+                select(identity_recovery_addresses)
+                .where(identity_recovery_addresses.c.identity_id.in_(ids))
+                .order_by(
+                    identity_recovery_addresses.c.created_at, identity_recovery_addresses.c.id
+                )
+            )
+        ).mappings():
+            by_id[row["identity_id"]].recovery_addresses.append(recovery_address_from_row(row))
+        if not with_credentials:
+            return
+        creds = (
+            (
+                await conn.execute(
+                    select(identity_credentials).where(identity_credentials.c.identity_id.in_(ids))
+                )
+            )
+            .mappings()
+            .all()
+        )
+        if creds:
+            cred_ids = [c["id"] for c in creds]
+            identifiers: dict[uuid.UUID, list[str]] = {}
+            for row in (
+                await conn.execute(
+                    select(
+                        identity_credential_identifiers.c.credential_id,
+                        identity_credential_identifiers.c.identifier,
+                    ).where(identity_credential_identifiers.c.credential_id.in_(cred_ids))
+                )
+            ).mappings():
+                identifiers.setdefault(row["credential_id"], []).append(row["identifier"])
+            for row in creds:
+                credential = credential_from_row(row)
+                credential.identifiers = sorted(identifiers.get(row["id"], []))
+                by_id[row["identity_id"]].credentials[credential.type] = credential
+
+    async def _attach_devices(self, conn: AsyncConnection, items: Sequence[Session]) -> None:
+        by_id = {s.id: s for s in items}
+        if not by_id:
+            return
+        for row in (
+            await conn.execute(
+                select(session_devices)
+                .where(session_devices.c.session_id.in_(list(by_id)))
+                .order_by(session_devices.c.created_at)
+            )
+        ).mappings():
+            by_id[row["session_id"]].devices.append(
+                Device(
+                    id=row["id"],
+                    ip_address=row["ip_address"] or None,
+                    user_agent=row["user_agent"] or None,
+                    location=row["location"],
+                )
+            )
+
+    async def _page(
+        self,
+        condition: Any,
+        *,
+        page_size: int,
+        page_token: str | None,
+        with_identity: bool,
+    ) -> SessionPage:
+        """Keyset pagination ordered by ``created_at DESC, id DESC``; token = ``<iso>|<id>``."""
+        from datetime import datetime
+
+        query = select(sessions).where(condition)
+        if page_token:
+            try:
+                created_raw, _, id_raw = page_token.partition("|")
+                created = datetime.fromisoformat(created_raw)
+                last_id = uuid.UUID(id_raw)
+            except ValueError:
+                from phalanx.errors import BadRequestError
+
+                raise BadRequestError("The page token is invalid.") from None
+            query = query.where(
+                or_(
+                    sessions.c.created_at < created,
+                    and_(sessions.c.created_at == created, sessions.c.id < last_id),
+                )
+            )
+        query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(
+            page_size + 1
+        )
+        async with self.db.transaction(readonly=True) as conn:
+            rows = (await conn.execute(query)).mappings().all()
+            items = [_session_from(r) for r in rows[:page_size]]
+            await self._attach_devices(conn, items)
+            if with_identity and items:
+                identity_ids = list({s.identity_id for s in items})
+                found = {
+                    row["id"]: identity_from_row(row)
+                    for row in (
+                        await conn.execute(
+                            select(identities).where(identities.c.id.in_(identity_ids))
+                        )
+                    ).mappings()
+                }
+                await self._attach_identity_details(conn, found.values())
+                for s in items:
+                    s.identity = found.get(s.identity_id)
+        next_token = None
+        if len(rows) > page_size and items:
+            last = items[-1]
+            next_token = f"{last.created_at.isoformat()}|{last.id}"
+        return SessionPage(sessions=items, next_token=next_token)
+
+    @staticmethod
+    def _active_condition(active: bool | None) -> Any:
+        now = utcnow()
+        if active is None:
+            return None
+        if active:
+            return and_(sessions.c.active.is_(True), sessions.c.expires_at > now)
+        return or_(sessions.c.active.is_(False), sessions.c.expires_at <= now)
+
+    async def list_for_identity(
+        self,
+        identity_id: uuid.UUID,
+        *,
+        active: bool | None = None,
+        exclude: uuid.UUID | None = None,
+        page_size: int = 250,
+        page_token: str | None = None,
+    ) -> SessionPage:
+        condition: Any = sessions.c.identity_id == identity_id
+        state = self._active_condition(active)
+        if state is not None:
+            condition = and_(condition, state)
+        if exclude is not None:
+            condition = and_(condition, sessions.c.id != exclude)
+        return await self._page(
+            condition, page_size=page_size, page_token=page_token, with_identity=False
+        )
+
+    async def list_all(
+        self,
+        *,
+        active: bool | None = None,
+        page_size: int = 250,
+        page_token: str | None = None,
+        with_identity: bool = False,
+    ) -> SessionPage:
+        state = self._active_condition(active)
+        condition = state if state is not None else sessions.c.id.is_not(None)
+        return await self._page(
+            condition, page_size=page_size, page_token=page_token, with_identity=with_identity
+        )
+
+    async def count_active(self) -> int:
+        async with self.db.transaction(readonly=True) as conn:
+            return int(
+                await conn.scalar(
+                    select(func.count()).select_from(sessions).where(sessions.c.active.is_(True))
+                )
+                or 0
+            )
