@@ -37,3 +37,7 @@ _register()
 
 def main() -> None:
     cli(prog_name="phalanx")
+
+
+if __name__ == "__main__":
+    main()

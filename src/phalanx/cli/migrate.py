@@ -56,37 +56,28 @@ def _resolve_dsn(dsn: str | None, read_from_env: bool, config: tuple[str, ...]) 
     fail("migrate: give a DSN argument, or -e to read it from the DSN environment variable")
 
 
-@migrate.group("sql", invoke_without_command=True)
-@click.argument("dsn", required=False)
+@migrate.command("sql")
+@click.argument("args", nargs=-1)
 @click.option("-e", "--read-from-env", is_flag=True, help="Read the DSN from the environment.")
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @click.option("-c", "--config", multiple=True, help="Config file(s) to read the DSN from.")
-@click.pass_context
-def sql(
-    ctx: click.Context, dsn: str | None, read_from_env: bool, yes: bool, config: tuple[str, ...]
-) -> None:
-    """Create or upgrade the SQL schema (idempotent)."""
-    if ctx.invoked_subcommand is not None:
-        ctx.obj = (dsn, read_from_env, config)
+def sql(args: tuple[str, ...], read_from_env: bool, yes: bool, config: tuple[str, ...]) -> None:
+    """Create or upgrade the SQL schema (idempotent).
+
+    \b
+    phalanx migrate sql [up] [DSN] [-e] [--yes]   apply all pending migrations
+    phalanx migrate sql status [DSN] [-e]         show whether migrations are pending
+    """
+    action = "up"
+    rest = list(args)
+    if rest and rest[0] in ("up", "status"):
+        action = rest.pop(0)
+    if len(rest) > 1:
+        fail("migrate: too many arguments; expected at most one DSN")
+    target = _resolve_dsn(rest[0] if rest else None, read_from_env, config)
+    if action == "status":
+        asyncio.run(_run(target, status_only=True))
         return
-    target = _resolve_dsn(dsn, read_from_env, config)
     if not yes and not click.confirm("Apply pending migrations?", default=True):
         fail("migrate: aborted")
     asyncio.run(_run(target, status_only=False))
-
-
-@sql.command("up")
-@click.argument("dsn", required=False)
-@click.option("-e", "--read-from-env", is_flag=True)
-@click.option("-y", "--yes", is_flag=True)
-def up(dsn: str | None, read_from_env: bool, yes: bool) -> None:
-    """Apply all pending migrations."""
-    asyncio.run(_run(_resolve_dsn(dsn, read_from_env, ()), status_only=False))
-
-
-@sql.command("status")
-@click.argument("dsn", required=False)
-@click.option("-e", "--read-from-env", is_flag=True)
-def status(dsn: str | None, read_from_env: bool) -> None:
-    """Show whether migrations are pending."""
-    asyncio.run(_run(_resolve_dsn(dsn, read_from_env, ()), status_only=True))

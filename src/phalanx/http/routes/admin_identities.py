@@ -15,6 +15,7 @@ which no identity has, so the answer is 404 rather than 400.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -45,7 +46,19 @@ from phalanx.identity.payloads import (
 from phalanx.identity.pool import IdentityListQuery
 from phalanx.identity.wire import CredentialsView, identity_to_wire
 
-__all__ = ["BATCH_BODY_LIMIT", "routes"]
+__all__ = [
+    "BATCH_BODY_LIMIT",
+    "batch_patch_identities",
+    "create_identity",
+    "delete_identity",
+    "delete_identity_credentials",
+    "get_identity",
+    "get_identity_by_external_id",
+    "list_identities",
+    "patch_identity",
+    "routes",
+    "update_identity",
+]
 
 #: Body limit of the batch endpoint (1000 identities); single identities use the default.
 BATCH_BODY_LIMIT = 32 * MAX_BODY_BYTES
@@ -153,10 +166,21 @@ async def batch_patch_identities(request: Request) -> Response:
             f"password is {MAX_BATCH_PLAINTEXT}."
         )
     manager = _manager(request)
-    created: list[tuple[int, Identity]] = []
-    for index, patch in enumerate(patches):
-        if patch.create is not None:
-            created.append((index, await manager.from_create_body(patch.create)))
+    bodies = [(index, p.create) for index, p in enumerate(patches) if p.create is not None]
+    indexes = [index for index, _ in bodies]
+    # Plaintext passwords hash concurrently in the hashing pool; like Kratos, the first
+    # conversion error (in input order) fails the whole request.
+    converted = await asyncio.gather(
+        *(manager.from_create_body(body) for _, body in bodies), return_exceptions=True
+    )
+    for outcome in converted:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    created = [
+        (index, identity)
+        for index, identity in zip(indexes, converted, strict=True)
+        if isinstance(identity, Identity)
+    ]
     errors = await manager.create_many([identity for _, identity in created])
     results: list[dict[str, Any] | None] = [None] * len(patches)
     for (index, identity), error in zip(created, errors, strict=True):
