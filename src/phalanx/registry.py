@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from phalanx.identity.model import Identity
+
 if TYPE_CHECKING:
     from phalanx.config import Config
     from phalanx.hash import PasswordHashing
@@ -16,7 +18,19 @@ if TYPE_CHECKING:
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.pool import IdentityPool
     from phalanx.persistence.sql.engine import Database
+    from phalanx.persistence.sql.error_store import SQLErrorStore
+    from phalanx.persistence.sql.session_store import SQLSessionStore
     from phalanx.schema import SchemaRegistry
+    from phalanx.selfservice.flow.environment import FlowEnvironment
+    from phalanx.selfservice.flow.login.service import LoginService
+    from phalanx.selfservice.flow.logout.service import LogoutService
+    from phalanx.selfservice.flow.registration.service import RegistrationService
+    from phalanx.selfservice.flow.settings.service import SettingsService
+    from phalanx.selfservice.matrix import Matrix
+    from phalanx.selfservice.strategy.password.policy import PasswordPolicy
+    from phalanx.selfservice.traits import TraitForms
+    from phalanx.session.manager import SessionManager
+    from phalanx.session.wire import SessionRenderer
 
 __all__ = ["Registry"]
 
@@ -29,10 +43,24 @@ class Registry:
     database: Database
     schemas: SchemaRegistry
     hashing: PasswordHashing
-    services: dict[str, Any] = field(default_factory=dict)
+    dev: bool = False
     #: Identity storage (SQL) and the manager every identity write goes through.
     identity_pool: IdentityPool = field(init=False)
     identities: IdentityManager = field(init=False)
+    #: Sessions: store, manager (tokens, cookies) and JSON rendering.
+    session_store: SQLSessionStore = field(init=False)
+    sessions: SessionManager = field(init=False)
+    session_renderer: SessionRenderer = field(init=False)
+    error_store: SQLErrorStore = field(init=False)
+    #: Self-service: shared flow environment, the method × flow matrix, one service per flow.
+    forms: TraitForms = field(init=False)
+    password_policy: PasswordPolicy = field(init=False)
+    flow_env: FlowEnvironment = field(init=False)
+    matrix: Matrix = field(init=False)
+    login: LoginService = field(init=False)
+    registration: RegistrationService = field(init=False)
+    settings: SettingsService = field(init=False)
+    logout: LogoutService = field(init=False)
 
     def __post_init__(self) -> None:
         from phalanx.identity.manager import IdentityManager
@@ -47,9 +75,110 @@ class Registry:
             default_schema_id=self.config.identity.default_schema_id,
             factors=_factor_policy(self.config),
         )
+        self._wire_sessions()
+        self._wire_selfservice()
+
+    @property
+    def cookie_keys(self) -> list[str]:
+        """Keys for signing cookies: ``[0]`` signs, all verify (rotation)."""
+        return self.config.cookie_secrets
+
+    @property
+    def session_cookie_name(self) -> str:
+        return self.config.session.cookie.name
+
+    def identity_json(self, identity: Identity, admin: bool = False) -> dict[str, Any]:
+        from phalanx.identity.wire import identity_to_wire
+
+        return identity_to_wire(identity, public_base_url=self.config.public_base_url, admin=admin)
+
+    def _wire_sessions(self) -> None:
+        from phalanx.persistence.sql.error_store import SQLErrorStore
+        from phalanx.persistence.sql.session_store import SQLSessionStore
+        from phalanx.session.manager import SessionManager
+        from phalanx.session.wire import SessionRenderer
+
+        config = self.config
+        self.session_store = SQLSessionStore(self.database)
+        self.sessions = SessionManager(
+            self.session_store,
+            lifespan=config.session.lifespan,
+            earliest_possible_extend=config.session.earliest_possible_extend,
+            cookie_name=config.session.cookie.name,
+            cookie_keys=config.cookie_secrets,
+        )
+        self.session_renderer = SessionRenderer(self.identity_json)
+        self.error_store = SQLErrorStore(self.database)
+
+    def _wire_selfservice(self) -> None:
+        from phalanx.persistence.sql.flow_store import flow_store
+        from phalanx.selfservice.flow.environment import FlowEnvironment
+        from phalanx.selfservice.flow.login.hooks import LoginHooks
+        from phalanx.selfservice.flow.login.service import LoginService
+        from phalanx.selfservice.flow.logout.service import LogoutService
+        from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
+        from phalanx.selfservice.flow.registration.service import RegistrationService
+        from phalanx.selfservice.flow.settings.hooks import SettingsHooks
+        from phalanx.selfservice.flow.settings.service import SettingsService
+        from phalanx.selfservice.hook import configured_hooks
+        from phalanx.selfservice.matrix import build_matrix
+        from phalanx.selfservice.strategy.password.policy import PasswordPolicy, PolicyConfig
+        from phalanx.selfservice.traits import TraitForms
+
+        config = self.config
+        flows = config.selfservice.flows
+        pw = config.selfservice.methods.password.config
+        self.forms = TraitForms(self.schemas, self.identities)
+        self.password_policy = PasswordPolicy(
+            PolicyConfig(
+                min_length=pw.min_password_length,
+                identifier_similarity_check=pw.identifier_similarity_check_enabled,
+                hibp_enabled=pw.haveibeenpwned_enabled,
+                hibp_host=pw.haveibeenpwned_host,
+                max_breaches=pw.max_breaches,
+                ignore_network_errors=pw.ignore_network_errors,
+                offline_enabled=config.phalanx.breached_passwords.offline_enabled,
+            )
+        )
+        self.flow_env = FlowEnvironment(config, self.sessions, self.error_store)
+        self.matrix = build_matrix(config, self)
+        env = self.flow_env
+        self.login = LoginService(
+            env,
+            flow_store(self.database, "login"),
+            self.matrix.login,
+            LoginHooks(lambda m: configured_hooks(flows.login.after, m), self.sessions),
+            self.session_renderer,
+            flows.login.lifespan,
+        )
+        self.registration = RegistrationService(
+            env,
+            flow_store(self.database, "registration"),
+            self.matrix.registration,
+            self.identities,
+            self.forms,
+            RegistrationHooks(
+                lambda m: configured_hooks(flows.registration.after, m), self.sessions
+            ),
+            self.session_renderer,
+            flows.registration.lifespan,
+            flows.registration.enabled,
+        )
+        self.settings = SettingsService(
+            env,
+            flow_store(self.database, "settings"),
+            self.matrix.settings,
+            self.identities,
+            self.forms,
+            self.identity_json,
+            SettingsHooks(lambda m: configured_hooks(flows.settings.after, m), self.sessions),
+            flows.settings.lifespan,
+            flows.settings.privileged_session_max_age,
+        )
+        self.logout = LogoutService(env)
 
     @classmethod
-    async def build(cls, config: Config) -> Registry:
+    async def build(cls, config: Config, *, dev: bool = False) -> Registry:
         """Open the database and wire every service from the config."""
         from phalanx.config import parse_dsn
         from phalanx.hash import PasswordHashing, hasher_from_config
@@ -79,7 +208,11 @@ class Registry:
             argon2_key_length=h.argon2.key_length,
         )
         return cls(
-            config=config, database=database, schemas=schemas, hashing=PasswordHashing(hasher)
+            config=config,
+            database=database,
+            schemas=schemas,
+            hashing=PasswordHashing(hasher),
+            dev=dev or config.dev,
         )
 
     async def close(self) -> None:

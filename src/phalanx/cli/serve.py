@@ -24,7 +24,7 @@ async def _prepare(config: Config, *, dev: bool) -> object:
     from phalanx.registry import Registry
 
     url = parse_dsn(config.dsn)
-    registry = await Registry.build(config)
+    registry = await Registry.build(config, dev=dev)
     engine = registry.database.engine
     if await needs_migration(engine):
         if url.is_memory or (dev and url.dialect == "sqlite"):
@@ -91,6 +91,10 @@ def serve(configs: tuple[str, ...], dev: bool, watch_courier: bool, sqa_opt_out:
     for key in unsupported_keys(config.raw):
         log.warning("config key %s is not yet supported by Phalanx and has no effect", key)
     try:
-        asyncio.run(_serve(config, dev=dev or config.dev, watch_courier=watch_courier or config.watch_courier))
+        asyncio.run(
+            _serve(
+                config, dev=dev or config.dev, watch_courier=watch_courier or config.watch_courier
+            )
+        )
     except KeyboardInterrupt:
         pass

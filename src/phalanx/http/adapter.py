@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
+from phalanx.clock import utcnow
 from phalanx.errors import KratosError
 from phalanx.http.body import read_body
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
@@ -135,13 +136,16 @@ def respond(registry: Registry, req: FlowRequest, outcome: Outcome) -> Response:
 def apply_cookies(
     registry: Registry, response: Response, outcome: Outcome, req: FlowRequest | None = None
 ) -> None:
+    """Write the session and CSRF cookies an Outcome asks for, with Kratos's attributes."""
     config = registry.config
-    cookies = config.cookies
-    session_cookie = config.session.cookie
-    secure = _secure(registry)
-    same_site = str(session_cookie.same_site or cookies.same_site or "Lax").lower()
+    secure = config.cookie_secure or False
+    if registry.dev and config.cookies.secure is None and config.session.cookie.secure is None:
+        secure = False
+    session_cookie = config.session_cookie
+    same_site = str(session_cookie.same_site).lower()
     if not secure and same_site == "none":
         same_site = "lax"
+    session_secure = session_cookie.secure and secure if registry.dev else session_cookie.secure
     if outcome.issue_session is not None and outcome.issue_session.token:
         session = outcome.issue_session
         value = encode_session_cookie(
@@ -149,14 +153,14 @@ def apply_cookies(
         )
         max_age = None
         if session_cookie.persistent:
-            max_age = max(0, int((session.expires_at - _now()).total_seconds()))
+            max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
         response.set_cookie(
             registry.session_cookie_name,
             value,
             max_age=max_age,
-            path=session_cookie.path or cookies.path or "/",
-            domain=session_cookie.domain or cookies.domain or None,
-            secure=secure,
+            path=session_cookie.path,
+            domain=session_cookie.domain or None,
+            secure=session_secure,
             httponly=True,
             samesite=same_site,  # type: ignore[arg-type]
         )
@@ -165,45 +169,28 @@ def apply_cookies(
             registry.session_cookie_name,
             "",
             max_age=-1,
-            path=session_cookie.path or cookies.path or "/",
-            domain=session_cookie.domain or cookies.domain or None,
-            secure=secure,
+            path=session_cookie.path,
+            domain=session_cookie.domain or None,
+            secure=session_secure,
             httponly=True,
             samesite=same_site,  # type: ignore[arg-type]
         )
-    csrf_value = outcome.set_csrf
-    if outcome.rotate_csrf:
-        csrf_value = new_real_token()
+    csrf_value = new_real_token() if outcome.rotate_csrf else outcome.set_csrf
     if csrf_value:
-        csrf_same_site = str(cookies.same_site or "Lax").lower()
-        if not secure:
-            csrf_same_site = "lax"
+        csrf = config.csrf_cookie
+        csrf_secure = csrf.secure and secure if registry.dev else csrf.secure
+        csrf_same_site = str(csrf.same_site).lower() if csrf_secure else "lax"
         response.set_cookie(
             cookie_name(config.public_base_url),
             csrf_value,
             max_age=31536000,
-            path=cookies.path or "/",
-            domain=cookies.domain or None,
-            secure=secure,
+            path=csrf.path,
+            domain=csrf.domain or None,
+            secure=csrf_secure,
             httponly=True,
             samesite=csrf_same_site,  # type: ignore[arg-type]
         )
         response.headers.append("Vary", "Cookie")
-
-
-def _secure(registry: Registry) -> bool:
-    explicit = registry.config.session.cookie.secure
-    if explicit is None:
-        explicit = registry.config.cookies.secure
-    if explicit is None:
-        return not registry.dev
-    return bool(explicit)
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from phalanx.clock import utcnow
-
-    return utcnow()
 
 
 async def run_flow(

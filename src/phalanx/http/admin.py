@@ -34,13 +34,14 @@ class AdminPrefix:
 
 
 def admin_routes() -> list[BaseRoute]:
-    from phalanx.http.routes import admin_identities
+    from phalanx.http.routes import admin_identities, admin_sessions
 
     return [
         Route("/admin/health/alive", health.alive),
         Route("/admin/health/ready", health.ready),
         Route("/admin/version", health.version),
         *admin_identities.routes,
+        *admin_sessions.routes,
     ]
 
 

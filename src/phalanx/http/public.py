@@ -13,13 +13,19 @@ __all__ = ["create_public_app"]
 
 
 def public_routes() -> list[BaseRoute]:
-    from phalanx.http.routes import schemas
+    from phalanx.http.routes import errors, login, logout, registration, schemas, sessions, settings
 
     return [
         Route("/health/alive", health.alive),
         Route("/health/ready", health.ready),
         Route("/version", health.version),
         *schemas.routes,
+        *login.routes,
+        *registration.routes,
+        *settings.routes,
+        *logout.routes,
+        *sessions.routes,
+        *errors.routes,
     ]
 
 

@@ -22,9 +22,7 @@ def _default(value: Any) -> Any:
 
 
 def dumps(content: Any) -> bytes:
-    return orjson.dumps(
-        content, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
-    )
+    return orjson.dumps(content, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
 class JSONResponse(Response):

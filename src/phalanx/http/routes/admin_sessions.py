@@ -53,17 +53,23 @@ async def list_sessions(request: Request) -> Response:
     except KratosError as error:
         return error_response(error)
     page = await registry.session_store.list_all(
-        active=active, page_size=page_size, page_token=page_token,
+        active=active,
+        page_size=page_size,
+        page_token=page_token,
         with_identity="identity" in expand,
     )
     body = [
         registry.session_renderer.session(
-            s, include_identity="identity" in expand, include_devices="devices" in expand,
+            s,
+            include_identity="identity" in expand,
+            include_devices="devices" in expand,
             admin=True,
         )
         for s in page.sessions
     ]
-    return JSONResponse(body, headers={"Link": keyset_link_header(request, page_size, page.next_token)})
+    return JSONResponse(
+        body, headers={"Link": keyset_link_header(request, page_size, page.next_token)}
+    )
 
 
 async def get_session(request: Request) -> Response:
@@ -129,7 +135,9 @@ async def list_identity_sessions(request: Request) -> Response:
         identity_id, active=active, page_size=page_size, page_token=page_token
     )
     body = [registry.session_renderer.session(s, include_identity=False) for s in page.sessions]
-    return JSONResponse(body, headers={"Link": keyset_link_header(request, page_size, page.next_token)})
+    return JSONResponse(
+        body, headers={"Link": keyset_link_header(request, page_size, page.next_token)}
+    )
 
 
 async def delete_identity_sessions(request: Request) -> Response:

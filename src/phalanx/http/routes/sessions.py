@@ -56,9 +56,7 @@ async def list_sessions(request: Request) -> Response:
         page_size=page_size,
         page_token=page_token,
     )
-    body = [
-        registry.session_renderer.session(s, include_identity=False) for s in page.sessions
-    ]
+    body = [registry.session_renderer.session(s, include_identity=False) for s in page.sessions]
     headers = {"Link": keyset_link_header(request, page_size, page.next_token)}
     return JSONResponse(body, headers=headers)
 
@@ -104,5 +102,3 @@ routes = [
     Route("/sessions", revoke_others, methods=["DELETE"]),
     Route("/sessions/{id}", revoke_one, methods=["DELETE"]),
 ]
-
-

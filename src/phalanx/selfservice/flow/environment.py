@@ -7,7 +7,7 @@ JSON-or-redirect helpers, in one framework-free place.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
 from phalanx.errors import BadRequestError, CSRFViolationError, KratosError
@@ -19,7 +19,7 @@ from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.session.manager import SessionManager
 
 if TYPE_CHECKING:
-    from phalanx.config import Config
+    from phalanx.config import Config, UIFlow
 
 __all__ = ["FlowEnvironment"]
 
@@ -53,7 +53,7 @@ class FlowEnvironment:
         return with_query(self.self_service_url(str(kind)), flow=str(flow_id))
 
     def ui_url(self, kind: str) -> str:
-        return str(self.config.ui_url(kind))
+        return self.config.ui_url(cast("UIFlow", kind))
 
     def flow_ui_url(self, flow: Flow) -> str:
         return with_query(self.ui_url(str(flow.kind)), flow=str(flow.id))
@@ -61,7 +61,15 @@ class FlowEnvironment:
     def default_return_url(self, kind: FlowKind | str, method: str | None = None) -> str:
         """``flows.<kind>.after.<method>.default_browser_return_url`` → ``flows.<kind>.after…``
         → ``selfservice.default_browser_return_url``."""
-        return str(self.config.default_return_url(str(kind), method))
+        after = getattr(getattr(self.config.selfservice.flows, str(kind), None), "after", None)
+        url = None
+        if method and after is not None:
+            url = getattr(getattr(after, method, None), "default_browser_return_url", None)
+        if not url and after is not None:
+            url = getattr(after, "default_browser_return_url", None)
+        if not url:
+            return self.config.default_browser_return_url
+        return self.config.absolute_url(str(url))
 
     def secure_return_to(
         self, return_to: str | None, kind: FlowKind | str, method: str | None = None
@@ -69,9 +77,20 @@ class FlowEnvironment:
         return secure_redirect(
             return_to,
             default=self.default_return_url(kind, method),
-            allowed=list(self.config.selfservice.allowed_return_urls or []),
+            allowed=self.allowed_return_urls,
             public_base_url=self.public_url,
         )
+
+    @property
+    def allowed_return_urls(self) -> list[str]:
+        """``selfservice.allowed_return_urls`` plus the UI pages (so a refresh login can
+        return to the settings page it came from)."""
+        configured = [str(u) for u in (self.config.selfservice.allowed_return_urls or [])]
+        pages = [
+            self.ui_url(k)
+            for k in ("login", "registration", "settings", "recovery", "verification")
+        ]
+        return [*configured, *pages, self.config.default_browser_return_url]
 
     # -- CSRF ----------------------------------------------------------------------------
     def csrf_for_new_flow(self, req: FlowRequest) -> tuple[str, str | None]:
@@ -95,7 +114,10 @@ class FlowEnvironment:
 
     def csrf_error(self, req: FlowRequest, sent: str | None) -> CSRFViolationError:
         ajax = req.headers.get("sec-fetch-mode") in ("cors", "same-origin")
-        details: dict[str, Any] = {"docs": _CSRF_DOCS, "hint": _HINT_AJAX if ajax else _HINT_BROWSER}
+        details: dict[str, Any] = {
+            "docs": _CSRF_DOCS,
+            "hint": _HINT_AJAX if ajax else _HINT_BROWSER,
+        }
         if not req.headers.get("cookie"):
             details["reject_reason"] = "The HTTP Cookie Header is empty or not set."
         elif not req.csrf_cookie:
@@ -123,9 +145,7 @@ class FlowEnvironment:
                 "vectors including CSRF, the request has been blocked. Please consult the "
                 "documentation."
             )
-        found = [
-            name for name in req.cookies if not name.startswith(("__cf", "_cf", "cf_"))
-        ]
+        found = [name for name in req.cookies if not name.startswith(("__cf", "_cf", "cf_"))]
         if found:
             raise BadRequestError(
                 'The HTTP Request Header included the "Cookie" key, indicating that this request '

@@ -47,8 +47,7 @@ async def expired_outcome(
 ) -> Outcome:
     """Replace an expired flow by a fresh one carrying the "flow expired" message."""
     new = await recreate()
-    minutes = (utcnow() - old.expires_at).total_seconds() / 60
-    new.ui.add_message(text.flow_expired(str(old.kind), minutes))
+    new.ui.add_message(text.flow_expired(str(old.kind), old.expires_at))
     await store.update(new)
     if old.is_api or req.is_json:
         raise expired_error(old, str(new.id))
@@ -66,7 +65,7 @@ def apply_validation(flow: Flow, error: Exception, group: str) -> bool:
         return True
     if isinstance(error, IdentityDisabledError):
         flow.ui.reset_messages()
-        flow.ui.add_message(text.account_disabled())
+        flow.ui.add_message(text.identity_disabled())
         return True
     if isinstance(error, KratosError) and error.code == 400 and type(error) is BadRequestError:
         flow.ui.reset_messages()

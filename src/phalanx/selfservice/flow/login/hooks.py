@@ -16,9 +16,7 @@ __all__ = ["LoginHooks"]
 
 
 class LoginHooks:
-    def __init__(
-        self, hooks_for: Callable[[str], Sequence[str]], sessions: SessionManager
-    ) -> None:
+    def __init__(self, hooks_for: Callable[[str], Sequence[str]], sessions: SessionManager) -> None:
         self.hooks_for = hooks_for
         self.sessions = sessions
 

@@ -180,7 +180,10 @@ class LoginService:
     async def _replacement(self, req: FlowRequest, old: LoginFlow) -> LoginFlow:
         session = await self.env.sessions.from_request(req)
         flow, _ = await self.new_flow(
-            req, old.type, refresh=old.refresh and session is not None, aal=old.requested_aal,
+            req,
+            old.type,
+            refresh=old.refresh and session is not None,
+            aal=old.requested_aal,
             session=session,
         )
         flow.request_url = old.request_url
@@ -191,7 +194,7 @@ class LoginService:
         for strategy in self.strategies:
             if strategy.id == method:
                 return strategy
-        raise FlowValidationError([text.no_login_strategy()])
+        raise FlowValidationError([text.login_no_strategy()])
 
     async def _authenticate(
         self, req: FlowRequest, flow: LoginFlow, session: Session | None

@@ -14,9 +14,7 @@ from phalanx.session.model import AuthenticationMethod, Session
 
 __all__ = ["RegistrationHookResult", "RegistrationHooks", "VerificationSender"]
 
-VerificationSender = Callable[
-    [FlowRequest, Identity, str], Awaitable[list[dict[str, Any]]]
-]
+VerificationSender = Callable[[FlowRequest, Identity, str], Awaitable[list[dict[str, Any]]]]
 """Sends verification messages for a new identity; returns ``continue_with`` items."""
 
 
@@ -44,9 +42,7 @@ class RegistrationHooks:
         result = RegistrationHookResult()
         names = self.hooks_for(method)
         if self.send_verification is not None:
-            result.continue_with.extend(
-                await self.send_verification(req, identity, str(flow.type))
-            )
+            result.continue_with.extend(await self.send_verification(req, identity, str(flow.type)))
             if "show_verification_ui" in names and flow.is_browser:
                 for item in result.continue_with:
                     url = item.get("flow", {}).get("url")

@@ -33,6 +33,7 @@ from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
 from phalanx.ui import UiContainer, csrf_node
 
@@ -48,6 +49,7 @@ class RegistrationService:
         store: FlowStore[RegistrationFlow],
         strategies: Sequence[RegistrationStrategy],
         identities: IdentityManager,
+        forms: TraitForms,
         hooks: RegistrationHooks,
         render: SessionRenderer,
         lifespan: timedelta,
@@ -57,6 +59,7 @@ class RegistrationService:
         self.store = store
         self.strategies = list(strategies)
         self.identities = identities
+        self.forms = forms
         self.hooks = hooks
         self.render = render
         self.lifespan = lifespan
@@ -86,7 +89,7 @@ class RegistrationService:
             flow.ui.nodes.append(csrf_node(masked))
         for strategy in self.strategies:
             strategy.populate(flow)
-        flow.ui.sort("registration", schema_keys=self.identities.schema_keys())
+        flow.ui.sort("registration", schema_keys=self.forms.schema_keys())
         return flow, new_cookie
 
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
@@ -97,9 +100,7 @@ class RegistrationService:
             self.env.secure_return_to(return_to, FlowKind.REGISTRATION)
         if await self.env.sessions.from_request(req) is not None:
             if flow_type == FlowType.BROWSER and not req.is_json:
-                return Outcome.redirect(
-                    self.env.secure_return_to(return_to, FlowKind.REGISTRATION)
-                )
+                return Outcome.redirect(self.env.secure_return_to(return_to, FlowKind.REGISTRATION))
             raise SessionAlreadyAvailableError(_ALREADY)
         flow, new_cookie = await self.new_flow(req, flow_type)
         await self.store.create(flow)
@@ -163,7 +164,7 @@ class RegistrationService:
         for strategy in self.strategies:
             if strategy.id == method:
                 return strategy
-        raise FlowValidationError([text.no_registration_strategy()])
+        raise FlowValidationError([text.registration_no_strategy()])
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
@@ -175,7 +176,7 @@ class RegistrationService:
         try:
             await self.identities.create(identity)
         except ConflictError:
-            raise FlowValidationError([text.duplicate_identifier()]) from None
+            raise FlowValidationError([text.duplicate_credentials()]) from None
         result = await self.hooks.after_registration(req, flow, identity, strategy.id)
         flow.state = "passed_challenge"
         flow.updated_at = utcnow()
@@ -203,8 +204,10 @@ class RegistrationService:
                 {"action": "redirect_browser_to", "redirect_browser_to": return_to}
             )
             body_out["continue_with"] = continue_with
-            return Outcome(status=200, body=body_out, issue_session=session,
-                           rotate_csrf=session is not None)
+            return Outcome(
+                status=200, body=body_out, issue_session=session, rotate_csrf=session is not None
+            )
         location = result.browser_location or return_to
-        return Outcome(status=303, location=location, issue_session=session,
-                       rotate_csrf=session is not None)
+        return Outcome(
+            status=303, location=location, issue_session=session, rotate_csrf=session is not None
+        )

@@ -8,7 +8,7 @@ to a refresh login whose ``return_to`` brings it back to this same flow.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -31,15 +31,15 @@ from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.login.service import parse_flow_id
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
+from phalanx.selfservice.flow.settings.hooks import SettingsHooks
 from phalanx.selfservice.flow.settings.strategy import SettingsStrategy
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.traits import TraitForms
 from phalanx.session.model import Session
 from phalanx.ui import UiContainer, csrf_node
 
-__all__ = ["SettingsHooks", "SettingsService"]
-
-SettingsHooks = Callable[[FlowRequest, SettingsFlow, Session, str], Awaitable[None]]
+__all__ = ["SettingsService"]
 
 
 class SettingsService:
@@ -49,11 +49,11 @@ class SettingsService:
         store: FlowStore[SettingsFlow],
         strategies: Sequence[SettingsStrategy],
         identities: IdentityManager,
+        forms: TraitForms,
         identity_json: Callable[[Identity], dict[str, Any]],
         after_hooks: SettingsHooks,
         lifespan: timedelta,
         privileged_max_age: timedelta,
-        schema_keys: Callable[[], list[str]],
     ) -> None:
         self.env = env
         self.store = store
@@ -63,7 +63,7 @@ class SettingsService:
         self.after_hooks = after_hooks
         self.lifespan = lifespan
         self.privileged_max_age = privileged_max_age
-        self.schema_keys = schema_keys
+        self.forms = forms
 
     # -- helpers ------------------------------------------------------------------------
     def _render_identity(self, flow: SettingsFlow, identity: Identity) -> None:
@@ -97,7 +97,7 @@ class SettingsService:
     def _populate(self, flow: SettingsFlow, identity: Identity) -> None:
         for strategy in self.strategies:
             strategy.populate(flow, identity)
-        flow.ui.sort("settings", schema_keys=self.schema_keys())
+        flow.ui.sort("settings", schema_keys=self.forms.schema_keys(identity.schema_id))
         self._render_identity(flow, identity)
 
     def is_privileged(self, session: Session) -> bool:
@@ -142,7 +142,9 @@ class SettingsService:
         outcome.set_csrf = new_cookie
         return outcome
 
-    async def _load_for(self, req: FlowRequest, flow_id: str | None) -> tuple[SettingsFlow, Session]:
+    async def _load_for(
+        self, req: FlowRequest, flow_id: str | None
+    ) -> tuple[SettingsFlow, Session]:
         parsed = parse_flow_id(flow_id)
         session = await self.env.sessions.from_request(req)
         if session is None:
@@ -167,8 +169,8 @@ class SettingsService:
             return Outcome(status=302, location=self.env.ui_url("login"))
         assert session.identity is not None
         if flow.is_expired():
-            from phalanx.selfservice.flow.handling import expired_kind_reason
             from phalanx.errors import GoneError
+            from phalanx.selfservice.flow.handling import expired_kind_reason
 
             raise GoneError(
                 expired_kind_reason(FlowKind.SETTINGS, flow.is_api),
@@ -213,11 +215,14 @@ class SettingsService:
         for strategy in self.strategies:
             if strategy.id == method:
                 return strategy
-        raise FlowValidationError([text.no_settings_strategy()])
+        raise FlowValidationError([text.settings_no_strategy()])
 
     async def _update(self, req: FlowRequest, flow: SettingsFlow, session: Session) -> Outcome:
         body = req.body
         strategy = self._strategy(body.get("method"))
+        # Strategies work on the full identity (credentials included) so that saving it
+        # never drops a credential the session's copy did not load.
+        session.identity = await self.identities.get(session.identity_id, with_credentials=True)
         flow.active = strategy.id
         if isinstance(body.get("transient_payload"), dict):
             flow.transient_payload = body["transient_payload"]
@@ -225,15 +230,14 @@ class SettingsService:
         if result.privileged and not self.is_privileged(session):
             raise SessionRefreshRequiredError(self.refresh_url(flow))
         try:
-            await self.identities.update(result.identity, with_credentials=result.update_credentials)
+            await self.identities.update(result.identity)
         except ConflictError:
-            raise FlowValidationError([text.duplicate_identifier()]) from None
+            raise FlowValidationError([text.duplicate_credentials()]) from None
         identity = await self.identities.get(result.identity.id, with_credentials=True)
-        assert identity is not None
         session.identity = identity
         await self.after_hooks(req, flow, session, strategy.id)
         # The flow is re-rendered for the updated identity and can be used again.
-        flow.ui.nodes = [n for n in flow.ui.nodes if n.attributes_name() == "csrf_token"]
+        flow.ui.nodes = [n for n in flow.ui.nodes if n.id == "csrf_token"]
         self._populate(flow, identity)
         flow.ui.reset_messages()
         flow.ui.add_message(text.settings_saved())

@@ -7,10 +7,13 @@ from typing import Any
 from phalanx import text
 from phalanx.hash import PasswordHashing, needs_rehash
 from phalanx.identity.manager import IdentityManager
+from phalanx.identity.model import Identity
+from phalanx.schema import normalize_identifier
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
 from phalanx.selfservice.request import FlowRequest
+from phalanx.selfservice.traits import TraitForms
 from phalanx.session.model import AuthenticationMethod, Session
 from phalanx.ui import input_node
 
@@ -20,22 +23,31 @@ __all__ = ["PasswordLogin"]
 class PasswordLogin(LoginStrategy):
     id = "password"
 
-    def __init__(self, identities: IdentityManager, hashing: PasswordHashing) -> None:
+    def __init__(
+        self, identities: IdentityManager, forms: TraitForms, hashing: PasswordHashing
+    ) -> None:
         self.identities = identities
+        self.forms = forms
         self.hashing = hashing
+
+    async def find(self, identifier: str) -> Identity | None:
+        """The identity whose password identifier is ``identifier`` (normalized as stored)."""
+        return await self.identities.pool.find_by_identifier(
+            "password", normalize_identifier(identifier)
+        )
 
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
         identifier_value = None
         if session is not None and session.identity is not None:
-            cred = session.identity.credentials.get("password")
-            if cred and cred.identifiers:
-                identifier_value = cred.identifiers[0]
+            identifiers = self.forms.password_identifiers(session.identity)
+            if identifiers:
+                identifier_value = identifiers[0]
         flow.ui.nodes.append(
             input_node(
                 "identifier",
                 "hidden" if identifier_value else "text",
                 group="default",
-                label=self.identities.identifier_label(),
+                label=self.forms.identifier_label(),
                 value=identifier_value,
                 required=True,
                 autocomplete=None if identifier_value else "username",
@@ -52,8 +64,7 @@ class PasswordLogin(LoginStrategy):
             )
         )
         flow.ui.nodes.append(
-            input_node("method", "submit", group="password", label=text.label_login(),
-                       value="password")
+            input_node("method", "submit", group="password", label=text.login(), value="password")
         )
 
     async def login(
@@ -70,7 +81,7 @@ class PasswordLogin(LoginStrategy):
             raise FlowValidationError(node_messages=missing)
         assert isinstance(identifier, str) and isinstance(password, str)
         flow.ui.set_value("identifier", identifier)
-        identity = await self.identities.find_by_password_identifier(identifier)
+        identity = await self.find(identifier)
         credential = identity.credentials.get("password") if identity else None
         hashed = credential.config.get("hashed_password") if credential else None
         if identity is None or credential is None or not isinstance(hashed, str) or not hashed:
@@ -79,6 +90,12 @@ class PasswordLogin(LoginStrategy):
         if not await self.hashing.verify(password, hashed):
             raise FlowValidationError([text.invalid_credentials()])
         if needs_rehash(hashed, self.hashing.hasher):
-            credential.config["hashed_password"] = await self.hashing.hash(password)
-            await self.identities.save_credentials(identity)
+            # Imported or outdated hash: store one of the configured hasher (Kratos
+            # migratePasswordHash), best effort.
+            credential.config = {
+                **credential.config,
+                "hashed_password": await self.hashing.hash(password),
+            }
+            credential.config.pop("use_password_migration_hook", None)
+            await self.identities.update(identity)
         return LoginResult(identity=identity, method=AuthenticationMethod(method="password"))

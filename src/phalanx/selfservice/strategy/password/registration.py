@@ -6,13 +6,13 @@ from typing import Any
 
 from phalanx import text
 from phalanx.hash import PasswordHashing
-from phalanx.identity.manager import IdentityManager
-from phalanx.identity.model import Credential
+from phalanx.identity.model import Credential, Identity
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.password.policy import PasswordPolicy
+from phalanx.selfservice.traits import TraitForms
 from phalanx.ui import input_node
 
 __all__ = ["PasswordRegistration"]
@@ -21,40 +21,45 @@ __all__ = ["PasswordRegistration"]
 class PasswordRegistration(RegistrationStrategy):
     id = "password"
 
-    def __init__(
-        self, identities: IdentityManager, hashing: PasswordHashing, policy: PasswordPolicy
-    ) -> None:
-        self.identities = identities
+    def __init__(self, forms: TraitForms, hashing: PasswordHashing, policy: PasswordPolicy) -> None:
+        self.forms = forms
         self.hashing = hashing
         self.policy = policy
 
     def populate(self, flow: RegistrationFlow) -> None:
-        flow.ui.nodes.extend(self.identities.trait_nodes(group="default"))
+        flow.ui.nodes.extend(self.forms.trait_nodes(group="default"))
         flow.ui.nodes.append(
-            input_node("password", "password", group="password", label=text.label_password(),
-                       required=True, autocomplete="new-password")
+            input_node(
+                "password",
+                "password",
+                group="password",
+                label=text.label_password(),
+                required=True,
+                autocomplete="new-password",
+            )
         )
         flow.ui.nodes.append(
-            input_node("method", "submit", group="password", label=text.label_registration(),
-                       value="password")
+            input_node(
+                "method", "submit", group="password", label=text.registration(), value="password"
+            )
         )
 
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
-    ) -> Any:
+    ) -> Identity:
         traits = body.get("traits")
         if not isinstance(traits, dict):
             traits = {}
         password = body.get("password")
-        flow.ui.keep_trait_values(traits)
-        errors = self.identities.trait_errors(traits)
+        flow.ui.update_values(traits, prefix="traits", group="default")
+        errors = self.forms.trait_errors(traits)
         if not isinstance(password, str) or not password:
             errors.append(("password", text.validation_required("password")))
         if errors:
             raise FlowValidationError(node_messages=errors)
         assert isinstance(password, str)
-        identity = self.identities.new_identity(traits)
-        identifiers = self.identities.password_identifiers(identity)
+        identity = self.forms.new_identity(traits)
+        identifiers = self.forms.password_identifiers(identity)
         if not identifiers:
             raise FlowValidationError([text.identifier_missing()])
         violation = await self.policy.check(password, identifiers)

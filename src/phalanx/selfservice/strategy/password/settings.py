@@ -30,12 +30,19 @@ class PasswordSettings(SettingsStrategy):
 
     def populate(self, flow: SettingsFlow, identity: Identity) -> None:
         flow.ui.nodes.append(
-            input_node("password", "password", group="password", label=text.label_password(),
-                       required=True, autocomplete="new-password")
+            input_node(
+                "password",
+                "password",
+                group="password",
+                label=text.label_password(),
+                required=True,
+                autocomplete="new-password",
+            )
         )
         flow.ui.nodes.append(
-            input_node("method", "submit", group="password", label=text.label_save(),
-                       value="password")
+            input_node(
+                "method", "submit", group="password", label=text.label_save(), value="password"
+            )
         )
 
     async def update(
@@ -49,7 +56,9 @@ class PasswordSettings(SettingsStrategy):
         password = body.get("password")
         if not isinstance(password, str):
             raise FlowValidationError(
-                node_messages=[("password", text.validation_type("string", type(password)))]
+                node_messages=[
+                    ("password", text.validation_wrong_type(["string"], type(password).__name__))
+                ]
             )
         if password == "":
             raise FlowValidationError(
@@ -67,7 +76,9 @@ class PasswordSettings(SettingsStrategy):
         hashed = await self.hashing.hash(password)
         if existing is None:
             identity.credentials["password"] = Credential(
-                type="password", identifiers=identifiers, config={"hashed_password": hashed},
+                type="password",
+                identifiers=identifiers,
+                config={"hashed_password": hashed},
                 version=1,
             )
         else:

@@ -30,11 +30,14 @@ class ProfileSettings(SettingsStrategy):
 
     def populate(self, flow: SettingsFlow, identity: Identity) -> None:
         flow.ui.nodes.extend(
-            self.forms.trait_nodes(group="profile", values=identity.traits, schema_id=identity.schema_id)
+            self.forms.trait_nodes(
+                group="profile", values=identity.traits, schema_id=identity.schema_id
+            )
         )
         flow.ui.nodes.append(
-            input_node("method", "submit", group="profile", label=text.label_save(),
-                       value="profile")
+            input_node(
+                "method", "submit", group="profile", label=text.label_save(), value="profile"
+            )
         )
 
     async def update(
@@ -43,9 +46,12 @@ class ProfileSettings(SettingsStrategy):
         assert session.identity is not None
         traits = body.get("traits")
         if not isinstance(traits, dict) or not traits:
-            raise FlowValidationError([text.validation_generic("Did not receive any value changes.")])
-        flow.ui.keep_trait_values(traits)
-        before = session.identity
+            raise FlowValidationError(
+                [text.validation_generic("Did not receive any value changes.")]
+            )
+        flow.ui.update_values(traits, prefix="traits", group="profile")
+        before = copy.deepcopy(session.identity)
+        self.forms.apply_extension(before)
         errors = self.forms.trait_errors(traits, schema_id=before.schema_id)
         if errors:
             raise FlowValidationError(node_messages=errors)
