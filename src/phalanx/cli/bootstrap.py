@@ -35,6 +35,7 @@ def setup_logging(config: Config | None = None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def load_or_exit(paths: Sequence[str], *, dev: bool) -> Config:

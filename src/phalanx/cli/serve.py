@@ -1,9 +1,20 @@
-"""``phalanx serve``: run the public and admin apps (and optionally the courier)."""
+"""``phalanx serve``: run the public and admin apps (and optionally the courier).
+
+With ``--workers N`` (N > 1) the parent binds both listening sockets, checks the
+database schema once, then forks N workers that each serve both apps on the shared
+sockets (the kernel spreads connections), like gunicorn's pre-fork model. Every worker
+builds its own registry, so nothing about a session is cached across processes: a
+revoked session is refused by every worker on its very next request.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import socket
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -12,89 +23,200 @@ from phalanx.cli.bootstrap import fail, load_or_exit, setup_logging
 
 if TYPE_CHECKING:
     from phalanx.config import Config
+    from phalanx.registry import Registry
 
 __all__ = ["serve"]
 
 log = logging.getLogger("phalanx.serve")
 
 
-async def _prepare(config: Config, *, dev: bool) -> object:
+async def _check_schema(config: Config, *, dev: bool) -> None:
+    """Migrate embedded databases in dev/memory mode; refuse unmigrated others."""
     from phalanx.config import parse_dsn
+    from phalanx.persistence.sql.engine import create_engine
     from phalanx.persistence.sql.migrations import migrate_up, needs_migration
-    from phalanx.registry import Registry
 
     url = parse_dsn(config.dsn)
+    if url.is_memory:
+        return  # every process migrates its own private in-memory database
+    engine = create_engine(url.sqlalchemy_url)
+    try:
+        if await needs_migration(engine):
+            if dev and url.dialect == "sqlite":
+                await migrate_up(engine)
+            else:
+                fail(
+                    "serve: the database schema is not up to date. Run "
+                    "`phalanx migrate sql -e --yes` (with DSN set) or "
+                    "`phalanx migrate sql <dsn> --yes` first."
+                )
+    except SystemExit:
+        raise
+    except Exception as exc:  # unreachable database and friends: one readable line
+        fail(f"serve: cannot use the database: {type(exc).__name__}: {exc}".splitlines()[0])
+    finally:
+        await engine.dispose()
+
+
+async def _build_registry(config: Config, *, dev: bool) -> Registry:
+    from phalanx.config import parse_dsn
+    from phalanx.persistence.sql.migrations import migrate_up
+    from phalanx.registry import Registry
+
     registry = await Registry.build(config, dev=dev)
-    engine = registry.database.engine
-    if await needs_migration(engine):
-        if url.is_memory or (dev and url.dialect == "sqlite"):
-            await migrate_up(engine)
-        else:
-            await registry.close()
-            fail(
-                "serve: the database schema is not up to date. Run `phalanx migrate sql -e --yes` "
-                "(with DSN set) or `phalanx migrate sql <dsn> --yes` first."
-            )
+    if parse_dsn(config.dsn).is_memory:
+        await migrate_up(registry.database.engine)
     return registry
 
 
-async def _serve(config: Config, *, dev: bool, watch_courier: bool) -> None:
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        fail(f"serve: cannot listen on {host}:{port}: {exc.strerror}")
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def _serve_worker(
+    config: Config,
+    sockets: dict[str, socket.socket],
+    *,
+    dev: bool,
+    watch_courier: bool,
+) -> None:
     import uvicorn
 
     from phalanx.http.admin import create_admin_app
     from phalanx.http.public import create_public_app
-    from phalanx.registry import Registry
 
-    registry = await _prepare(config, dev=dev)
-    assert isinstance(registry, Registry)
+    registry = await _build_registry(config, dev=dev)
+    apps = {"public": create_public_app(registry), "admin": create_admin_app(registry)}
     servers = []
-    for name, app, host, port in (
-        ("public", create_public_app(registry), config.serve.public.host, config.serve.public.port),
-        ("admin", create_admin_app(registry), config.serve.admin.host, config.serve.admin.port),
-    ):
+    for name, app in apps.items():
         uv_config = uvicorn.Config(
             app,
-            host=host or "0.0.0.0",  # noqa: S104 - Kratos listens on all interfaces by default
-            port=port,
             loop="uvloop",
             http="httptools",
             log_level="warning",
             access_log=False,
             lifespan="off",
             proxy_headers=False,
+            server_header=False,
         )
-        server = uvicorn.Server(uv_config)
-        servers.append(server)
-        log.info("%s API listening on http://%s:%d", name, host, port)
-    tasks = [asyncio.create_task(s.serve()) for s in servers]
+        servers.append((uvicorn.Server(uv_config), sockets[name]))
+    tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
     if watch_courier:
         from phalanx.courier.worker import run_worker
 
-        tasks.append(asyncio.create_task(run_worker(registry)))
+        tasks.append(asyncio.create_task(run_worker(registry)))  # type: ignore[arg-type]
     try:
         await asyncio.gather(*tasks)
     finally:
         await registry.close()
 
 
+def _run_worker_process(
+    config: Config, sockets: dict[str, socket.socket], *, dev: bool, watch_courier: bool
+) -> None:
+    try:
+        asyncio.run(_serve_worker(config, sockets, dev=dev, watch_courier=watch_courier))
+    except KeyboardInterrupt:
+        pass
+
+
+def _default_workers() -> int:
+    raw = os.environ.get("PHALANX_WORKERS")
+    if raw and raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return 1
+
+
+def _supervise(
+    config: Config,
+    sockets: dict[str, socket.socket],
+    workers: int,
+    *,
+    dev: bool,
+    watch_courier: bool,
+) -> None:
+    """Fork ``workers`` children; the courier runs only in the first one."""
+    children: list[int] = []
+    for index in range(workers):
+        pid = os.fork()
+        if pid == 0:  # child
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            _run_worker_process(
+                config, sockets, dev=dev, watch_courier=watch_courier and index == 0
+            )
+            os._exit(0)
+        children.append(pid)
+    log.info("started %d worker processes", workers)
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    for child in children:
+        try:
+            _, code = os.waitpid(child, 0)
+        except ChildProcessError:
+            continue
+        if os.waitstatus_to_exitcode(code) not in (0, -signal.SIGTERM):
+            status = 1
+    sys.exit(status)
+
+
 @click.command()
 @click.option("-c", "--config", "configs", multiple=True, help="Config file (repeatable).")
 @click.option("--dev", is_flag=True, help="Development mode: http base URLs, insecure cookies.")
 @click.option("--watch-courier", is_flag=True, help="Run the courier worker in this process.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes serving both APIs (default: PHALANX_WORKERS or 1).",
+)
 @click.option("--sqa-opt-out", is_flag=True, hidden=True)
-def serve(configs: tuple[str, ...], dev: bool, watch_courier: bool, sqa_opt_out: bool) -> None:
+def serve(
+    configs: tuple[str, ...],
+    dev: bool,
+    watch_courier: bool,
+    workers: int | None,
+    sqa_opt_out: bool,
+) -> None:
     """Run the public and admin HTTP APIs."""
     config = load_or_exit(configs, dev=dev)
     setup_logging(config)
-    from phalanx.config import unsupported_keys
+    from phalanx.config import parse_dsn, unsupported_keys
 
     for key in unsupported_keys(config.raw):
         log.warning("config key %s is not yet supported by Phalanx and has no effect", key)
-    try:
-        asyncio.run(
-            _serve(
-                config, dev=dev or config.dev, watch_courier=watch_courier or config.watch_courier
-            )
-        )
-    except KeyboardInterrupt:
-        pass
+    dev = dev or config.dev
+    watch_courier = watch_courier or config.watch_courier
+    asyncio.run(_check_schema(config, dev=dev))
+    count = workers or _default_workers()
+    if count > 1 and parse_dsn(config.dsn).is_memory:
+        log.warning("an in-memory database cannot be shared: running one worker")
+        count = 1
+    sockets = {
+        "public": _bind(config.serve.public.host or "0.0.0.0", config.serve.public.port),  # noqa: S104
+        "admin": _bind(config.serve.admin.host or "0.0.0.0", config.serve.admin.port),  # noqa: S104
+    }
+    log.info("public API listening on %s", config.public_base_url)
+    log.info("admin API listening on %s", config.admin_base_url)
+    if count == 1:
+        _run_worker_process(config, sockets, dev=dev, watch_courier=watch_courier)
+        return
+    _supervise(config, sockets, count, dev=dev, watch_courier=watch_courier)
