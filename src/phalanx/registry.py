@@ -13,6 +13,8 @@ from phalanx.identity.model import Identity
 
 if TYPE_CHECKING:
     from phalanx.config import Config
+    from phalanx.courier import Courier
+    from phalanx.persistence.sql.courier_store import SQLCourierStore
     from phalanx.hash import PasswordHashing
     from phalanx.identity.credentials import FactorPolicy
     from phalanx.identity.manager import IdentityManager
@@ -52,6 +54,9 @@ class Registry:
     sessions: SessionManager = field(init=False)
     session_renderer: SessionRenderer = field(init=False)
     error_store: SQLErrorStore = field(init=False)
+    #: Courier: messages queued in the database, delivered by the worker.
+    courier_store: SQLCourierStore = field(init=False)
+    courier: Courier = field(init=False)
     #: Self-service: shared flow environment, the method × flow matrix, one service per flow.
     forms: TraitForms = field(init=False)
     password_policy: PasswordPolicy = field(init=False)
@@ -76,6 +81,7 @@ class Registry:
             factors=_factor_policy(self.config),
         )
         self._wire_sessions()
+        self._wire_courier()
         self._wire_selfservice()
 
     @property
@@ -109,6 +115,13 @@ class Registry:
         )
         self.session_renderer = SessionRenderer(self.identity_json)
         self.error_store = SQLErrorStore(self.database)
+
+    def _wire_courier(self) -> None:
+        from phalanx.courier import Courier, TemplateRenderer
+        from phalanx.persistence.sql.courier_store import SQLCourierStore
+
+        self.courier_store = SQLCourierStore(self.database)
+        self.courier = Courier(self.courier_store, TemplateRenderer(self.config.courier))
 
     def _wire_selfservice(self) -> None:
         from phalanx.persistence.sql.flow_store import flow_store

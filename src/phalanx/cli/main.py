@@ -23,8 +23,11 @@ def version() -> None:
 def _register() -> None:
     from phalanx.cli import migrate, serve
 
+    from phalanx.cli import courier as courier_cli
+
     cli.add_command(serve.serve)
     cli.add_command(migrate.migrate)
+    cli.add_command(courier_cli.courier)
     try:
         from phalanx.cli import identities
     except ImportError:  # pragma: no cover - during bootstrap only
