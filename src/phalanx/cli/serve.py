@@ -22,6 +22,8 @@ import click
 from phalanx.cli.bootstrap import fail, load_or_exit, setup_logging
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from phalanx.config import Config
     from phalanx.registry import Registry
 
@@ -95,7 +97,10 @@ async def _serve_worker(
     from phalanx.http.public import create_public_app
 
     registry = await _build_registry(config, dev=dev)
-    apps = {"public": create_public_app(registry), "admin": create_admin_app(registry)}
+    apps: dict[str, ASGIApp] = {
+        "public": create_public_app(registry),
+        "admin": create_admin_app(registry),
+    }
     servers = []
     for name, app in apps.items():
         uv_config = uvicorn.Config(
@@ -113,7 +118,7 @@ async def _serve_worker(
     if watch_courier:
         from phalanx.courier.worker import run_worker
 
-        tasks.append(asyncio.create_task(run_worker(registry)))  # type: ignore[arg-type]
+        tasks.append(asyncio.create_task(run_worker(registry)))
     try:
         await asyncio.gather(*tasks)
     finally:
