@@ -13,6 +13,7 @@ __all__ = ["create_public_app"]
 
 
 def public_routes() -> list[BaseRoute]:
+    from phalanx.web.routes import routes as web_routes
     from phalanx.http.routes import errors, login, logout, registration, schemas, sessions, settings
 
     return [
@@ -26,6 +27,7 @@ def public_routes() -> list[BaseRoute]:
         *logout.routes,
         *sessions.routes,
         *errors.routes,
+        *web_routes,
     ]
 
 
