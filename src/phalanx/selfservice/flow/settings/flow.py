@@ -14,7 +14,11 @@ __all__ = ["SettingsFlow"]
 
 @dataclass(kw_only=True)
 class SettingsFlow(Flow):
-    """A settings flow belongs to one identity; ``identity`` is loaded for rendering."""
+    """A settings flow belongs to one identity; ``identity`` is loaded for rendering.
+
+    ``continue_with`` is transient (Kratos does not store it): it is only rendered in
+    the answer to the submission that produced it.
+    """
 
     kind = FlowKind.SETTINGS
 
@@ -25,8 +29,14 @@ class SettingsFlow(Flow):
     state: str = FlowState.SHOW_FORM
 
     def to_dict(self) -> dict[str, Any]:
-        out = self.base_dict()
-        out["identity"] = self.identity_json or {}
+        """``settingsFlow``: Kratos's key order; ``continue_with`` only when there is some."""
+        base = self.base_dict()
+        base.pop("transient_payload", None)  # Kratos never serializes it for settings
+        out: dict[str, Any] = {}
+        for key, value in base.items():
+            if key == "state":
+                out["identity"] = self.identity_json or {}
+            out[key] = value
         if self.continue_with:
             out["continue_with"] = self.continue_with
         return out

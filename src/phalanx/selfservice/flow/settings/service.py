@@ -1,8 +1,23 @@
-"""The settings flow's steps (Kratos ``selfservice/flow/settings``).
+"""The settings flow's steps (Kratos ``selfservice/flow/settings``): create, fetch, submit.
+
+Every step needs a session. A submission goes: flow id → flow → AAL → expiry and owner
+→ the strategy whose ``method`` was sent (or the one with a change paused for a refresh
+login) → ``decode`` (shape errors) → CSRF → ``apply`` (privileges, policy) → store the
+identity → after-hooks → answer by client kind:
+
+==================  ===============================  ==================================
+outcome             API flow / browser JSON client   plain browser
+==================  ===============================  ==================================
+success             200 flow (state ``success``)     303 to return_to / after URL / UI
+validation error    400 flow with messages           303 to the UI (``?flow=``)
+stale session       403 ``session_refresh_required``  303 to ``login/browser?refresh=true``
+expired             410 ``use_flow_id``              303 to a fresh flow's UI
+==================  ===============================  ==================================
 
 Privileged changes (password, identifiers, verifiable and recovery addresses) need a
-session authenticated within ``privileged_session_max_age``; otherwise the client is sent
-to a refresh login whose ``return_to`` brings it back to this same flow.
+session authenticated within ``privileged_session_max_age``. The refresh login returns
+to ``/self-service/settings?flow=<id>``; browsers that come back there with the same
+session get the paused change applied (:mod:`.continuity`).
 """
 
 from __future__ import annotations
@@ -11,11 +26,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.errors import (
+    AAL2RequiredError,
+    BadRequestError,
     ConflictError,
+    GoneError,
     IdentityMismatchError,
     KratosError,
     NotFoundError,
@@ -26,23 +45,45 @@ from phalanx.errors import (
 from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
+from phalanx.selfservice.flow.csrf import mask_token, new_real_token
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
-from phalanx.selfservice.flow.login.service import parse_flow_id
+from phalanx.selfservice.flow.return_to import secure_redirect
+from phalanx.selfservice.flow.settings.continuity import Continuity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
-from phalanx.selfservice.flow.settings.hooks import SettingsHooks
-from phalanx.selfservice.flow.settings.strategy import SettingsStrategy
+from phalanx.selfservice.flow.settings.hooks import SendVerification, SettingsHooks
+from phalanx.selfservice.flow.settings.strategy import (
+    PrivilegedSessionRequired,
+    SettingsContext,
+    SettingsStrategy,
+)
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.selfservice.traits import TraitForms
-from phalanx.session.model import Session
-from phalanx.ui import UiContainer, csrf_node
+from phalanx.session.model import AAL, Session
+from phalanx.ui import UiContainer
 
 __all__ = ["SettingsService"]
 
+#: Methods Kratos has a settings strategy for; a disabled one answers 404 when submitted.
+_SETTINGS_METHODS = ("profile", "password", "oidc", "totp", "lookup_secret", "webauthn", "passkey")
+_ENDPOINT_DISABLED = (
+    "This endpoint was disabled by system administrator. Please check your url or contact "
+    "the system administrator to enable it."
+)
+
+
+def _flow_id(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None
+
 
 class SettingsService:
+    """Create, fetch and submit settings flows (framework-free; see the module doc)."""
+
     def __init__(
         self,
         env: FlowEnvironment,
@@ -54,25 +95,62 @@ class SettingsService:
         after_hooks: SettingsHooks,
         lifespan: timedelta,
         privileged_max_age: timedelta,
+        *,
+        send_verification: SendVerification | None = None,
     ) -> None:
+        config = env.config
         self.env = env
         self.store = store
         self.strategies = list(strategies)
         self.identities = identities
+        self.forms = forms
         self.identity_json = identity_json
         self.after_hooks = after_hooks
         self.lifespan = lifespan
         self.privileged_max_age = privileged_max_age
-        self.forms = forms
+        self.required_aal = config.selfservice.flows.settings.required_aal
+        self.continuity = Continuity(config.cookie_secrets)
+        after_hooks.verification_enabled = config.selfservice.flows.verification.enabled
+        after_hooks.legacy_show_verification_ui = (
+            config.feature_flags.legacy_continue_with_verification_ui
+        )
+        if send_verification is not None:
+            after_hooks.send_verification = send_verification
 
-    # -- helpers ------------------------------------------------------------------------
+    # -- building flows -------------------------------------------------------------------
     def _render_identity(self, flow: SettingsFlow, identity: Identity) -> None:
         flow.identity = identity
         flow.identity_json = self.identity_json(identity)
 
-    def build_flow(
+    def _csrf(self, req: FlowRequest, flow: SettingsFlow) -> str | None:
+        """Put a CSRF node on the flow; the real token to set as cookie, if a new one.
+
+        API flows get a node too (Kratos's strategies always add one); its token is
+        random and never checked.
+        """
+        new_cookie = None
+        if flow.is_browser:
+            masked, new_cookie = self.env.csrf_for_new_flow(req)
+            flow.csrf_token = masked
+        else:
+            masked = mask_token(new_real_token())
+        flow.ui.set_csrf(masked)
+        return new_cookie
+
+    def _render_form(self, req: FlowRequest, flow: SettingsFlow, identity: Identity) -> str | None:
+        """A fresh ``ui`` for ``identity`` (Kratos ``NewFlow`` + strategies' populate)."""
+        flow.ui = UiContainer(action=self.env.action_url(FlowKind.SETTINGS, flow.id))
+        new_cookie = self._csrf(req, flow)
+        for strategy in self.strategies:
+            strategy.populate(flow, identity)
+        flow.ui.sort("settings", schema_keys=self.forms.schema_keys(identity.schema_id))
+        self._render_identity(flow, identity)
+        return new_cookie
+
+    def new_flow(
         self, req: FlowRequest, flow_type: FlowType, identity: Identity, request_url: str
     ) -> tuple[SettingsFlow, str | None]:
+        """A new flow for ``identity`` (not stored) and the CSRF cookie to set, if any."""
         now = utcnow()
         flow_id = uuid.uuid4()
         flow = SettingsFlow(
@@ -84,181 +162,312 @@ class SettingsService:
             created_at=now,
             updated_at=now,
             identity_id=identity.id,
-            ui=UiContainer(action=self.env.action_url(FlowKind.SETTINGS, flow_id), method="POST"),
+            ui=UiContainer(action=self.env.action_url(FlowKind.SETTINGS, flow_id)),
         )
-        new_cookie = None
-        if flow_type == FlowType.BROWSER:
-            masked, new_cookie = self.env.csrf_for_new_flow(req)
-            flow.csrf_token = masked
-            flow.ui.nodes.append(csrf_node(masked))
-        self._populate(flow, identity)
-        return flow, new_cookie
+        return flow, self._render_form(req, flow, identity)
 
-    def _populate(self, flow: SettingsFlow, identity: Identity) -> None:
-        for strategy in self.strategies:
-            strategy.populate(flow, identity)
-        flow.ui.sort("settings", schema_keys=self.forms.schema_keys(identity.schema_id))
-        self._render_identity(flow, identity)
-
+    # -- sessions ---------------------------------------------------------------------------
     def is_privileged(self, session: Session) -> bool:
-        if self.privileged_max_age <= timedelta(0):
-            return True
+        """Kratos: ``authenticated_at + privileged_session_max_age`` is in the future."""
         return session.authenticated_at + self.privileged_max_age > utcnow()
 
-    def refresh_url(self, flow: SettingsFlow) -> str:
-        return_to = with_query(self.env.self_service_url("settings"), flow=str(flow.id))
-        if flow.is_browser:
-            return_to = self.env.flow_ui_url(flow)
+    def refresh_url(self, req: FlowRequest) -> str:
+        """``login/browser?refresh=true&return_to=<public URL + this request's path>``."""
+        parts = urlsplit(req.url)
+        back = self.env.public_url.rstrip("/") + parts.path
+        if parts.query:
+            back += "?" + parts.query
         return with_query(
-            self.env.self_service_url("login/browser"), refresh="true", return_to=return_to
+            self.env.self_service_url("login/browser"), refresh="true", return_to=back
         )
 
-    async def _require_session(self, req: FlowRequest) -> Session:
-        session = await self.env.sessions.from_request(req)
-        if session is None:
-            raise SessionInactiveError(
-                "This endpoint can only be accessed with a valid session. Please log in and try "
-                "again.",
-                extra={"CredentialsMissing": True},
-            )
-        return session
+    def _aal_error(self, session: Session, request_url: str | None) -> AAL2RequiredError | None:
+        """Kratos ``DoesSessionSatisfy(settings.required_aal)``."""
+        if session.aal == AAL.AAL2 or self.required_aal == "aal1":
+            return None
+        identity = session.identity
+        if identity is None or identity.available_aal != AAL.AAL2:
+            return None
+        login = with_query(
+            self.env.self_service_url("login/browser"), aal="aal2", return_to=request_url
+        )
+        return AAL2RequiredError(login)
 
-    # -- create / fetch -----------------------------------------------------------------
+    # -- create -----------------------------------------------------------------------------
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
-        return_to = req.query.get("return_to")
-        if return_to:
-            self.env.secure_return_to(return_to, FlowKind.SETTINGS)
+        """``GET /self-service/settings/{api,browser}``."""
         session = await self.env.sessions.from_request(req)
-        if session is None:
-            if flow_type == FlowType.BROWSER and not req.is_json:
-                return Outcome.redirect(
-                    with_query(self.env.self_service_url("login/browser"), return_to=return_to)
+        browser = flow_type == FlowType.BROWSER
+        if session is None or session.identity is None:
+            if not browser:
+                raise SessionInactiveError(
+                    "This endpoint can only be accessed with a valid session. Please log in "
+                    "and try again."
                 )
-            await self._require_session(req)
-        assert session is not None and session.identity is not None
-        flow, new_cookie = self.build_flow(req, flow_type, session.identity, req.url)
+            if req.is_json:
+                raise SessionInactiveError(extra={"CredentialsMissing": False})
+            login = self.env.self_service_url("login/browser")
+            return Outcome.redirect(with_query(login, return_to=req.query.get("return_to")))
+        aal = self._aal_error(session, req.url if req.query.get("return_to") else None)
+        if aal is not None:
+            if browser and not req.is_json:
+                return Outcome.redirect(aal.redirect_browser_to)
+            raise aal
+        try:
+            self._check_return_to(req.query.get("return_to"))
+        except KratosError as error:
+            if not browser:
+                raise
+            return await self.env.forward_error(req, error)
+        flow, new_cookie = self.new_flow(req, flow_type, session.identity, req.url)
         await self.store.create(flow)
-        outcome = self.env.flow_or_redirect(req, flow)
+        if browser and not req.accepts_json:
+            outcome = Outcome.redirect(self.env.flow_ui_url(flow))
+        else:
+            outcome = Outcome.json(flow.to_dict())
         outcome.set_csrf = new_cookie
         return outcome
 
-    async def _load_for(
-        self, req: FlowRequest, flow_id: str | None
-    ) -> tuple[SettingsFlow, Session]:
-        parsed = parse_flow_id(flow_id)
+    def _check_return_to(self, return_to: str | None) -> None:
+        if return_to:
+            secure_redirect(
+                return_to,
+                default=self.env.config.default_browser_return_url,
+                allowed=self.env.allowed_return_urls,
+                public_base_url=self.env.public_url,
+            )
+
+    # -- fetch ------------------------------------------------------------------------------
+    async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
+        """``GET /self-service/settings/flows?id=`` (always JSON, Kratos's writer)."""
         session = await self.env.sessions.from_request(req)
-        if session is None:
-            raise UnauthorizedError("A valid Ory Session Cookie or Ory Session Token is missing.")
-        flow = await self.store.get(parsed)
+        if session is None or session.identity is None:
+            if req.is_json:
+                raise UnauthorizedError(
+                    "A valid Ory Session Cookie or Ory Session Token is missing."
+                )
+            return Outcome(status=302, location=self.env.ui_url("login"))
+        parsed = _flow_id(flow_id)
+        flow = await self.store.get(parsed) if parsed is not None else None
         if flow is None:
-            raise NotFoundError(f"Unable to locate the resource: settings flow {parsed}")
+            raise NotFoundError(message="Unable to locate the resource")
+        flow.continue_with = []
         if flow.identity_id != session.identity_id:
             raise IdentityMismatchError(
                 "The request was made for another identity and has been blocked for security "
                 "reasons."
             )
-        assert session.identity is not None
-        return flow, session
-
-    async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        try:
-            flow, session = await self._load_for(req, flow_id)
-        except UnauthorizedError:
-            if req.is_json:
-                raise
-            return Outcome(status=302, location=self.env.ui_url("login"))
-        assert session.identity is not None
+        aal = self._aal_error(session, self.env.flow_ui_url(flow))
+        if aal is not None:
+            raise aal
         if flow.is_expired():
-            from phalanx.errors import GoneError
-            from phalanx.selfservice.flow.handling import expired_kind_reason
-
-            raise GoneError(
-                expired_kind_reason(FlowKind.SETTINGS, flow.is_api),
-                error_id="self_service_flow_expired",
-            )
+            details: dict[str, Any] = {}
+            if flow.is_api:
+                reason = (
+                    "The settings flow has expired. Call the settings flow init API endpoint "
+                    "to initialize a new settings flow."
+                )
+                details["api"] = self.env.self_service_url("settings/api")
+            else:
+                reason = (
+                    "The settings flow has expired. Redirect the user to the settings flow "
+                    "init endpoint to initialize a new settings flow."
+                )
+                return_to = flow.request_return_to() or ""
+                details["redirect_to"] = with_query(
+                    self.env.self_service_url("settings/browser"), return_to=return_to or None
+                )
+                details["return_to"] = return_to
+            raise GoneError(reason, details=details, error_id="self_service_flow_expired")
         self._render_identity(flow, session.identity)
         return Outcome.json(flow.to_dict())
 
-    # -- submit -------------------------------------------------------------------------
+    # -- submit -----------------------------------------------------------------------------
     async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        try:
-            flow, session = await self._load_for(req, flow_id)
-        except UnauthorizedError:
+        """``POST`` (and ``GET``) ``/self-service/settings?flow=``."""
+        session = await self.env.sessions.from_request(req)
+        if session is None or session.identity is None:
             if req.is_json:
-                raise
-            return Outcome(status=302, location=self.env.ui_url("login"))
-        assert session.identity is not None
-        self._render_identity(flow, session.identity)
-        try:
-            self.env.ensure_csrf(req, flow)
-            if flow.is_expired():
-                return await expired_outcome(
-                    self.env, req, flow, lambda: self._replacement(req, flow, session), self.store
+                raise UnauthorizedError(
+                    "A valid Ory Session Cookie or Ory Session Token is missing."
                 )
-            return await self._update(req, flow, session)
-        except SessionRefreshRequiredError as error:
-            if flow.is_browser and not req.is_json:
-                return Outcome.redirect(error.redirect_browser_to)
-            raise
-        except (FlowValidationError, KratosError) as error:
-            return await handle_submit_error(self.env, req, flow, error, self.store)
+            return Outcome(status=302, location=self.env.ui_url("login"))
+        parsed = _flow_id(flow_id)
+        if parsed is None:
+            return await self._forward(
+                req, None, BadRequestError("The flow query parameter is missing or malformed.")
+            )
+        flow = await self.store.get(parsed)
+        if flow is None:
+            return await self._forward(
+                req,
+                None,
+                NotFoundError("The settings request could not be found. Please restart the flow."),
+            )
+        flow.continue_with = []
+        aal = self._aal_error(session, req.url)
+        if aal is not None:
+            if flow.is_api or req.is_json:
+                raise aal
+            return Outcome.redirect(aal.redirect_browser_to)
+        identity = session.identity
+        self._render_identity(flow, identity)
+        if flow.is_expired():
+            return await expired_outcome(
+                self.env, req, flow, lambda: self._replacement(req, flow, identity), self.store
+            )
+        if flow.identity_id != session.identity_id:
+            return await self._forward(
+                req,
+                flow,
+                IdentityMismatchError(
+                    "The request was initiated by someone else and has been blocked for security "
+                    "reasons. Please go back and try again."
+                ),
+            )
+        return await self._dispatch(req, flow, session)
+
+    async def _forward(
+        self, req: FlowRequest, flow: SettingsFlow | None, error: KratosError
+    ) -> Outcome:
+        """A non-form error: JSON for API flows and JSON clients, else the error UI."""
+        if (flow is not None and flow.is_api) or req.is_json:
+            raise error
+        return await self.env.forward_error(req, error)
 
     async def _replacement(
-        self, req: FlowRequest, old: SettingsFlow, session: Session
+        self, req: FlowRequest, old: SettingsFlow, identity: Identity
     ) -> SettingsFlow:
-        assert session.identity is not None
-        flow, _ = self.build_flow(req, old.type, session.identity, old.request_url)
+        flow, _ = self.new_flow(req, old.type, identity, old.request_url)
         await self.store.create(flow)
         return flow
 
-    def _strategy(self, method: Any) -> SettingsStrategy:
-        for strategy in self.strategies:
-            if strategy.id == method:
-                return strategy
-        raise FlowValidationError([text.settings_no_strategy()])
-
-    async def _update(self, req: FlowRequest, flow: SettingsFlow, session: Session) -> Outcome:
+    async def _dispatch(self, req: FlowRequest, flow: SettingsFlow, session: Session) -> Outcome:
+        """Find the strategy that handles this submission and run it."""
         body = req.body
-        strategy = self._strategy(body.get("method"))
-        # Strategies work on the full identity (credentials included) so that saving it
-        # never drops a credential the session's copy did not load.
-        session.identity = await self.identities.get(session.identity_id, with_credentials=True)
-        flow.active = strategy.id
-        if isinstance(body.get("transient_payload"), dict):
-            flow.transient_payload = body["transient_payload"]
-        result = await strategy.update(req, flow, body, session)
-        if result.privileged and not self.is_privileged(session):
-            raise SessionRefreshRequiredError(self.refresh_url(flow))
+        method = body.get("method")
+        resumable = flow.is_browser and not req.is_json
+        for strategy in self.strategies:
+            payload = None
+            if resumable:
+                # A paused payload passed decoding and the CSRF check when it was submitted;
+                # only this session can resume it (the login may have rotated the CSRF cookie).
+                payload = self.continuity.resume(flow, strategy.id, session)
+            if payload is None:
+                if method != strategy.id:
+                    continue
+                try:
+                    payload = strategy.decode(req, flow, body)
+                    self.env.ensure_csrf(req, flow)
+                except (FlowValidationError, KratosError) as error:
+                    return await self._fail(req, flow, error)
+            return await self._run(req, flow, session, strategy, payload)
+        if method in _SETTINGS_METHODS:
+            method_config = getattr(self.env.config.selfservice.methods, str(method), None)
+            if not getattr(method_config, "enabled", True):
+                return await self._fail(req, flow, NotFoundError(_ENDPOINT_DISABLED))
+        return await self._fail(req, flow, FlowValidationError([text.settings_no_strategy()]))
+
+    async def _fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:
+        """Kratos's settings ``WriteFlowError`` for errors rendered into or beside the flow
+        (nodes re-sorted by the identity schema, as Kratos does)."""
+        schema_id = flow.identity.schema_id if flow.identity is not None else None
+        keys = self.forms.schema_keys(schema_id)
+        return await handle_submit_error(self.env, req, flow, error, self.store, sort_keys=keys)
+
+    async def _run(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        payload: dict[str, Any],
+    ) -> Outcome:
+        identity = await self.identities.get(session.identity_id, with_credentials=True)
+        ctx = SettingsContext(req, flow, session, identity, self.is_privileged(session))
         try:
-            await self.identities.update(result.identity)
-        except ConflictError:
-            raise FlowValidationError([text.duplicate_credentials()]) from None
-        identity = await self.identities.get(result.identity.id, with_credentials=True)
-        session.identity = identity
-        await self.after_hooks(req, flow, session, strategy.id)
-        # The flow is re-rendered for the updated identity and can be used again.
-        flow.ui.nodes = [n for n in flow.ui.nodes if n.id == "csrf_token"]
-        self._populate(flow, identity)
+            result = await strategy.apply(ctx, payload)
+        except PrivilegedSessionRequired:
+            return await self._refresh_required(req, flow, session, strategy, payload)
+        except (FlowValidationError, KratosError) as error:
+            return await self._fail(req, flow, error)
+        try:
+            return_to = self._success_return_to(flow, strategy.id)
+            try:
+                await self.identities.update(result.identity)
+            except ConflictError:
+                raise FlowValidationError([text.duplicate_credentials()]) from None
+        except (FlowValidationError, KratosError) as error:
+            return await self._fail(req, flow, error)
+        return await self._succeed(req, flow, session, strategy, result.continue_with, return_to)
+
+    async def _refresh_required(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        payload: dict[str, Any],
+    ) -> Outcome:
+        """Kratos ``FlowNeedsReAuth``: remember the change (browsers), ask for a refresh."""
+        if flow.is_browser:
+            self.continuity.pause(flow, strategy.id, session, payload)
         flow.ui.reset_messages()
-        flow.ui.add_message(text.settings_saved())
-        flow.state = FlowState.SUCCESS
-        flow.continue_with = list(result.continue_with)
         flow.updated_at = utcnow()
         await self.store.update(flow)
-        return_to = flow.request_return_to()
-        if flow.is_browser and not req.is_json:
-            if return_to:
-                target = self.env.secure_return_to(return_to, FlowKind.SETTINGS, strategy.id)
-            else:
-                target = self.env.flow_ui_url(flow)
-            return Outcome.redirect(target)
-        if flow.is_browser and return_to:
+        url = self.refresh_url(req)
+        if flow.is_api or req.is_json:
+            raise SessionRefreshRequiredError(url)
+        return Outcome.redirect(url)
+
+    def _success_return_to(self, flow: SettingsFlow, method: str) -> str:
+        """``return_to`` of the flow if allowed, else ``settings.after[.<method>]
+        .default_browser_return_url``, else the settings UI showing this flow."""
+        after = self.env.config.selfservice.flows.settings.after
+        method_after = getattr(after, method, None)
+        default = getattr(method_after, "default_browser_return_url", None)
+        default = default or after.default_browser_return_url
+        target = self.env.config.absolute_url(str(default)) if default else None
+        return secure_redirect(
+            flow.request_return_to(),
+            default=target or self.env.flow_ui_url(flow),
+            allowed=self.env.allowed_return_urls,
+            public_base_url=self.env.public_url,
+        )
+
+    async def _succeed(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        continue_with: list[dict[str, Any]],
+        return_to: str,
+    ) -> Outcome:
+        identity = await self.identities.get(session.identity_id, with_credentials=False)
+        session.identity = identity
+        # The flow is re-rendered for the updated identity and can be used again.
+        flow.state = FlowState.SUCCESS
+        flow.internal_context = {}
+        new_cookie = self._render_form(req, flow, identity)
+        flow.ui.add_message(text.settings_saved())
+        flow.continue_with = list(continue_with)
+        flow.updated_at = utcnow()
+        await self.store.update(flow)
+        try:
+            await self.after_hooks(req, flow, identity, session, strategy.id)
+        except (FlowValidationError, KratosError) as error:
+            return await self._fail(req, flow, error)
+        if flow.is_api:
+            return Outcome.json(flow.to_dict())
+        if req.is_json:
             flow.continue_with.append(
-                {
-                    "action": "redirect_browser_to",
-                    "redirect_browser_to": self.env.secure_return_to(
-                        return_to, FlowKind.SETTINGS, strategy.id
-                    ),
-                }
+                {"action": "redirect_browser_to", "redirect_browser_to": return_to}
             )
-        return Outcome.json(flow.to_dict())
+            outcome = Outcome.json(flow.to_dict())
+        else:
+            outcome = Outcome.redirect(return_to)
+        # Kratos re-issues the session cookie; only a cookie session is re-issued as one.
+        outcome.issue_session = session if req.session_from_cookie and session.token else None
+        outcome.set_csrf = new_cookie
+        return outcome

@@ -1,4 +1,14 @@
-"""The contract a method implements to join the settings flow."""
+"""The contract a method implements to join the settings flow (Kratos ``settings.Strategy``).
+
+A submission runs in two steps, as in Kratos:
+
+1. :meth:`SettingsStrategy.decode` turns the request body into the method's payload and
+   validates its *shape* (``Property password is missing.``, schema errors on ``traits``).
+   These errors are shown even when the session is too old to change anything.
+2. :meth:`SettingsStrategy.apply` checks the rest (privileges, password policy, ...) and
+   returns the identity to save. A payload paused for a refresh login is later fed to
+   ``apply`` again without step 1 (Kratos's continuity container).
+"""
 
 from __future__ import annotations
 
@@ -11,28 +21,66 @@ from phalanx.selfservice.flow.settings.flow import SettingsFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import Session
 
-__all__ = ["SettingsResult", "SettingsStrategy"]
+__all__ = [
+    "PrivilegedSessionRequired",
+    "SettingsContext",
+    "SettingsResult",
+    "SettingsStrategy",
+]
+
+
+class PrivilegedSessionRequired(Exception):
+    """Raised by a strategy when the change needs a session younger than
+    ``privileged_session_max_age`` (Kratos ``FlowNeedsReAuth``). The flow service turns it
+    into ``session_refresh_required`` and remembers the payload for after the refresh."""
+
+
+@dataclass(slots=True)
+class SettingsContext:
+    """What a strategy gets to apply a change (Kratos ``UpdateContext``).
+
+    ``identity`` is a private copy of the session's identity *with* credentials; the
+    strategy may change it and return it. ``privileged`` tells whether the session was
+    authenticated recently enough for privileged changes.
+    """
+
+    req: FlowRequest
+    flow: SettingsFlow
+    session: Session
+    identity: Identity
+    privileged: bool
+
+    def require_privileged(self) -> None:
+        if not self.privileged:
+            raise PrivilegedSessionRequired()
 
 
 @dataclass(slots=True)
 class SettingsResult:
-    """The identity to save and whether the change needs a privileged session."""
+    """The identity to save (credentials included)."""
 
     identity: Identity
-    privileged: bool
-    update_credentials: bool = False
     continue_with: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SettingsStrategy(ABC):
+    """One method's cell in the settings column of the method-by-flow matrix.
+
+    ``id`` is the ``method`` value that selects the strategy; ``group`` is the UI node
+    group its form-level errors belong to.
+    """
+
     id: ClassVar[str]
+    group: ClassVar[str]
 
     @abstractmethod
     def populate(self, flow: SettingsFlow, identity: Identity) -> None:
-        """Add this method's nodes for ``identity`` to a new flow."""
+        """Add this method's nodes for ``identity`` to a new (or re-rendered) flow."""
 
     @abstractmethod
-    async def update(
-        self, req: FlowRequest, flow: SettingsFlow, body: dict[str, Any], session: Session
-    ) -> SettingsResult:
-        """Validate and apply the change to a copy of the identity; raise FlowValidationError."""
+    def decode(self, req: FlowRequest, flow: SettingsFlow, body: dict[str, Any]) -> dict[str, Any]:
+        """The JSON-serializable payload of this submission; raise FlowValidationError."""
+
+    @abstractmethod
+    async def apply(self, ctx: SettingsContext, payload: dict[str, Any]) -> SettingsResult:
+        """Apply ``payload``; raise FlowValidationError or PrivilegedSessionRequired."""

@@ -1,4 +1,11 @@
-"""Password change in the settings flow (Kratos ``password/settings.go``). Always privileged."""
+"""Password change in the settings flow (Kratos ``password/settings.go``).
+
+Body: ``{"method": "password", "password": "..."}`` (JSON or form). The body's shape is
+checked first (``Property password is missing.``, ``length must be >= 1, but got 0``),
+then -- as in Kratos -- the session must be privileged before the password policy, the
+"same as the old password" check and hashing run, so a stale session learns nothing
+about the new password.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +14,30 @@ from typing import Any
 
 from phalanx import text
 from phalanx.hash import PasswordHashing
-from phalanx.identity.model import Credential, Identity
+from phalanx.identity.model import Credential, CredentialType, Identity
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
-from phalanx.selfservice.flow.settings.strategy import SettingsResult, SettingsStrategy
+from phalanx.selfservice.flow.settings.strategy import (
+    SettingsContext,
+    SettingsResult,
+    SettingsStrategy,
+)
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.password.policy import PasswordPolicy
 from phalanx.selfservice.traits import TraitForms
-from phalanx.session.model import Session
-from phalanx.ui import input_node
+from phalanx.text.validation import validation_wrong_type
+from phalanx.ui import Autocomplete, InputType, NodeGroup, input_node
 
 __all__ = ["PasswordSettings"]
 
+_JSON_TYPES = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
+
 
 class PasswordSettings(SettingsStrategy):
+    """The ``password`` cell of the settings flow."""
+
     id = "password"
+    group = NodeGroup.PASSWORD
 
     def __init__(self, forms: TraitForms, hashing: PasswordHashing, policy: PasswordPolicy) -> None:
         self.forms = forms
@@ -29,59 +45,66 @@ class PasswordSettings(SettingsStrategy):
         self.policy = policy
 
     def populate(self, flow: SettingsFlow, identity: Identity) -> None:
-        flow.ui.nodes.append(
+        flow.ui.upsert(
             input_node(
                 "password",
-                "password",
-                group="password",
+                InputType.PASSWORD,
+                group=self.group,
                 label=text.label_password(),
                 required=True,
-                autocomplete="new-password",
+                autocomplete=Autocomplete.NEW_PASSWORD,
             )
         )
-        flow.ui.nodes.append(
-            input_node(
-                "method", "submit", group="password", label=text.label_save(), value="password"
-            )
+        flow.ui.append(
+            input_node("method", "submit", group=self.group, label=text.label_save(), value=self.id)
         )
 
-    async def update(
-        self, req: FlowRequest, flow: SettingsFlow, body: dict[str, Any], session: Session
-    ) -> SettingsResult:
-        assert session.identity is not None
-        if "password" not in body or body.get("password") is None:
+    def decode(self, req: FlowRequest, flow: SettingsFlow, body: dict[str, Any]) -> dict[str, Any]:
+        """The settings password schema: ``password`` required, a string, ``minLength: 1``."""
+        password = body.get("password")
+        if "password" not in body:
             raise FlowValidationError(
                 node_messages=[("password", text.validation_required("password"))]
             )
-        password = body.get("password")
         if not isinstance(password, str):
+            actual = "null" if password is None else _JSON_TYPES.get(type(password), "string")
             raise FlowValidationError(
-                node_messages=[
-                    ("password", text.validation_wrong_type(["string"], type(password).__name__))
-                ]
+                node_messages=[("password", validation_wrong_type(["string"], actual))]
             )
         if password == "":
             raise FlowValidationError(
                 node_messages=[("password", text.validation_min_length(1, 0))]
             )
-        identity = copy.deepcopy(session.identity)
+        return {"method": self.id, "password": password}
+
+    async def apply(self, ctx: SettingsContext, payload: dict[str, Any]) -> SettingsResult:
+        ctx.require_privileged()
+        password = payload.get("password")
+        if not isinstance(password, str) or not password:
+            raise FlowValidationError(
+                node_messages=[("password", text.validation_required("password"))]
+            )
+        identity = copy.deepcopy(ctx.identity)
         identifiers = self.forms.password_identifiers(identity)
+        if not identifiers:
+            raise FlowValidationError([text.identifier_missing()])
         violation = await self.policy.check(password, identifiers)
         if violation is not None:
             raise FlowValidationError(node_messages=[("password", violation)])
-        existing = identity.credentials.get("password")
+        existing = identity.credentials.get(CredentialType.PASSWORD)
         old_hash = existing.config.get("hashed_password") if existing else None
         if isinstance(old_hash, str) and old_hash and await self.hashing.verify(password, old_hash):
             raise FlowValidationError(node_messages=[("password", text.password_same_as_old())])
         hashed = await self.hashing.hash(password)
         if existing is None:
-            identity.credentials["password"] = Credential(
-                type="password",
+            identity.credentials[CredentialType.PASSWORD] = Credential(
+                type=CredentialType.PASSWORD,
                 identifiers=identifiers,
                 config={"hashed_password": hashed},
                 version=1,
             )
         else:
+            # Replaced wholesale, as Kratos does: an imported hash's migration-hook flag
+            # no longer applies to a password the user chose here.
             existing.config = {"hashed_password": hashed}
-            existing.identifiers = identifiers or existing.identifiers
-        return SettingsResult(identity=identity, privileged=True, update_credentials=True)
+        return SettingsResult(identity=identity)

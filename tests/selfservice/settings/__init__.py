@@ -1,0 +1,1 @@
+"""Settings flow: unit tests and the helpers its end-to-end suites share."""
