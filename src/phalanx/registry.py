@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from phalanx.identity.credentials import FactorPolicy
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.pool import IdentityPool
+    from phalanx.persistence.sql.code_store import SQLCodeStore
     from phalanx.persistence.sql.engine import Database
     from phalanx.persistence.sql.error_store import SQLErrorStore
     from phalanx.persistence.sql.session_store import SQLSessionStore
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
     from phalanx.selfservice.flow.environment import FlowEnvironment
     from phalanx.selfservice.flow.login.service import LoginService
     from phalanx.selfservice.flow.logout.service import LogoutService
+    from phalanx.selfservice.flow.recovery.service import RecoveryService
     from phalanx.selfservice.flow.registration.service import RegistrationService
     from phalanx.selfservice.flow.settings.service import SettingsService
+    from phalanx.selfservice.flow.verification.service import VerificationService
     from phalanx.selfservice.matrix import Matrix
     from phalanx.selfservice.strategy.password.policy import PasswordPolicy
     from phalanx.selfservice.traits import TraitForms
@@ -66,6 +69,10 @@ class Registry:
     registration: RegistrationService = field(init=False)
     settings: SettingsService = field(init=False)
     logout: LogoutService = field(init=False)
+    #: Recovery and verification: one-time codes/links (HMAC'd) and the two flows.
+    code_store: SQLCodeStore = field(init=False)
+    recovery: RecoveryService = field(init=False)
+    verification: VerificationService = field(init=False)
 
     def __post_init__(self) -> None:
         from phalanx.identity.manager import IdentityManager
@@ -124,6 +131,7 @@ class Registry:
         self.courier = Courier(self.courier_store, TemplateRenderer(self.config.courier))
 
     def _wire_selfservice(self) -> None:
+        from phalanx.persistence.sql.code_store import SQLCodeStore
         from phalanx.persistence.sql.flow_store import flow_store
         from phalanx.selfservice.flow.environment import FlowEnvironment
         from phalanx.selfservice.flow.login.hooks import LoginHooks
@@ -154,15 +162,26 @@ class Registry:
             )
         )
         self.flow_env = FlowEnvironment(config, self.sessions, self.error_store)
+        self.code_store = SQLCodeStore(self.database, config.cookie_secrets)
         self.matrix = build_matrix(config, self)
         env = self.flow_env
+        self._wire_verification()
         self.login = LoginService(
             env,
             flow_store(self.database, "login"),
             self.matrix.login,
-            LoginHooks(lambda m: configured_hooks(flows.login.after, m), self.sessions),
+            LoginHooks(
+                lambda m: configured_hooks(flows.login.after, m),
+                self.sessions,
+                legacy_verified_error=config.feature_flags.legacy_require_verified_login_error,
+                verification_ui_url=config.ui_url("verification"),
+                start_verification=self.verification.start_for_login
+                if flows.verification.enabled
+                else None,
+            ),
             self.session_renderer,
             flows.login.lifespan,
+            load_identity=self.identities.get,
         )
         self.registration = RegistrationService(
             env,
@@ -171,7 +190,11 @@ class Registry:
             self.identities,
             self.forms,
             RegistrationHooks(
-                lambda m: configured_hooks(flows.registration.after, m), self.sessions
+                lambda m: configured_hooks(flows.registration.after, m),
+                self.sessions,
+                send_verification=self.verification.send_after_registration
+                if flows.verification.enabled
+                else None,
             ),
             self.session_renderer,
             flows.registration.lifespan,
@@ -187,8 +210,49 @@ class Registry:
             SettingsHooks(lambda m: configured_hooks(flows.settings.after, m), self.sessions),
             flows.settings.lifespan,
             flows.settings.privileged_session_max_age,
+            # Hook point for the verification flow: an async
+            # ``send_verification(req, identity, flow_type) -> continue_with items``.
+            send_verification=self.verification.send_after_settings,
         )
         self.logout = LogoutService(env)
+        self._wire_recovery()
+
+    def _wire_verification(self) -> None:
+        from phalanx.persistence.sql.flow_store import flow_store
+        from phalanx.selfservice.flow.verification.service import VerificationService
+
+        config = self.config
+        flow = config.selfservice.flows.verification
+        self.verification = VerificationService(
+            self.flow_env,
+            flow_store(self.database, "verification"),
+            self.matrix.verification,
+            self.identity_pool,
+            enabled=flow.enabled,
+            use=flow.use,
+            lifespan=flow.lifespan,
+            legacy_continue_with=config.feature_flags.legacy_continue_with_verification_ui,
+        )
+
+    def _wire_recovery(self) -> None:
+        from phalanx.persistence.sql.flow_store import flow_store
+        from phalanx.selfservice.flow.recovery.service import RecoveryService
+        from phalanx.selfservice.hook import configured_hooks
+
+        config = self.config
+        flows = config.selfservice.flows
+        self.recovery = RecoveryService(
+            self.flow_env,
+            flow_store(self.database, "recovery"),
+            self.matrix.recovery,
+            self.settings,
+            enabled=flows.recovery.enabled,
+            use=flows.recovery.use,
+            lifespan=flows.recovery.lifespan,
+            privileged_max_age=flows.settings.privileged_session_max_age,
+            after_hooks=lambda: configured_hooks(flows.recovery.after, None),
+            continue_with_transitions=config.feature_flags.use_continue_with_transitions,
+        )
 
     @classmethod
     async def build(cls, config: Config, *, dev: bool = False) -> Registry:

@@ -34,7 +34,7 @@ class AdminPrefix:
 
 
 def admin_routes() -> list[BaseRoute]:
-    from phalanx.http.routes import admin_courier, admin_identities, admin_sessions
+    from phalanx.http.routes import admin_courier, admin_identities, admin_recovery, admin_sessions
 
     return [
         Route("/admin/health/alive", health.alive),
@@ -43,6 +43,7 @@ def admin_routes() -> list[BaseRoute]:
         *admin_identities.routes,
         *admin_sessions.routes,
         *admin_courier.routes,
+        *admin_recovery.routes,
     ]
 
 

@@ -15,6 +15,7 @@ __all__ = ["create_public_app"]
 def public_routes() -> list[BaseRoute]:
     from phalanx.web.routes import routes as web_routes
     from phalanx.http.routes import errors, login, logout, registration, schemas, sessions, settings
+    from phalanx.http.routes import recovery, verification
 
     return [
         Route("/health/alive", health.alive),
@@ -24,6 +25,8 @@ def public_routes() -> list[BaseRoute]:
         *login.routes,
         *registration.routes,
         *settings.routes,
+        *recovery.routes,
+        *verification.routes,
         *logout.routes,
         *sessions.routes,
         *errors.routes,

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
+from phalanx.selfservice.flow.recovery.strategy import RecoveryStrategy
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.flow.settings.strategy import SettingsStrategy
+from phalanx.selfservice.flow.verification.strategy import VerificationStrategy
 
 if TYPE_CHECKING:
     from phalanx.config import Config
@@ -25,6 +27,8 @@ class Matrix:
     login: list[LoginStrategy] = field(default_factory=list)
     registration: list[RegistrationStrategy] = field(default_factory=list)
     settings: list[SettingsStrategy] = field(default_factory=list)
+    recovery: list[RecoveryStrategy] = field(default_factory=list)
+    verification: list[VerificationStrategy] = field(default_factory=list)
     extra: list[object] = field(default_factory=list)
 
     def add(self, strategy: object) -> None:
@@ -37,6 +41,12 @@ class Matrix:
             placed = True
         if isinstance(strategy, SettingsStrategy):
             self.settings.append(strategy)
+            placed = True
+        if isinstance(strategy, RecoveryStrategy):
+            self.recovery.append(strategy)
+            placed = True
+        if isinstance(strategy, VerificationStrategy):
+            self.verification.append(strategy)
             placed = True
         if not placed:
             self.extra.append(strategy)
@@ -60,10 +70,67 @@ def _profile(deps: Any) -> list[object]:
     return [ProfileSettings(deps.forms)]
 
 
+def _code(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.code.recovery import CodeRecovery
+    from phalanx.selfservice.strategy.code.sender import CodeSender, SenderDeps
+    from phalanx.selfservice.strategy.code.verification import CodeVerification
+
+    config = deps.config
+    flows = config.selfservice.flows
+    code = config.selfservice.methods.code.config
+    sender = CodeSender(
+        SenderDeps.from_registry(deps),
+        deps.code_store,
+        code.lifespan,
+        notify_unknown_recovery=flows.recovery.notify_unknown_recipients,
+        notify_unknown_verification=flows.verification.notify_unknown_recipients,
+    )
+    sms = any(channel.id == "sms" for channel in config.courier.channels)
+    return [
+        CodeRecovery(
+            sender,
+            deps.code_store,
+            deps.identity_pool,
+            max_submissions=code.max_submissions,
+            lifespan=code.lifespan,
+        ),
+        CodeVerification(
+            sender,
+            deps.code_store,
+            deps.identity_pool,
+            max_submissions=code.max_submissions,
+            sms_enabled=sms,
+        ),
+    ]
+
+
+def _link(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.code.sender import SenderDeps
+    from phalanx.selfservice.strategy.link.recovery import LinkRecovery
+    from phalanx.selfservice.strategy.link.sender import LinkSender
+    from phalanx.selfservice.strategy.link.verification import LinkVerification
+
+    config = deps.config
+    flows = config.selfservice.flows
+    sender = LinkSender(
+        SenderDeps.from_registry(deps),
+        deps.code_store,
+        config.selfservice.methods.link.config.lifespan,
+        notify_unknown_recovery=flows.recovery.notify_unknown_recipients,
+        notify_unknown_verification=flows.verification.notify_unknown_recipients,
+    )
+    return [
+        LinkRecovery(sender, deps.code_store, deps.identity_pool),
+        LinkVerification(sender, deps.code_store),
+    ]
+
+
 METHODS: dict[str, Callable[[Any], list[object]]] = {
     # method -> the strategies (one per flow it joins); order = order of UI groups
     "profile": _profile,
     "password": _password,
+    "code": _code,
+    "link": _link,
 }
 
 

@@ -116,8 +116,10 @@ class SQLFlowStore(Generic[F]):
 def flow_codecs() -> dict[str, FlowCodec[Any]]:
     """The codec of every flow kind that exists so far."""
     from phalanx.selfservice.flow.login.flow import LoginFlow
+    from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
     from phalanx.selfservice.flow.registration.flow import RegistrationFlow
     from phalanx.selfservice.flow.settings.flow import SettingsFlow
+    from phalanx.selfservice.flow.verification.flow import VerificationFlow
 
     codecs: dict[str, FlowCodec[Any]] = {
         "login": FlowCodec(
@@ -148,6 +150,22 @@ def flow_codecs() -> dict[str, FlowCodec[Any]]:
                 "identity_id": r["identity_id"],
                 "continue_with": list((r["internal_context"] or {}).get("continue_with") or []),
             },
+        ),
+        "recovery": FlowCodec(
+            RecoveryFlow,
+            lambda f: {
+                "recovered_identity_id": f.recovered_identity_id,
+                "skip_csrf_check": f.skip_csrf_check,
+            },
+            lambda r: {
+                "recovered_identity_id": r["recovered_identity_id"],
+                "skip_csrf_check": bool(r["skip_csrf_check"]),
+            },
+        ),
+        "verification": FlowCodec(
+            VerificationFlow,
+            lambda f: {"identity_id": f.identity_id, "session_id": f.session_id},
+            lambda r: {"identity_id": r["identity_id"], "session_id": r["session_id"]},
         ),
     }
     return codecs

@@ -1,0 +1,5 @@
+"""The recovery flow."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

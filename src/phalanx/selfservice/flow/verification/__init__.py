@@ -1,0 +1,5 @@
+"""The verification flow."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,236 @@
+"""The ``code`` method in the recovery flow (Kratos ``strategy_recovery.go`` and
+``strategy_recovery_admin.go``, recovery v1: one e-mail field, then the code).
+
+* ``{method: code, email}`` -> a code is mailed to that recovery address (nothing is sent,
+  and nothing in the answer differs, for an unknown address) -> ``sent_email`` with 1060003;
+* ``{code}`` (``method`` optional) -> right code: session + settings flow; wrong or
+  expired code: 4060006 on the same flow; used code or more than
+  ``code.config.max_submissions`` attempts: a new flow carrying the reason (4000001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from phalanx import text
+from phalanx.clock import utcnow
+from phalanx.identity.model import AddressStatus, Identity
+from phalanx.identity.pool import IdentityPool
+from phalanx.selfservice.flow.base import FlowState, FlowType
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
+from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
+from phalanx.selfservice.flow.recovery.strategy import (
+    AdminRecovery,
+    RecoveryActions,
+    RecoveryStrategy,
+)
+from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.strategy.code.sender import CodeSender
+from phalanx.selfservice.strategy.code.store import (
+    CODE_LENGTH,
+    CodeAlreadyUsedError,
+    CodeNotFoundError,
+    CodeStore,
+    CodeSubmittedTooOftenError,
+    OneTimeSecret,
+    SecretKind,
+    generate_code,
+)
+from phalanx.ui import Autocomplete, InputType, NodeGroup, UiContainer, UiNode, input_node
+
+__all__ = ["CodeRecovery", "code_input", "email_input", "mark_address_verified"]
+
+GROUP = NodeGroup.CODE
+
+
+def email_input(value: str | None = None, *, group: str = GROUP) -> UiNode:
+    return input_node(
+        "email",
+        InputType.EMAIL,
+        group=group,
+        value=value or None,
+        required=True,
+        label=text.label_email(),
+    )
+
+
+def code_input(label: text.UiText, *, strict: bool = True) -> UiNode:
+    """The ``code`` field; recovery's has Kratos's digits pattern and length."""
+    return input_node(
+        "code",
+        InputType.TEXT,
+        group=GROUP,
+        required=True,
+        autocomplete=Autocomplete.ONE_TIME_CODE,
+        pattern="[0-9]+" if strict else "",
+        maxlength=CODE_LENGTH if strict else 0,
+        label=label,
+    )
+
+
+def submit_button(method: str, *, group: str = GROUP) -> UiNode:
+    return input_node(
+        "method", InputType.SUBMIT, group=group, value=method, label=text.label_continue()
+    )
+
+
+async def mark_address_verified(
+    pool: IdentityPool, identity: Identity, secret: OneTimeSecret
+) -> None:
+    """A self-service code/link proves the recovery address: verify the same address."""
+    if secret.kind != SecretKind.SELF_SERVICE or secret.address_id is None:
+        return
+    value = next((a.value for a in identity.recovery_addresses if a.id == secret.address_id), None)
+    for address in identity.verifiable_addresses:
+        if value is not None and address.value == value:
+            address.verified = True
+            address.verified_at = utcnow()
+            address.status = AddressStatus.COMPLETED
+            await pool.update_verifiable_address(address)
+
+
+class CodeRecovery(RecoveryStrategy):
+    id: ClassVar[str] = "code"
+
+    def __init__(
+        self,
+        sender: CodeSender,
+        store: CodeStore,
+        pool: IdentityPool,
+        *,
+        max_submissions: int,
+        lifespan: timedelta,
+    ) -> None:
+        self.sender = sender
+        self.store = store
+        self.pool = pool
+        self.max_submissions = max_submissions
+        self.lifespan = lifespan
+
+    def populate(self, flow: RecoveryFlow, csrf_token: str) -> None:
+        flow.ui.set_csrf(csrf_token)
+        flow.ui.upsert(email_input())
+        flow.ui.append(submit_button(self.id))
+
+    async def recover(
+        self,
+        req: FlowRequest,
+        flow: RecoveryFlow,
+        values: Mapping[str, Any],
+        actions: RecoveryActions,
+    ) -> Outcome:
+        if isinstance(values.get("transient_payload"), dict):
+            flow.transient_payload = values["transient_payload"]
+        if not flow.skip_csrf_check:
+            actions.env.ensure_csrf(req, flow)
+        flow.ui.reset_messages()
+        raw_email = values.get("email")
+        email = raw_email if isinstance(raw_email, str) else ""
+        if flow.state != FlowState.CHOOSE_METHOD and not email:
+            return await self._use_code(req, flow, _string(values.get("code")), actions)
+        if await actions.env.sessions.from_request(req) is not None:
+            return await actions.already_logged_in(req)
+        if values.get("method") != self.id:
+            raise StrategyNotResponsible()
+        if flow.state in (FlowState.CHOOSE_METHOD, FlowState.SENT_EMAIL):
+            return await self._send(req, flow, email, actions)
+        if flow.state == FlowState.PASSED_CHALLENGE:
+            return await actions.retry(
+                req, flow.type, method=self.id, message=text.recovery_retry_success()
+            )
+        return await actions.retry(
+            req, flow.type, method=self.id, message=text.recovery_state_failure()
+        )
+
+    async def _send(
+        self, req: FlowRequest, flow: RecoveryFlow, email: str, actions: RecoveryActions
+    ) -> Outcome:
+        if not email:
+            flow.ui.upsert(email_input())
+            raise FlowValidationError(node_messages=[("email", text.validation_required("email"))])
+        await self.store.delete_recovery_codes(flow.id)
+        await self.sender.send_recovery_code(flow, email)
+        csrf = flow.ui.find("csrf_token")
+        flow.ui = UiContainer(action=flow.ui.action, method="POST")
+        if csrf is not None:
+            flow.ui.append(csrf)
+        flow.ui.append(code_input(text.label_recovery_code()))
+        flow.ui.append(input_node("method", InputType.HIDDEN, group=GROUP, value=self.id))
+        flow.ui.append(submit_button(self.id))
+        flow.ui.append(
+            input_node(
+                "email", InputType.SUBMIT, group=GROUP, value=email, label=text.label_resend_otp()
+            )
+        )
+        flow.active = self.id
+        flow.state = FlowState.SENT_EMAIL
+        flow.ui.messages = [text.recovery_email_sent()]
+        await actions.save(flow)
+        return actions.show(req, flow)
+
+    async def _use_code(
+        self, req: FlowRequest, flow: RecoveryFlow, code: str, actions: RecoveryActions
+    ) -> Outcome:
+        try:
+            secret = await self.store.use_recovery_code(
+                flow.id, code, max_submissions=self.max_submissions
+            )
+        except CodeNotFoundError:
+            flow.ui.messages = [text.recovery_code_invalid()]
+            await actions.save(flow)
+            return actions.show(req, flow)
+        except (CodeAlreadyUsedError, CodeSubmittedTooOftenError) as error:
+            return await actions.retry(req, flow.type, method=self.id, error=error)
+        identity = (
+            await self.pool.get(secret.identity_id, with_credentials=True)
+            if (secret.identity_id)
+            else None
+        )
+        if identity is None:
+            return await actions.retry(
+                req, flow.type, method=self.id, message=text.recovery_code_invalid()
+            )
+        await mark_address_verified(self.pool, identity, secret)
+        return await actions.complete(req, flow, identity, self.id)
+
+    async def create_for_identity(
+        self,
+        req: FlowRequest,
+        identity: Identity,
+        lifespan: timedelta,
+        flow_type: FlowType,
+        actions: RecoveryActions,
+    ) -> AdminRecovery:
+        """``POST /admin/recovery/code``: a flow anyone can open (no CSRF binding) that
+        waits for the returned code."""
+        flow, _ = await actions.new_flow(req, flow_type, lifespan=lifespan, method=self.id)
+        flow.skip_csrf_check = True
+        flow.state = FlowState.SENT_EMAIL
+        flow.csrf_token = None
+        flow.ui.nodes = [
+            code_input(text.label_recovery_code()),
+            submit_button(self.id),
+        ]
+        code = generate_code()
+        await actions.insert(flow)
+        await self.store.create_recovery_code(
+            code,
+            flow_id=flow.id,
+            identity_id=identity.id,
+            address_id=None,
+            kind=SecretKind.ADMIN,
+            lifespan=lifespan,
+        )
+        return AdminRecovery(
+            flow_id=flow.id,
+            recovery_link=with_query(actions.env.ui_url("recovery"), flow=str(flow.id)),
+            expires_at=flow.expires_at,
+            recovery_code=code,
+        )
+
+
+def _string(value: Any) -> str:
+    """A submitted code (surrounding blanks a mail client may add are ignored)."""
+    return value.strip() if isinstance(value, str) else ""

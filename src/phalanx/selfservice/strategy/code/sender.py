@@ -1,0 +1,229 @@
+"""Sending recovery and verification codes (Kratos ``selfservice/strategy/code/code_sender.go``).
+
+An address nobody owns gets exactly the same answer as a known one (the flows do not
+branch on it) and, so that timing does not tell them apart either, the same kind of work:
+an identity read, the rendering of the mail and as many database writes as a real code
+and message cost. With ``notify_unknown_recipients`` the address gets the ``*_invalid``
+mail instead (Kratos).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from phalanx.courier import Courier, MessageType, TemplateType
+from phalanx.courier.models import normalize
+from phalanx.identity.model import AddressStatus, Identity, VerifiableAddress
+from phalanx.identity.pool import IdentityPool
+from phalanx.selfservice.flow.base import Flow
+from phalanx.selfservice.request import with_query
+from phalanx.selfservice.strategy.code.store import CodeStore, SecretKind, generate_code
+
+__all__ = ["AddressSender", "CodeSender", "SenderDeps", "infer_channel"]
+
+
+def infer_channel(address: str) -> str:
+    """Kratos ``hackyInferChannel``: an ``@`` means e-mail, anything else SMS."""
+    return "email" if "@" in address else "sms"
+
+
+@dataclass(slots=True)
+class SenderDeps:
+    pool: IdentityPool
+    courier: Courier
+    identity_json: Callable[[Identity], dict[str, Any]]
+    public_url: str
+
+    @classmethod
+    def from_registry(cls, deps: Any) -> SenderDeps:
+        """From the composition root (``identity_pool``, ``courier``, ``identity_json``)."""
+        return cls(
+            pool=deps.identity_pool,
+            courier=deps.courier,
+            identity_json=deps.identity_json,
+            public_url=str(deps.config.public_base_url),
+        )
+
+
+class AddressSender:
+    """What the code and link senders share: lookups, mails, the unknown-address path."""
+
+    def __init__(self, deps: SenderDeps, store: CodeStore | Any, lifespan: timedelta) -> None:
+        self.deps = deps
+        self.store = store
+        self.lifespan = lifespan
+
+    @property
+    def minutes(self) -> int:
+        return int(self.lifespan.total_seconds() // 60)
+
+    def submit_url(self, flow: Flow, **params: str) -> str:
+        base = self.deps.public_url.rstrip("/") + f"/self-service/{flow.kind}"
+        return with_query(base, flow=str(flow.id), **params)
+
+    async def mail(
+        self, via: str, to: str, template: TemplateType, data: Mapping[str, Any]
+    ) -> None:
+        if via == "sms":
+            sms_fields = {"verification_url"}
+            data = {k: v for k, v in data.items() if k not in sms_fields}
+        await self.deps.courier.queue(via, to, template, data)
+
+    async def unknown(
+        self,
+        flow: Flow,
+        via: str,
+        to: str,
+        *,
+        notify: bool,
+        invalid: TemplateType,
+        valid: TemplateType,
+        sample: Mapping[str, Any],
+        writes: int,
+    ) -> None:
+        """The unknown-address path: notify if configured, else stand-in work."""
+        await self.deps.pool.get(uuid.uuid4())  # the identity read a known address costs
+        model = {
+            "to": to,
+            "request_url": flow.request_url,
+            "transient_payload": flow.transient_payload,
+            "expires_in_minutes": self.minutes,
+            **sample,
+        }
+        renderer = self.deps.courier.renderer
+        await renderer.render_email(valid, normalize(MessageType.EMAIL, valid, model))
+        if notify and via == "email":
+            await self.deps.courier.queue_email(
+                to,
+                invalid,
+                {
+                    "to": to,
+                    "request_url": flow.request_url,
+                    "transient_payload": flow.transient_payload,
+                },
+            )
+            writes -= 1
+        for _ in range(max(0, writes)):
+            await self.store.simulate_write()
+
+    async def mark_sent(self, address: VerifiableAddress) -> None:
+        address.status = AddressStatus.SENT
+        await self.deps.pool.update_verifiable_address(address)
+
+
+class CodeSender(AddressSender):
+    """Creates codes and queues their mails."""
+
+    store: CodeStore
+
+    def __init__(
+        self,
+        deps: SenderDeps,
+        store: CodeStore,
+        lifespan: timedelta,
+        *,
+        notify_unknown_recovery: bool = False,
+        notify_unknown_verification: bool = False,
+    ) -> None:
+        super().__init__(deps, store, lifespan)
+        self.notify_unknown_recovery = notify_unknown_recovery
+        self.notify_unknown_verification = notify_unknown_verification
+
+    # -- recovery ------------------------------------------------------------------------
+    async def send_recovery_code(self, flow: Flow, to: str) -> None:
+        """Kratos ``SendRecoveryCode``: a code for the recovery address ``to``, if any."""
+        via = "email"
+        address = await self.deps.pool.find_recovery_address(via, to)
+        if address is None:
+            await self.unknown(
+                flow,
+                via,
+                to,
+                notify=self.notify_unknown_recovery,
+                invalid=TemplateType.RECOVERY_CODE_INVALID,
+                valid=TemplateType.RECOVERY_CODE_VALID,
+                sample={"recovery_code": generate_code(), "identity": {}},
+                writes=2,
+            )
+            return
+        identity = await self.deps.pool.get(address.identity_id)
+        if identity is None:
+            return
+        code = generate_code()
+        await self.store.create_recovery_code(
+            code,
+            flow_id=flow.id,
+            identity_id=identity.id,
+            address_id=address.id,
+            kind=SecretKind.SELF_SERVICE,
+            lifespan=self.lifespan,
+        )
+        await self.send_recovery_code_to(flow, identity, code, address.via, address.value)
+
+    async def send_recovery_code_to(
+        self, flow: Flow, identity: Identity, code: str, via: str, to: str
+    ) -> None:
+        await self.mail(
+            via,
+            to,
+            TemplateType.RECOVERY_CODE_VALID,
+            {
+                "recovery_code": code,
+                "identity": self.deps.identity_json(identity),
+                "request_url": flow.request_url,
+                "transient_payload": flow.transient_payload,
+                "expires_in_minutes": self.minutes,
+            },
+        )
+
+    # -- verification --------------------------------------------------------------------
+    async def send_verification_code(self, flow: Flow, to: str) -> None:
+        """Kratos ``SendVerificationCode``: a code for the verifiable address ``to``."""
+        via = infer_channel(to)
+        address = await self.deps.pool.find_verifiable_address(via, to)
+        if address is None:
+            await self.unknown(
+                flow,
+                via,
+                to,
+                notify=self.notify_unknown_verification,
+                invalid=TemplateType.VERIFICATION_CODE_INVALID,
+                valid=TemplateType.VERIFICATION_CODE_VALID,
+                sample={
+                    "verification_code": generate_code(),
+                    "verification_url": self.submit_url(flow, code="000000"),
+                    "identity": {},
+                },
+                writes=3,
+            )
+            return
+        identity = await self.deps.pool.get(address.identity_id)
+        if identity is None:
+            return
+        await self.send_verification_code_to(flow, identity, address)
+        await self.mark_sent(address)
+
+    async def send_verification_code_to(
+        self, flow: Flow, identity: Identity, address: VerifiableAddress
+    ) -> None:
+        code = generate_code()
+        await self.store.create_verification_code(
+            code, flow_id=flow.id, address_id=address.id, lifespan=self.lifespan
+        )
+        await self.mail(
+            address.via,
+            address.value,
+            TemplateType.VERIFICATION_CODE_VALID,
+            {
+                "verification_url": self.submit_url(flow, code=code),
+                "verification_code": code,
+                "identity": self.deps.identity_json(identity),
+                "request_url": flow.request_url,
+                "transient_payload": flow.transient_payload,
+                "expires_in_minutes": self.minutes,
+            },
+        )

@@ -1,0 +1,166 @@
+"""The ``code`` method in the verification flow (Kratos ``strategy_verification.go``).
+
+* ``{method: code, email}`` -> a code (and a link carrying it) is mailed to that verifiable
+  address; unknown addresses get the same answer -> ``sent_email`` with 1080003;
+* ``{code}`` -> right code: the address is verified (``verified``, ``completed``,
+  ``verified_at``), ``passed_challenge`` with 1080002; wrong code: 4070006 on the same flow;
+  used code / too many attempts: a new flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from phalanx import text
+from phalanx.identity.model import Identity, VerifiableAddress
+from phalanx.identity.pool import IdentityPool
+from phalanx.selfservice.flow.base import FlowState
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
+from phalanx.selfservice.flow.verification.flow import VerificationFlow
+from phalanx.selfservice.flow.verification.strategy import (
+    VerificationActions,
+    VerificationStrategy,
+)
+from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.strategy.code.recovery import code_input, submit_button
+from phalanx.selfservice.strategy.code.sender import CodeSender, infer_channel
+from phalanx.selfservice.strategy.code.store import (
+    CodeAlreadyUsedError,
+    CodeNotFoundError,
+    CodeStore,
+    CodeSubmittedTooOftenError,
+)
+from phalanx.ui import InputType, NodeGroup, UiNode, input_node
+
+__all__ = ["CodeVerification"]
+
+GROUP = NodeGroup.CODE
+
+
+class CodeVerification(VerificationStrategy):
+    id: ClassVar[str] = "code"
+
+    def __init__(
+        self,
+        sender: CodeSender,
+        store: CodeStore,
+        pool: IdentityPool,
+        *,
+        max_submissions: int,
+        sms_enabled: bool = False,
+    ) -> None:
+        self.sender = sender
+        self.store = store
+        self.pool = pool
+        self.max_submissions = max_submissions
+        self.sms_enabled = sms_enabled
+
+    def _email_input(self, value: str | None = None) -> UiNode:
+        if self.sms_enabled:
+            return input_node(
+                "email",
+                InputType.TEXT,
+                group=GROUP,
+                value=value or None,
+                required=True,
+                label=text.label_email_or_phone(),
+            )
+        return input_node(
+            "email",
+            InputType.EMAIL,
+            group=GROUP,
+            value=value or None,
+            required=True,
+            label=text.label_email(),
+        )
+
+    def populate(self, flow: VerificationFlow, csrf_token: str) -> None:
+        flow.ui.messages = []
+        flow.ui.append(self._email_input())
+        flow.ui.append(submit_button(self.id))
+        if flow.is_browser:
+            flow.ui.set_csrf(csrf_token)
+
+    def populate_sent(self, flow: VerificationFlow, csrf_token: str, address: str) -> None:
+        """Kratos ``populateEmailSentFlow`` (+ the resend button of the hooks)."""
+        flow.ui.nodes = []
+        flow.ui.append(input_node("method", InputType.HIDDEN, group=GROUP, value=self.id))
+        flow.ui.append(code_input(text.label_verification_code(), strict=False))
+        flow.ui.append(submit_button(self.id))
+        if flow.is_browser:
+            flow.ui.set_csrf(csrf_token)
+        via = infer_channel(address)
+        flow.ui.messages = [
+            text.verification_phone_sent() if via == "sms" else text.verification_email_sent()
+        ]
+        flow.ui.append(
+            input_node(
+                via, InputType.SUBMIT, group=GROUP, value=address, label=text.label_resend_otp()
+            )
+        )
+
+    async def send(
+        self, flow: VerificationFlow, identity: Identity, address: VerifiableAddress
+    ) -> None:
+        await self.sender.send_verification_code_to(flow, identity, address)
+
+    async def verify(
+        self,
+        req: FlowRequest,
+        flow: VerificationFlow,
+        values: Mapping[str, Any],
+        actions: VerificationActions,
+    ) -> Outcome:
+        if isinstance(values.get("transient_payload"), dict):
+            flow.transient_payload = values["transient_payload"]
+        code = values.get("code") if isinstance(values.get("code"), str) else ""
+        method = values.get("method") or ("code" if code else "")
+        if method != self.id:
+            raise StrategyNotResponsible()
+        if flow.state == FlowState.PASSED_CHALLENGE:
+            return await actions.retry(
+                req, flow.type, method=self.id, message=text.verification_retry_success()
+            )
+        if flow.state not in (FlowState.CHOOSE_METHOD, FlowState.SENT_EMAIL):
+            return await actions.retry(
+                req, flow.type, method=self.id, message=text.verification_state_failure()
+            )
+        if code:
+            return await self._use_code(req, flow, code.strip(), actions)
+        email = values.get("email") if isinstance(values.get("email"), str) else ""
+        if not email:
+            flow.ui.upsert(self._email_input())
+            raise FlowValidationError(node_messages=[("email", text.validation_required("email"))])
+        actions.env.ensure_csrf(req, flow)
+        await self.store.delete_verification_codes(flow.id)
+        await self.sender.send_verification_code(flow, email)
+        flow.state = FlowState.SENT_EMAIL
+        csrf = flow.ui.find("csrf_token")
+        self.populate_sent(flow, str(csrf.value) if csrf is not None else "", email)
+        await actions.save(flow)
+        return actions.show(req, flow)
+
+    async def _use_code(
+        self, req: FlowRequest, flow: VerificationFlow, code: str, actions: VerificationActions
+    ) -> Outcome:
+        try:
+            secret = await self.store.use_verification_code(
+                flow.id, code, max_submissions=self.max_submissions
+            )
+        except CodeNotFoundError:
+            flow.ui.messages = [text.verification_code_invalid()]
+            await actions.save(flow)
+            return actions.show(req, flow)
+        except (CodeAlreadyUsedError, CodeSubmittedTooOftenError) as error:
+            return await actions.retry(req, flow.type, method=self.id, error=error)
+        address = (
+            await self.store.get_verifiable_address(secret.address_id)
+            if secret.address_id is not None
+            else None
+        )
+        if address is None:
+            flow.ui.messages = [text.verification_code_invalid()]
+            await actions.save(flow)
+            return actions.show(req, flow)
+        return await actions.complete(req, flow, address)
