@@ -20,7 +20,7 @@ def assert_accessible(doc: Element) -> None:
     assert doc.find("title").text
     assert len(doc.find_all("h1")) == 1
     assert doc.find_all("main"), "needs a <main> landmark"
-    ids = [e.get("id") for e in doc.iter() if e.get("id")]
+    ids = [ident for e in doc.iter() if (ident := e.get("id"))]
     assert len(ids) == len(set(ids)), f"duplicate ids: {sorted(i for i in ids if ids.count(i) > 1)}"
     labels = {lab.get("for"): lab for lab in doc.find_all("label")}
     for control in [*doc.find_all("input"), *doc.find_all("select")]:

@@ -16,7 +16,11 @@ Fixtures (all skip cleanly when Chromium or axe-core is unavailable):
   fake flow JSON of :mod:`tests.web.flows` (no registry, no database) on a free port.
 
 Helpers: :func:`axe_violations` runs axe on a page and returns violations of the given
-impacts; :func:`artifact_path` names a file under ``test-artifacts/web/``.
+impacts; :func:`preload_axe` makes every page of a context load axe-core *without*
+``bypass_csp`` (an init script is exempt from the page's CSP, so the real policy stays
+enforced while the pages are audited); :func:`horizontal_overflow` measures how far a page
+scrolls sideways at a given width; :func:`artifact_path` names a file under
+``test-artifacts/web/``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ __all__ = [
     "axe_violations",
     "chromium",
     "chromium_executable",
+    "horizontal_overflow",
+    "preload_axe",
     "static_ui",
     "ui_page",
 ]
@@ -140,10 +146,34 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
+def preload_axe(context: Any, source: str) -> None:
+    """Load axe-core into every page ``context`` opens, before the page's own scripts.
+
+    Init scripts run outside the page's Content-Security-Policy, unlike
+    ``add_script_tag``, so the context needs no ``bypass_csp``.
+    """
+    context.add_init_script(script=source)
+
+
+def horizontal_overflow(page: Any, width: int = 320, height: int = 640) -> int:
+    """CSS pixels ``page`` scrolls sideways at ``width`` (0 = fits); the viewport is restored."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        overflow: int = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        if before is not None:
+            page.set_viewport_size(before)
+    return overflow
+
+
 def axe_violations(
     page: Any, source: str, impacts: tuple[str, ...] = ("serious", "critical")
 ) -> list[dict[str, Any]]:
-    """Run axe-core on ``page`` (needs a ``bypass_csp`` context); violations of ``impacts``.
+    """Run axe-core on ``page``; violations of ``impacts``. The page's context needs
+    ``bypass_csp`` or :func:`preload_axe` (else the page's CSP blocks the injected script).
 
     Each violation is axe's object trimmed to ``id``, ``impact``, ``help`` and the failing
     nodes' ``target`` selectors and ``failureSummary``.

@@ -18,8 +18,9 @@ class Element:
     children: list[Element | str] = field(default_factory=list)
     parent: Element | None = None
 
-    def __getitem__(self, name: str) -> str | None:
-        return self.attrs[name]
+    def __getitem__(self, name: str) -> str:
+        """The attribute's value (``""`` for a boolean attribute); KeyError when absent."""
+        return self.attrs[name] or ""
 
     def get(self, name: str) -> str | None:
         return self.attrs.get(name)

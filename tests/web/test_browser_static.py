@@ -1,19 +1,17 @@
 """The browser harness on the static demo app: screenshots, axe-core, keyboard, CSP, phone width.
 
-Screenshots go to ``test-artifacts/web/`` (gitignored). ``UPDATE_SCREENSHOTS=1``
-also refreshes the tracked ``docs/screenshot-login.png`` shown in the README.
+Screenshots go to ``test-artifacts/web/`` (gitignored). The README's
+``docs/screenshot-login.png`` comes from the real server instead
+(:mod:`tests.web.test_browser_journeys`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.paths import REPO
 from tests.web.browser import artifact_path, axe_violations
 from tests.web.static_app import PAGES
 
@@ -102,13 +100,9 @@ def test_works_without_javascript(chromium: Any, static_ui: str) -> None:
         context.close()
 
 
-def test_login_screenshot_for_the_readme(ui_page: Any, static_ui: str) -> None:
+def test_login_screenshot(ui_page: Any, static_ui: str) -> None:
     ui_page.set_viewport_size({"width": 880, "height": 660})
     ui_page.goto(f"{static_ui}ui/login")
-    shot = artifact_path("screenshot-login.png")
+    shot = artifact_path("static-login.png")
     ui_page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 5_000
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        target = REPO / "docs" / "screenshot-login.png"
-        target.parent.mkdir(exist_ok=True)
-        shutil.copyfile(shot, target)

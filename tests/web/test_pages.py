@@ -163,6 +163,11 @@ def test_verification_success_shows_continue_link(config: Config) -> None:
     doc = render(config, "verification")
     assert "successfully verified" in doc.find("div", class_="flash").text
     assert doc.find("a", id="n-continue")["href"] == "http://127.0.0.1:4433/ui/welcome"
+    # "Continue" is the way on; no "Sign in" for someone who may well be signed in.
+    assert doc.find_all("nav") == []
+    pending = flows.verification_passed() | {"state": "sent_email"}
+    nav = parse(flow_page(config, "verification", pending)).find("nav")
+    assert [a.text for a in nav.find_all("a")] == ["Sign in"]
 
 
 def test_login_refresh_and_second_factor_titles(config: Config) -> None:

@@ -153,6 +153,8 @@ def test_recovery_sent_email_shows_message_and_code_field() -> None:
     resend = named(view, "email")
     assert (resend.kind, resend.value, resend.label) == ("submit", "ada@example.org", "Resend code")
     assert named(view, "method").primary and not resend.primary
+    # "Resend code" must not be stopped by the empty (required) code field.
+    assert resend.novalidate and not named(view, "method").novalidate
 
 
 def test_anchor_nodes_and_success_state() -> None:

@@ -285,6 +285,31 @@ async def test_error_page(client: httpx.AsyncClient, registry: FakeRegistry) -> 
     assert (await client.get("/ui/error")).status_code == 404
 
 
+async def test_stored_csrf_error_says_it_once_and_explains(
+    client: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    """Kratos's CSRF error repeats its message in its reason; the page says it once and
+    adds what to do about it (cookies)."""
+    error_id = uuid.uuid4()
+    registry.error_store.stored[error_id] = {
+        "id": str(error_id),
+        "error": {
+            "id": "security_csrf_violation",
+            "code": 403,
+            "status": "Forbidden",
+            "reason": "Please retry the flow and optionally clear your cookies. The request "
+            "was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could "
+            "cause account takeover.",
+            "message": "the request was rejected to protect you from Cross-Site-Request-Forgery",
+        },
+    }
+    response = await client.get(f"/ui/error?id={error_id}")
+    items = parse(response.text).find("div", class_="flash").find_all("li")
+    assert len(items) == 2
+    assert items[0].text.startswith("Please retry the flow")
+    assert "cookies are enabled" in items[1].text
+
+
 async def test_welcome_requires_a_session(client: httpx.AsyncClient) -> None:
     response = await client.get("/ui/welcome")
     assert response.headers["location"] == f"{PUBLIC}self-service/login/browser"

@@ -127,7 +127,8 @@ def _flow_links(
                 chrome("link.login.prompt", locale),
             )
         )
-    if kind in ("recovery", "verification"):
+    # Once verified, the flow's own "Continue" is the way on (the person may be signed in).
+    if kind == "recovery" or (kind == "verification" and flow.get("state") != "passed_challenge"):
         links.append(Link(chrome("link.login", locale), init_url(config, "login", params)))
     if kind == "settings":
         home = str(flow.get("return_to") or config.default_browser_return_url)
@@ -177,6 +178,8 @@ def error_page(
     code = error.get("code")
     reason = str(error.get("reason") or "")
     message = str(error.get("message") or "")
+    if message and message.casefold().rstrip(".") in reason.casefold():
+        message = ""  # Kratos's CSRF reason repeats its message: say it once
     if not explanation and not (reason or message):
         explanation = chrome("error.not_found", locale)
     return render(
@@ -185,7 +188,7 @@ def error_page(
         code=code if isinstance(code, int) else None,
         status=str(error.get("status") or ""),
         reason=reason,
-        message=message if message != reason else "",
+        message=message,
         error_id=str(error.get("id") or ""),
         explanation=explanation or "",
         retry_url=retry_url,

@@ -10,7 +10,10 @@ template. The rules:
   method (social sign-in or "send me a code" must not demand the password; the server
   validates anyway). Otherwise (settings, recovery, verification) each group is its own
   ``<form>`` carrying the default group's hidden inputs (the CSRF token), so one method's
-  required fields never block another.
+  required fields never block another. Either way, a submit that is not a ``method``
+  button (``email`` "Resend code", ``resend``, ``totp_unlink``, ``lookup_secret_*``, ...)
+  is an action that needs none of the form's inputs: it gets ``formnovalidate`` too, else
+  an empty required code field would stop "Resend code".
 * **Sections.** Inside a form, consecutive nodes of one group form a section; ``default``
   nodes join the section of the next method node. Pages draw an "or" between sections.
   A form's first submit outside social sign-in is its primary action.
@@ -55,6 +58,9 @@ __all__ = [
 _DEFAULT = "default"
 #: Groups whose buttons leave for another site (drawn as secondary, never the main action).
 _REDIRECT_GROUPS = frozenset({"oidc", "saml"})
+#: Submit names that run the method itself (its inputs are needed); any other submit is a
+#: side action. ``provider``/``upstream`` are social sign-in, exempted by the group rule.
+_METHOD_BUTTONS = frozenset({"method"})
 
 
 @dataclass(slots=True)
@@ -146,6 +152,11 @@ def _blocks_other_methods(group: str, fields: Sequence[Field]) -> bool:
     )
 
 
+def _is_side_action(item: Field) -> bool:
+    """A submit that is not the method's own button (resend, unlink, confirm, remove)."""
+    return item.kind == "submit" and item.name not in _METHOD_BUTTONS
+
+
 def render_ui(
     ui: Mapping[str, Any],
     *,
@@ -176,7 +187,9 @@ def render_ui(
             (form.hidden if item.kind == "hidden" else visible).append(item)
         for item in visible:
             if item.kind == "submit":
-                item.novalidate = _blocks_other_methods(item.group, visible)
+                item.novalidate = _is_side_action(item) or _blocks_other_methods(
+                    item.group, visible
+                )
         form.sections = _sections(visible)
         _mark_primary(form)
         view.forms.append(form)
@@ -198,6 +211,7 @@ def render_ui(
                     continue
                 form.messages.extend(lifted)
                 (form.hidden if item.kind == "hidden" else fields).append(item)
+                item.novalidate = _is_side_action(item)
             form.sections = [Section(group=group, fields=fields)]
             _mark_primary(form)
             view.forms.append(form)

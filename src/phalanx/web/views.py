@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _RESTART_STATUSES = frozenset({400, 404, 410})
+_CSRF_ERROR = "security_csrf_violation"
 
 
 def _backend(request: Request) -> UiBackend:
@@ -128,7 +129,7 @@ def _fetch_failed(config: Config, kind: str, error: KratosError, locale: str) ->
     if error.code in _RESTART_STATUSES:
         target = error.details.get("redirect_to") if error.code == 410 else None
         return _redirect(target if isinstance(target, str) and target else init_url(config, kind))
-    explanation = chrome("error.csrf", locale) if error.id == "security_csrf_violation" else None
+    explanation = chrome("error.csrf", locale) if error.id == _CSRF_ERROR else None
     body = error_page(
         config,
         _error_body(error),
@@ -163,7 +164,9 @@ async def error_view(request: Request) -> Response:
     error = stored.get("error") if stored is not None else None
     if not isinstance(error, Mapping):
         return _html(config, error_page(config, None, locale=locale), 404, locale)
-    return _html(config, error_page(config, error, locale=locale), 200, locale)
+    explanation = chrome("error.csrf", locale) if error.get("id") == _CSRF_ERROR else None
+    body = error_page(config, error, locale=locale, explanation=explanation)
+    return _html(config, body, 200, locale)
 
 
 async def welcome(request: Request) -> Response:
@@ -215,7 +218,7 @@ async def revoke_session(request: Request) -> Response:
         sent = form.get("csrf_token")
         target = form.get("revoke")
     if not isinstance(sent, str) or not tokens_match(req.csrf_cookie, sent):
-        error = {"code": 403, "status": "Forbidden", "id": "security_csrf_violation"}
+        error = {"code": 403, "status": "Forbidden", "id": _CSRF_ERROR}
         body = error_page(
             config,
             error,
