@@ -5,6 +5,7 @@ The only place that knows how cookies are written and how a client kind is detec
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,19 @@ from phalanx.session.cookie import encode_session_cookie
 
 if TYPE_CHECKING:
     from phalanx.registry import Registry
+    from phalanx.session.model import Session
 
-__all__ = ["accepts_json", "flow_request", "is_json_request", "respond", "run_flow"]
+__all__ = [
+    "accepts_json",
+    "apply_cookies",
+    "clear_session_cookie",
+    "flow_request",
+    "is_json_request",
+    "respond",
+    "run_flow",
+    "set_csrf_cookie",
+    "set_session_cookie",
+]
 
 
 def _negotiate(accept: str, offers: list[str], default: str) -> str:
@@ -44,7 +56,7 @@ def _negotiate(accept: str, offers: list[str], default: str) -> str:
         if q <= 0:
             continue
         for index, offer in enumerate(offers):
-            o_type, _, o_sub = offer.partition("/")
+            o_type = offer.partition("/")[0]
             m_type, _, m_sub = media.partition("/")
             if media == offer:
                 specificity = 3
@@ -112,7 +124,7 @@ def _client_ip(request: Request) -> str | None:
 
 
 def _see_other(location: str, status: int) -> Response:
-    body = f'<a href="{location}">See Other</a>.\n' if status == 303 else ""
+    body = f'<a href="{html.escape(location)}">See Other</a>.\n' if status == 303 else ""
     return Response(
         body,
         status_code=status,
@@ -124,6 +136,8 @@ def _see_other(location: str, status: int) -> Response:
 def respond(registry: Registry, req: FlowRequest, outcome: Outcome) -> Response:
     if outcome.location is not None and outcome.body is None:
         response = _see_other(outcome.location, outcome.status)
+    elif outcome.body is None:
+        response = Response(status_code=outcome.status, headers={"Cache-Control": NO_CACHE})
     else:
         response = JSONResponse(outcome.body, status_code=outcome.status)
         response.headers["Cache-Control"] = NO_CACHE
@@ -137,60 +151,73 @@ def apply_cookies(
     registry: Registry, response: Response, outcome: Outcome, req: FlowRequest | None = None
 ) -> None:
     """Write the session and CSRF cookies an Outcome asks for, with Kratos's attributes."""
-    config = registry.config
-    secure = config.cookie_secure or False
-    if registry.dev and config.cookies.secure is None and config.session.cookie.secure is None:
-        secure = False
-    session_cookie = config.session_cookie
-    same_site = str(session_cookie.same_site).lower()
-    if not secure and same_site == "none":
-        same_site = "lax"
-    session_secure = session_cookie.secure and secure if registry.dev else session_cookie.secure
     if outcome.issue_session is not None and outcome.issue_session.token:
-        session = outcome.issue_session
-        value = encode_session_cookie(
-            session.token or "", int(session.expires_at.timestamp()), registry.cookie_keys[0]
-        )
-        max_age = None
-        if session_cookie.persistent:
-            max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
-        response.set_cookie(
-            registry.session_cookie_name,
-            value,
-            max_age=max_age,
-            path=session_cookie.path,
-            domain=session_cookie.domain or None,
-            secure=session_secure,
-            httponly=True,
-            samesite=same_site,  # type: ignore[arg-type]
-        )
+        set_session_cookie(registry, response, outcome.issue_session)
     if outcome.clear_session:
-        response.set_cookie(
-            registry.session_cookie_name,
-            "",
-            max_age=-1,
-            path=session_cookie.path,
-            domain=session_cookie.domain or None,
-            secure=session_secure,
-            httponly=True,
-            samesite=same_site,  # type: ignore[arg-type]
-        )
+        clear_session_cookie(registry, response)
     csrf_value = new_real_token() if outcome.rotate_csrf else outcome.set_csrf
     if csrf_value:
-        csrf = config.csrf_cookie
-        csrf_secure = csrf.secure and secure if registry.dev else csrf.secure
-        csrf_same_site = str(csrf.same_site).lower() if csrf_secure else "lax"
-        response.set_cookie(
-            cookie_name(config.public_base_url),
-            csrf_value,
-            max_age=31536000,
-            path=csrf.path,
-            domain=csrf.domain or None,
-            secure=csrf_secure,
-            httponly=True,
-            samesite=csrf_same_site,  # type: ignore[arg-type]
-        )
-        response.headers.append("Vary", "Cookie")
+        set_csrf_cookie(registry, response, csrf_value)
+
+
+def _same_site(value: str, secure: bool) -> str:
+    same_site = value.lower()
+    return "lax" if not secure and same_site == "none" else same_site
+
+
+def set_session_cookie(registry: Registry, response: Response, session: Session) -> None:
+    """``ory_kratos_session`` (Kratos ``IssueCookie``): HttpOnly, ``session.cookie.*``,
+    ``Max-Age`` until the session expires unless ``session.cookie.persistent: false``."""
+    settings = registry.config.session_cookie
+    value = encode_session_cookie(
+        session.token or "", session.expires_at.timestamp(), registry.cookie_keys[0]
+    )
+    max_age = None
+    if settings.persistent:
+        max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
+    response.set_cookie(
+        registry.session_cookie_name,
+        value,
+        max_age=max_age,
+        path=settings.path,
+        domain=settings.domain or None,
+        secure=settings.secure,
+        httponly=True,
+        samesite=_same_site(settings.same_site, settings.secure),  # type: ignore[arg-type]
+    )
+
+
+def clear_session_cookie(registry: Registry, response: Response) -> None:
+    """Logout: the session cookie with ``Max-Age=-1``."""
+    settings = registry.config.session_cookie
+    response.set_cookie(
+        registry.session_cookie_name,
+        "",
+        max_age=-1,
+        path=settings.path,
+        domain=settings.domain or None,
+        secure=settings.secure,
+        httponly=True,
+        samesite=_same_site(settings.same_site, settings.secure),  # type: ignore[arg-type]
+    )
+
+
+def set_csrf_cookie(registry: Registry, response: Response, real_token: str) -> None:
+    """``csrf_token_<sha256(public base URL)>``: a year, HttpOnly, ``cookies.*``; SameSite
+    falls back to Lax when the cookie is not secure (nosurfx ``NosurfBaseCookieHandler``)."""
+    config = registry.config
+    csrf = config.csrf_cookie
+    response.set_cookie(
+        cookie_name(config.public_base_url),
+        real_token,
+        max_age=31536000,
+        path=csrf.path,
+        domain=csrf.domain or None,
+        secure=csrf.secure,
+        httponly=True,
+        samesite=str(csrf.same_site).lower() if csrf.secure else "lax",  # type: ignore[arg-type]
+    )
+    response.headers.append("Vary", "Cookie")
 
 
 async def run_flow(

@@ -36,11 +36,14 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
-    """Decode a JSON body strictly (admin API)."""
+async def read_json(
+    request: Request, *, limit: int = MAX_BODY_BYTES, strict_media_type: bool = True
+) -> Any:
+    """Decode a JSON body strictly (admin API); ``strict_media_type=False`` ignores the
+    ``Content-Type`` header (Kratos's ``HTTPJSONDecoder``)."""
     raw = await _raw(request, limit)
     media = _media_type(request)
-    if media and media != "application/json" and not media.endswith("+json"):
+    if strict_media_type and media and media != "application/json" and not media.endswith("+json"):
         raise BadRequestError(
             f"Unable to decode body because HTTP Request Header Content-Type is not "
             f"application/json but {media!r}."
@@ -98,7 +101,7 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> dict[st
         except Exception as exc:  # malformed multipart and friends
             raise BadRequestError(f"Unable to decode form body: {exc}") from exc
         flat: dict[str, Any] = {}
-        for key in form.keys():
+        for key in form:
             values = [v for v in form.getlist(key) if isinstance(v, str)]
             if values:
                 flat[key] = values[-1] if len(values) == 1 else values

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 from starlette.requests import Request
 
 from phalanx.errors import BadRequestError
 from phalanx.selfservice.request import with_query
 
-__all__ = ["keyset_link_header", "page_params"]
+__all__ = [
+    "keyset_link_header",
+    "migration_headers",
+    "migration_page_params",
+    "page_params",
+]
 
 
 def page_params(request: Request, *, default: int, maximum: int) -> tuple[int, str | None]:
@@ -33,3 +41,84 @@ def keyset_link_header(request: Request, page_size: int, next_token: str | None)
         nxt = with_query(base, page_size=str(page_size), page_token=next_token)
         parts.append(f'<{nxt}>; rel="next"')
     return ",".join(parts)
+
+
+def _encode_offset(offset: int) -> str:
+    raw = f'{{"offset":"{offset}","v":2}}'.encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode_offset(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value = json.loads(raw).get("offset", 0)
+        return max(int(value), 0)
+    except (ValueError, TypeError, AttributeError):
+        return 0
+
+
+def migration_page_params(request: Request) -> tuple[int, int]:
+    """``(page, per_page)`` of ory/x ``migrationpagination``: ``page_token``/``page_size``
+    (token = base64 ``{"offset": n}``) when either is present, else legacy ``page``/
+    ``per_page``; 250 items by default, 1000 at most."""
+    query = request.query_params
+
+    def number(name: str, default: int) -> int:
+        try:
+            return int(query.get(name, ""))
+        except ValueError:
+            return default
+
+    if "page_token" in query or "page_size" in query:
+        per_page = min(max(number("page_size", 250), 1), 1000)
+        offset = _decode_offset(query.get("page_token") or "")
+        return max(offset // per_page, 0), per_page
+    per_page = min(max(number("per_page", 250), 1), 1000)
+    return max(number("page", 0), 0), per_page
+
+
+def migration_headers(request: Request, total: int, page: int, per_page: int) -> dict[str, str]:
+    """``X-Total-Count`` and ``Link`` (first/next/prev/last) exactly as ory/x
+    ``pagination.HeaderWithFormatter`` with the migration formatter writes them."""
+    base = str(request.url)
+
+    def link(rel: str, limit: int, offset: int) -> str:
+        url = with_query(
+            base,
+            page_size=str(limit),
+            page_token=_encode_offset(offset),
+            per_page=str(limit),
+            page=str(offset // limit if limit else 0),
+        )
+        return f'<{url}>; rel="{rel}"'
+
+    size = max(per_page, 1)
+    offset = page * size
+    last = total - size if total % size == 0 else (total // size) * size
+    headers = {"X-Total-Count": str(total)}
+    if offset >= last:
+        if total == 0:
+            headers["Link"] = ",".join(
+                [
+                    link("first", size, 0),
+                    link("next", size, (offset // size + 1) * size),
+                    link("prev", size, (offset // size - 1) * size),
+                ]
+            )
+        elif total <= size:
+            headers["Link"] = link("first", total, 0)
+        else:
+            headers["Link"] = ",".join([link("first", size, 0), link("prev", size, last - size)])
+        return headers
+    if offset < size:
+        headers["Link"] = ",".join([link("next", size, size), link("last", size, last)])
+        return headers
+    headers["Link"] = ",".join(
+        [
+            link("first", size, 0),
+            link("next", size, (offset // size + 1) * size),
+            link("prev", size, (offset // size - 1) * size),
+            link("last", size, last),
+        ]
+    )
+    return headers

@@ -29,6 +29,10 @@ class TraitForms:
         schema = self.schemas.get(schema_id or self.identities.default_schema_id)
         return dict(schema.raw)
 
+    def raw_schema(self, schema_id: str | None = None) -> dict[str, Any]:
+        """The identity schema document (the default schema unless ``schema_id``)."""
+        return self._raw(schema_id)
+
     def trait_nodes(
         self, *, group: str, values: Any = None, schema_id: str | None = None
     ) -> list[UiNode]:
@@ -78,8 +82,20 @@ class TraitForms:
                 return
             ext = node.get("ory.sh/kratos", {})
             creds = ext.get("credentials", {}) if isinstance(ext, dict) else {}
-            password = creds.get("password", {}) if isinstance(creds, dict) else {}
-            if isinstance(password, dict) and password.get("identifier") is True:
+            creds = creds if isinstance(creds, dict) else {}
+
+            def flag(method: str, key: str) -> bool:
+                config = creds.get(method, {})
+                return isinstance(config, dict) and config.get(key) is True
+
+            # Kratos GetIdentifierLabelFromSchema: any path that identifies a credential.
+            if (
+                flag("password", "identifier")
+                or flag("webauthn", "identifier")
+                or flag("passkey", "display_name")
+                or flag("totp", "account_name")
+                or flag("code", "identifier")
+            ):
                 found.append((".".join(path), str(node.get("title") or "")))
             for name, sub in (node.get("properties") or {}).items():
                 walk(sub, [*path, name])

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
 from phalanx.selfservice.request import FlowRequest
-from phalanx.session.cookie import decode_session_cookie
+from phalanx.session.cookie import decode_session_cookie, read_session_cookie
 from phalanx.session.model import AuthenticationMethod, Device, Session, compute_aal
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import LOGOUT_PREFIX, digest, new_session_token
@@ -125,17 +125,28 @@ class SessionManager:
         """A new, persisted session with fresh random tokens (never reuses a token)."""
         return await self.persist(self.new_session(identity, method, req))
 
-    async def reauthenticate(self, session: Session, method: AuthenticationMethod) -> Session:
-        """``refresh=true`` login: reset ``authenticated_at`` and append the method."""
+    def refresh_authentication(self, session: Session, method: AuthenticationMethod) -> Session:
+        """``refresh=true`` login (Kratos re-activates the same session): the method is
+        appended and ``issued_at``, ``authenticated_at`` and ``expires_at`` start afresh.
+        The token stays the same; devices are not re-recorded. Not stored: see :meth:`save`."""
         moment = utcnow()
         method.completed_at = moment
+        session.issued_at = moment
         session.authenticated_at = moment
+        session.expires_at = moment + self.lifespan
         session.authentication_methods.append(method)
         session.aal = compute_aal(session.authentication_methods)
-        session.expires_at = max(session.expires_at, moment + self.lifespan)
         session.updated_at = moment
-        await self.store.update(session)
         return session
+
+    async def reauthenticate(self, session: Session, method: AuthenticationMethod) -> Session:
+        """:meth:`refresh_authentication` and store it."""
+        await self.save(self.refresh_authentication(session, method))
+        return session
+
+    async def save(self, session: Session) -> None:
+        """Store changes of an existing session."""
+        await self.store.update(session)
 
     def can_extend(self, session: Session, now: datetime | None = None) -> bool:
         moment = now or utcnow()
@@ -155,8 +166,23 @@ class SessionManager:
     async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
         return await self.store.revoke_others(identity_id, keep)
 
+    async def revoke_by_token(self, token: str) -> bool:
+        """Deactivate the session of a session token; False if no session has it."""
+        return await self.store.revoke_by_token(digest(token))
+
+    async def by_token(self, token: str) -> Session | None:
+        """The session of a session token, active or not (native logout)."""
+        return await self.store.get_by_token(digest(token))
+
     async def by_logout_token(self, token: str) -> Session | None:
         return await self.store.get_by_logout_token(digest(token))
+
+    def cookie_expiry(self, req: FlowRequest) -> float | None:
+        """The session expiry (unix seconds) the request's session cookie was issued for;
+        None without a (valid) cookie."""
+        cookie = req.cookies.get(self.cookie_name)
+        found = read_session_cookie(cookie, self.cookie_keys) if cookie else None
+        return found[1] if found else None
 
     def logout_token_for(self, session: Session) -> str:
         """The session's logout token, derived with the cookie secret (stable per session,

@@ -36,6 +36,10 @@ class SessionStore(Protocol):
 
     async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int: ...
 
+    async def revoke_by_token(self, token_digest: str) -> bool:
+        """Deactivate the session with this token digest; False if there is none."""
+        ...
+
     async def delete_for_identity(self, identity_id: uuid.UUID) -> int: ...
 
     async def list_for_identity(
@@ -47,6 +51,19 @@ class SessionStore(Protocol):
         page_size: int = 250,
         page_token: str | None = None,
     ) -> SessionPage: ...
+
+    async def page_for_identity(
+        self,
+        identity_id: uuid.UUID,
+        *,
+        active: bool | None = None,
+        exclude: uuid.UUID | None = None,
+        offset: int = 0,
+        limit: int = 250,
+    ) -> tuple[list[Session], int]:
+        """One offset page (newest first, devices loaded, no identity) and the total count,
+        for Kratos's page-token pagination of ``/sessions`` and the admin identity list."""
+        ...
 
     async def list_all(
         self,

@@ -7,9 +7,9 @@ from typing import Any
 
 from phalanx.clock import isoformat
 from phalanx.identity.model import Identity
-from phalanx.session.model import Session
+from phalanx.session.model import Device, Session
 
-__all__ = ["SessionRenderer"]
+__all__ = ["SessionRenderer", "device_json"]
 
 
 class SessionRenderer:
@@ -37,14 +37,19 @@ class SessionRenderer:
         }
         if include_identity and session.identity is not None:
             out["identity"] = self.identity_json(session.identity, admin)
-        if include_devices:
-            out["devices"] = [
-                {
-                    "id": str(d.id),
-                    "ip_address": d.ip_address,
-                    "user_agent": d.user_agent,
-                    "location": d.location,
-                }
-                for d in session.devices
-            ]
+        out["devices"] = [device_json(d) for d in session.devices] if include_devices else []
         return out
+
+
+def device_json(device: Device) -> dict[str, Any]:
+    """``sessionDevice``: Kratos writes ``null`` for an unknown user agent; Phalanx leaves
+    such keys out (the spec types them as strings)."""
+    out: dict[str, Any] = {"id": str(device.id)}
+    for key, value in (
+        ("ip_address", device.ip_address),
+        ("user_agent", device.user_agent),
+        ("location", device.location),
+    ):
+        if value is not None:
+            out[key] = value
+    return out

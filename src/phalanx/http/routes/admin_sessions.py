@@ -1,4 +1,5 @@
-"""Admin session management: list, get, extend, disable, per-identity list/delete."""
+"""Admin session management (Kratos ``session/handler.go`` admin routes): list, get,
+extend, disable, and the sessions of one identity."""
 
 from __future__ import annotations
 
@@ -9,29 +10,41 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from phalanx.errors import BadRequestError, KratosError, NotFoundError
-from phalanx.http.pagination import keyset_link_header, page_params
+from phalanx.http.pagination import (
+    keyset_link_header,
+    migration_headers,
+    migration_page_params,
+    page_params,
+)
 from phalanx.http.responses import JSONResponse, error_response
+from phalanx.http.routes.sessions import bad_uuid
 from phalanx.http.state import registry_of
 
 __all__ = ["routes"]
+
+
+def _not_found() -> NotFoundError:
+    """``sqlcon.ErrNoRows``."""
+    return NotFoundError(message="Unable to locate the resource")
 
 
 def _uuid(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise BadRequestError(f"could not parse UUID {raw!r}") from None
+        raise bad_uuid(raw) from None
 
 
 def _active(request: Request) -> bool | None:
+    """``strconv.ParseBool`` of ``?active=`` (absent or empty: no filter)."""
     raw = request.query_params.get("active")
     if raw is None or raw == "":
         return None
-    if raw.lower() in ("true", "1"):
+    if raw in ("1", "t", "T", "true", "TRUE", "True"):
         return True
-    if raw.lower() in ("false", "0"):
+    if raw in ("0", "f", "F", "false", "FALSE", "False"):
         return False
-    raise BadRequestError("could not parse parameter active")
+    raise BadRequestError(message="could not parse parameter active")
 
 
 def _expand(request: Request) -> set[str]:
@@ -45,25 +58,25 @@ def _expand(request: Request) -> set[str]:
 
 
 async def list_sessions(request: Request) -> Response:
+    """``GET /admin/sessions``: keyset pages, ``?active=``, ``?expand=identity|devices``."""
     registry = registry_of(request)
     try:
         active = _active(request)
         expand = _expand(request)
         page_size, page_token = page_params(request, default=250, maximum=1000)
+        page = await registry.session_store.list_all(
+            active=active,
+            page_size=page_size,
+            page_token=page_token,
+            with_identity="identity" in expand,
+        )
     except KratosError as error:
         return error_response(error)
-    page = await registry.session_store.list_all(
-        active=active,
-        page_size=page_size,
-        page_token=page_token,
-        with_identity="identity" in expand,
-    )
     body = [
         registry.session_renderer.session(
             s,
             include_identity="identity" in expand,
             include_devices="devices" in expand,
-            admin=True,
         )
         for s in page.sessions
     ]
@@ -73,22 +86,27 @@ async def list_sessions(request: Request) -> Response:
 
 
 async def get_session(request: Request) -> Response:
+    """``GET /admin/sessions/{id}``: identity and devices only when expanded."""
     registry = registry_of(request)
     try:
         session_id = _uuid(request.path_params["id"])
         expand = _expand(request)
     except KratosError as error:
         return error_response(error)
-    session = await registry.session_store.get(session_id, with_identity=True)
+    session = await registry.session_store.get(session_id, with_identity="identity" in expand)
     if session is None:
-        return error_response(NotFoundError("Unable to locate the resource"))
+        return error_response(_not_found())
     body = registry.session_renderer.session(
-        session, include_identity="identity" in expand or True, admin=True
+        session,
+        include_identity="identity" in expand,
+        include_devices="devices" in expand,
     )
     return JSONResponse(body)
 
 
 async def extend_session(request: Request) -> Response:
+    """``PATCH /admin/sessions/{id}/extend``: a new ``expires_at`` once the session is within
+    ``earliest_possible_extend`` of its end; 204 with ``faster_session_extend``."""
     registry = registry_of(request)
     try:
         session_id = _uuid(request.path_params["id"])
@@ -96,56 +114,53 @@ async def extend_session(request: Request) -> Response:
         return error_response(error)
     session = await registry.session_store.get(session_id, with_identity=True)
     if session is None:
-        return error_response(NotFoundError("Unable to locate the resource"))
+        return error_response(_not_found())
     session = await registry.sessions.extend(session)
-    return JSONResponse(registry.session_renderer.session(session, admin=True))
+    if registry.config.feature_flags.faster_session_extend:
+        return Response(status_code=204)
+    body = registry.session_renderer.session(session, include_devices=False)
+    return JSONResponse(body)
 
 
 async def disable_session(request: Request) -> Response:
+    """``DELETE /admin/sessions/{id}``: deactivate (204), 404 if unknown."""
     registry = registry_of(request)
     try:
         session_id = _uuid(request.path_params["id"])
     except KratosError as error:
         return error_response(error)
     if not await registry.sessions.revoke(session_id):
-        return error_response(NotFoundError("Unable to locate the resource"))
+        return error_response(_not_found())
     return Response(status_code=204)
 
 
-async def _identity_exists(request: Request) -> uuid.UUID | None:
-    try:
-        identity_id = uuid.UUID(request.path_params["id"])
-    except ValueError:
-        return None
-    found = await registry_of(request).identity_pool.get(identity_id)
-    return identity_id if found is not None else None
-
-
 async def list_identity_sessions(request: Request) -> Response:
+    """``GET /admin/identities/{id}/sessions``: page pagination, ``?active=``; an identity
+    without sessions (or unknown) has an empty list, as in Kratos."""
     registry = registry_of(request)
-    identity_id = await _identity_exists(request)
-    if identity_id is None:
-        return error_response(NotFoundError("Unable to locate the resource"))
     try:
+        identity_id = _uuid(request.path_params["id"])
         active = _active(request)
-        page_size, page_token = page_params(request, default=250, maximum=1000)
     except KratosError as error:
         return error_response(error)
-    page = await registry.session_store.list_for_identity(
-        identity_id, active=active, page_size=page_size, page_token=page_token
+    page, per_page = migration_page_params(request)
+    items, total = await registry.session_store.page_for_identity(
+        identity_id, active=active, offset=page * per_page, limit=per_page
     )
-    body = [registry.session_renderer.session(s, include_identity=False) for s in page.sessions]
-    return JSONResponse(
-        body, headers={"Link": keyset_link_header(request, page_size, page.next_token)}
-    )
+    body = [registry.session_renderer.session(s, include_identity=False) for s in items]
+    return JSONResponse(body, headers=migration_headers(request, total, page, per_page))
 
 
 async def delete_identity_sessions(request: Request) -> Response:
+    """``DELETE /admin/identities/{id}/sessions``: delete them all (204); 404 when the
+    identity has none (Kratos counts the deleted rows)."""
     registry = registry_of(request)
-    identity_id = await _identity_exists(request)
-    if identity_id is None:
-        return error_response(NotFoundError("Unable to locate the resource"))
-    await registry.session_store.delete_for_identity(identity_id)
+    try:
+        identity_id = _uuid(request.path_params["id"])
+    except KratosError as error:
+        return error_response(error)
+    if not await registry.session_store.delete_for_identity(identity_id):
+        return error_response(_not_found())
     return Response(status_code=204)
 
 

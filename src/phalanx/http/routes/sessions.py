@@ -1,70 +1,113 @@
-"""``/sessions/whoami`` and the user's own sessions (``GET/DELETE /sessions[/{id}]``)."""
+"""``/sessions/whoami`` and the user's own sessions (``GET/DELETE /sessions[/{id}]``).
+
+None of these is CSRF-checked (Kratos ignores ``/sessions`` and ``/sessions/*`` in nosurf).
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from phalanx.clock import utcnow
 from phalanx.errors import BadRequestError, KratosError, UnauthorizedError
-from phalanx.http.adapter import flow_request
-from phalanx.http.pagination import keyset_link_header, page_params
+from phalanx.http.adapter import flow_request, set_session_cookie
+from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
 from phalanx.http.state import registry_of
+from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import Session
 
-__all__ = ["routes"]
+if TYPE_CHECKING:
+    from phalanx.registry import Registry
+
+__all__ = ["bad_uuid", "routes"]
 
 _NO_SESSION = "No valid session credentials found in the request."
+_NO_COOKIE = "No valid session cookie found."
 
 
-async def _current(request: Request, reason: str = _NO_SESSION) -> Session:
+async def _current(request: Request, reason: str) -> tuple[Session, FlowRequest]:
+    """The request's active session, or 401 (herodot ``ErrUnauthorized``, no error id)."""
     registry = registry_of(request)
     req = await flow_request(request)
     session = await registry.sessions.from_request(req)
     if session is None:
         raise UnauthorizedError(reason)
-    return session
+    return session, req
+
+
+def _has_credentials(registry: Registry, request: Request) -> bool:
+    """Whether the request names a session at all (``ErrNoActiveSessionFound.CredentialsMissing``
+    is false)."""
+    return bool(
+        request.headers.get("x-session-token")
+        or request.cookies.get(registry.session_cookie_name)
+        or request.headers.get("authorization", "").lower().startswith("bearer ")
+    )
+
+
+def bad_uuid(raw: str) -> BadRequestError:
+    """``herodot.ErrBadRequest.WithError(err.Error())`` of a gofrs/uuid parse failure."""
+    quoted = json.dumps(raw)
+    if len(raw) in (32, 36, 38, 41, 45):
+        return BadRequestError(message=f"uuid: incorrect UUID format in string {quoted}")
+    return BadRequestError(message=f"uuid: incorrect UUID length {len(raw)} in string {quoted}")
 
 
 async def whoami(request: Request) -> Response:
+    """The session (identity without credentials) and ``X-Kratos-Authenticated-Identity-Id``;
+    a cookie issued for an older expiry is re-issued (``RefreshCookie``)."""
     registry = registry_of(request)
+    flags = registry.config.feature_flags
     try:
-        session = await _current(request)
+        session, req = await _current(request, _NO_SESSION)
     except KratosError as error:
-        return error_response(error)
+        headers = None
+        if flags.cacheable_sessions and not _has_credentials(registry, request):
+            headers = {"Ory-Session-Cache-For": "60"}
+        return error_response(error, headers=headers)
     body = registry.session_renderer.session(session)
     response = JSONResponse(body)
     response.headers["Cache-Control"] = NO_CACHE
     response.headers["X-Kratos-Authenticated-Identity-Id"] = str(session.identity_id)
+    if flags.cacheable_sessions:
+        seconds = (session.expires_at - utcnow()).total_seconds()
+        limit = flags.cacheable_sessions_max_age
+        if limit is not None and limit.total_seconds() > 0:
+            seconds = min(seconds, limit.total_seconds())
+        response.headers["Ory-Session-Cache-For"] = f"{max(seconds, 0):.0f}"
+    if req.session_from_cookie:
+        issued_for = registry.sessions.cookie_expiry(req)
+        if issued_for is None or issued_for < round(session.expires_at.timestamp(), 6):
+            set_session_cookie(registry, response, session)
     return response
 
 
 async def list_sessions(request: Request) -> Response:
+    """``GET /sessions``: the identity's other active sessions, newest first."""
     registry = registry_of(request)
     try:
-        session = await _current(request, "No valid session cookie found.")
-        page_size, page_token = page_params(request, default=250, maximum=1000)
+        session, _ = await _current(request, _NO_COOKIE)
     except KratosError as error:
         return error_response(error)
-    page = await registry.session_store.list_for_identity(
-        session.identity_id,
-        active=True,
-        exclude=session.id,
-        page_size=page_size,
-        page_token=page_token,
+    page, per_page = migration_page_params(request)
+    items, total = await registry.session_store.page_for_identity(
+        session.identity_id, active=True, exclude=session.id, offset=page * per_page, limit=per_page
     )
-    body = [registry.session_renderer.session(s, include_identity=False) for s in page.sessions]
-    headers = {"Link": keyset_link_header(request, page_size, page.next_token)}
-    return JSONResponse(body, headers=headers)
+    body = [registry.session_renderer.session(s, include_identity=False) for s in items]
+    return JSONResponse(body, headers=migration_headers(request, total, page, per_page))
 
 
 async def revoke_others(request: Request) -> Response:
+    """``DELETE /sessions``: revoke every other session → ``{"count": n}``."""
     registry = registry_of(request)
     try:
-        session = await _current(request)
+        session, _ = await _current(request, _NO_COOKIE)
     except KratosError as error:
         return error_response(error)
     count = await registry.sessions.revoke_others(session.identity_id, session.id)
@@ -72,20 +115,19 @@ async def revoke_others(request: Request) -> Response:
 
 
 async def revoke_one(request: Request) -> Response:
+    """``DELETE /sessions/{id}``: revoke one of the identity's other sessions (204)."""
     registry = registry_of(request)
     raw_id = request.path_params["id"]
     if raw_id == "whoami":
         return await whoami(request)
     try:
-        session = await _current(request)
+        session, _ = await _current(request, _NO_COOKIE)
         try:
             target = uuid.UUID(raw_id)
         except ValueError:
-            raise BadRequestError("could not parse UUID") from None
+            raise bad_uuid(raw_id) from None
         if target == session.id:
-            raise BadRequestError(
-                "cannot revoke current session", details={"hint": "use the logout flow instead"}
-            )
+            raise BadRequestError(message="cannot revoke current session")
     except KratosError as error:
         return error_response(error)
     other = await registry.session_store.get(target, with_identity=False)

@@ -180,6 +180,18 @@ class SQLSessionStore:
             )
             return int(result.rowcount or 0)
 
+    async def revoke_by_token(self, token_digest: str) -> bool:
+        async with self.db.transaction() as conn:
+            found = await conn.scalar(select(sessions.c.id).where(sessions.c.token == token_digest))
+            if found is None:
+                return False
+            await conn.execute(
+                update(sessions)
+                .where(sessions.c.id == found)
+                .values(active=False, updated_at=utcnow())
+            )
+            return True
+
     async def delete_for_identity(self, identity_id: uuid.UUID) -> int:
         async with self.db.transaction() as conn:
             result = await conn.execute(
@@ -381,6 +393,36 @@ class SQLSessionStore:
         return await self._page(
             condition, page_size=page_size, page_token=page_token, with_identity=False
         )
+
+    async def page_for_identity(
+        self,
+        identity_id: uuid.UUID,
+        *,
+        active: bool | None = None,
+        exclude: uuid.UUID | None = None,
+        offset: int = 0,
+        limit: int = 250,
+    ) -> tuple[list[Session], int]:
+        condition: Any = sessions.c.identity_id == identity_id
+        state = self._active_condition(active)
+        if state is not None:
+            condition = and_(condition, state)
+        if exclude is not None:
+            condition = and_(condition, sessions.c.id != exclude)
+        query = (
+            select(sessions)
+            .where(condition)
+            .order_by(sessions.c.created_at.desc(), sessions.c.id.desc())
+            .offset(max(offset, 0))
+            .limit(limit)
+        )
+        async with self.db.transaction(readonly=True) as conn:
+            total = int(
+                await conn.scalar(select(func.count()).select_from(sessions).where(condition)) or 0
+            )
+            items = [_session_from(r) for r in (await conn.execute(query)).mappings().all()]
+            await self._attach_devices(conn, items)
+        return items, total
 
     async def list_all(
         self,

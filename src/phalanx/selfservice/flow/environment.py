@@ -6,40 +6,61 @@ JSON-or-redirect helpers, in one framework-free place.
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
 from phalanx.errors import BadRequestError, CSRFViolationError, KratosError
-from phalanx.selfservice.flow.base import Flow, FlowKind
+from phalanx.selfservice.flow.base import Flow, FlowKind, FlowType
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.store import ErrorStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.session.manager import SessionManager
+from phalanx.session.model import Session
 
 if TYPE_CHECKING:
     from phalanx.config import Config, UIFlow
 
 __all__ = ["FlowEnvironment"]
 
-_CSRF_DOCS = "https://www.ory.com/docs/troubleshooting/csrf"
+# Kratos v25.4 (x/nosurfx/nosurf.go) texts, verbatim.
+_CSRF_DOCS = "https://www.ory.sh/kratos/docs/debug/csrf"
 _HINT_AJAX = (
     "We detected an AJAX call, please ensure that CORS is enabled and configured correctly, "
-    "and that your AJAX code sends cookies and has credentials enabled. For further guidance, "
-    "check the documentation."
+    "and that your AJAX code sends cookies and has credentials enabled. For further debugging, "
+    "check your Browser's Network Tab to see what cookies are included or excluded."
 )
-_HINT_BROWSER = (
-    "We detected a regular browser or server-side call. Please ensure that the cookies are "
-    "set correctly and that the request is made from the same origin."
+_HINT_SERVER = (
+    "We detected a regular browser or server-side call. To debug browser calls check your "
+    "Browser's Network Tab to see what cookies are included or excluded. If you are calling "
+    "from a server ensure that the appropriate cookies are being forwarded and that the SDK "
+    "method is called correctly."
+)
+_NO_COOKIE = "The HTTP Cookie Header is empty or not set."
+_COOKIE_MISSING = "The HTTP Cookie Header was set but did not include the anti-CSRF cookie."
+_TOKEN_NOT_SENT = (
+    "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP request "
+    "body (csrf_token) nor in the HTTP Header (X-CSRF-Token)."
+)
+_TOKEN_MISMATCH = (
+    "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. We "
+    "recommend deleting all cookies for this domain and retrying the flow."
 )
 
 
 class FlowEnvironment:
+    """Config, sessions and the error store as every flow service needs them."""
+
     def __init__(self, config: Config, sessions: SessionManager, errors: ErrorStore) -> None:
         self.config = config
         self.sessions = sessions
         self.errors = errors
+        #: Kratos: ``--dev`` plus ``DEV_DISABLE_API_FLOW_ENFORCEMENT=true`` (for test rigs).
+        self.disable_api_flow_enforcement = config.dev and (
+            os.environ.get("DEV_DISABLE_API_FLOW_ENFORCEMENT") == "true"
+        )
 
     # -- URLs ----------------------------------------------------------------------------
     @property
@@ -74,6 +95,8 @@ class FlowEnvironment:
     def secure_return_to(
         self, return_to: str | None, kind: FlowKind | str, method: str | None = None
     ) -> str:
+        """Kratos ``SecureRedirectTo``: ``return_to`` if allow-listed, the flow's default
+        return URL when absent; raises ``self_service_flow_return_to_forbidden`` otherwise."""
         return secure_redirect(
             return_to,
             default=self.default_return_url(kind, method),
@@ -101,39 +124,63 @@ class FlowEnvironment:
         req.csrf_cookie = real
         return mask_token(real), real
 
+    def csrf_for_flow(self, req: FlowRequest, flow_type: FlowType) -> tuple[str, str | None]:
+        """The ``csrf_token`` node value of a new flow and the cookie to set, if any.
+
+        Browser flows get a masked token (and a cookie when the request had none). API flows
+        get the node too, empty: Kratos's CSRF middleware ignores the ``/api`` routes, so
+        ``nosurf.Token`` is ``""`` there (unless the client sent a CSRF cookie).
+        """
+        if flow_type == FlowType.BROWSER:
+            return self.csrf_for_new_flow(req)
+        return (mask_token(req.csrf_cookie) if req.csrf_cookie else ""), None
+
+    def refresh_csrf_node(self, req: FlowRequest, flow: Flow) -> None:
+        """Re-mask the CSRF token on a browser flow rendered again after an error
+        (``f.UI.SetCSRF(GenerateCSRFToken(r))``)."""
+        if flow.is_browser and req.csrf_cookie:
+            flow.ui.set_csrf(mask_token(req.csrf_cookie))
+
+    @staticmethod
+    def tokens_match_flow(req: FlowRequest, flow: Flow) -> bool:
+        """Fetching a browser flow: the CSRF cookie must carry the flow's token."""
+        return tokens_match(req.csrf_cookie, flow.csrf_token)
+
     def ensure_csrf(self, req: FlowRequest, flow: Flow) -> None:
         """Kratos ``flow.EnsureCSRF``: api flows refuse browser traits; browser flows need
-        the CSRF cookie and a matching token in the body or ``X-CSRF-Token``."""
+        the CSRF cookie and a matching token (body ``csrf_token`` or ``X-CSRF-Token``)."""
         if flow.is_api:
-            self._ensure_api_request(req)
+            if not self.disable_api_flow_enforcement:
+                self._ensure_api_request(req)
             return
-        sent = req.headers.get("x-csrf-token") or req.body.get("csrf_token")
+        sent = req.body.get("csrf_token") or req.headers.get("x-csrf-token")
         if isinstance(sent, str) and tokens_match(req.csrf_cookie, sent):
             return
-        raise self.csrf_error(req, sent if isinstance(sent, str) else None)
+        raise self.csrf_error(req)
 
-    def csrf_error(self, req: FlowRequest, sent: str | None) -> CSRFViolationError:
-        ajax = req.headers.get("sec-fetch-mode") in ("cors", "same-origin")
-        details: dict[str, Any] = {
-            "docs": _CSRF_DOCS,
-            "hint": _HINT_AJAX if ajax else _HINT_BROWSER,
-        }
+    def csrf_error(self, req: FlowRequest, sent: str | None = None) -> CSRFViolationError:
+        """The 403 ``security_csrf_violation`` with Kratos's ``details`` (``CSRFErrorReason``).
+
+        Kratos calls a request without ``Origin`` "AJAX" and only looks for a token in form
+        fields and the ``X-CSRF-Token`` header when choosing the reason; both kept as is.
+        """
+        ajax = not req.headers.get("origin")
+        details: dict[str, Any] = {"docs": _CSRF_DOCS}
+        form_token = req.body.get("csrf_token") if not req.is_json else None
+        sent_any = (
+            sent or form_token or req.headers.get("x-csrf-token") or (req.query.get("csrf_token"))
+        )
         if not req.headers.get("cookie"):
-            details["reject_reason"] = "The HTTP Cookie Header is empty or not set."
+            details["hint"] = _HINT_AJAX if ajax else _HINT_SERVER
+            details["reject_reason"] = _NO_COOKIE
         elif not req.csrf_cookie:
-            details["reject_reason"] = (
-                "The HTTP Cookie Header was set but did not include the anti-CSRF cookie."
-            )
-        elif not sent:
-            details["hint"] = (
-                "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP "
-                "request body (csrf_token) nor in the HTTP Header (X-CSRF-Token)."
-            )
+            details["hint"] = _HINT_AJAX if ajax else _HINT_SERVER
+            details["reject_reason"] = _COOKIE_MISSING
+        elif not sent_any:
+            details["hint"] = _TOKEN_NOT_SENT
         else:
-            details["reject_reason"] = (
-                "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. "
-                "We recommend deleting all cookies for this domain and retrying the flow."
-            )
+            details["hint"] = _HINT_AJAX
+            details["reject_reason"] = _TOKEN_MISMATCH
         return CSRFViolationError(details=details)
 
     def _ensure_api_request(self, req: FlowRequest) -> None:
@@ -155,16 +202,27 @@ class FlowEnvironment:
                 details={"found cookies": found},
             )
 
+    # -- sessions ------------------------------------------------------------------------
+    async def rotate_csrf_for(self, req: FlowRequest, issued: Session) -> bool:
+        """Kratos ``IssueCookie``: a new anti-CSRF token when the request had no session or
+        one of another identity (the session principal changes)."""
+        previous = await self.sessions.from_request(req)
+        return previous is None or previous.identity_id != issued.identity_id
+
     # -- responses ----------------------------------------------------------------------
     def flow_or_redirect(self, req: FlowRequest, flow: Flow, *, status: int = 200) -> Outcome:
-        """API flows and JSON clients get the flow; plain browsers a 303 to the flow's UI."""
-        if flow.is_browser and not req.is_json:
+        """API flows and JSON clients get the flow; plain browsers a 303 to the flow's UI
+        (``SendFlowCompletedAsRedirectOrJSON`` negotiates on Accept only)."""
+        if flow.is_browser and not req.accepts_json:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
     async def forward_error(self, req: FlowRequest, error: KratosError) -> Outcome:
-        """Kratos's error manager: JSON clients get the envelope, browsers the error UI."""
+        """Kratos's error manager (``errorx.Forward``): JSON clients get the envelope,
+        browsers a 303 to the error UI with the stored error's id."""
         if req.is_json:
             raise error
         error_id = await self.errors.add(error.to_dict())
+        if req.accepts_json:
+            raise error
         return Outcome.redirect(with_query(self.ui_url("error"), id=str(error_id)))

@@ -1,30 +1,38 @@
 """How a failed submission is answered, shared by every flow (Kratos ``*/error.go``).
 
-Order as Kratos: expired → a fresh flow (410 ``use_flow_id`` or 303 to it); validation
-errors and plain 400s → rendered into the flow (400 JSON or 303 to the UI); anything
-else → forwarded (error envelope for JSON clients, error UI for browsers).
+Order as Kratos's ``WriteFlowError``: expired → a fresh flow (410 ``use_flow_id`` or 303 to
+it); validation errors and every 400 → rendered into the flow (400 JSON or 303 to the UI);
+anything else → forwarded (the error envelope for API flows and JSON clients, the error UI
+for browsers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from phalanx import text
 from phalanx.clock import isoformat, utcnow
-from phalanx.errors import BadRequestError, FlowExpiredError, IdentityDisabledError, KratosError
+from phalanx.errors import FlowExpiredError, IdentityDisabledError, KratosError
 from phalanx.selfservice.flow.base import Flow, FlowKind
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 
-__all__ = ["expired_outcome", "handle_submit_error"]
+__all__ = [
+    "apply_validation",
+    "expired_error",
+    "expired_kind_reason",
+    "expired_outcome",
+    "handle_submit_error",
+]
 
 F = TypeVar("F", bound=Flow)
 
 
 def expired_error(old: Flow, new_flow_id: str) -> FlowExpiredError:
+    """Kratos ``NewFlowExpiredError(expires_at)`` pointing at the replacement flow."""
     now = utcnow()
     since = now - old.expires_at
     minutes = since.total_seconds() / 60
@@ -45,7 +53,9 @@ async def expired_outcome(
     recreate: Callable[[], Awaitable[F]],
     store: FlowStore[F],
 ) -> Outcome:
-    """Replace an expired flow by a fresh one carrying the "flow expired" message."""
+    """Replace an expired flow by a fresh one carrying the "flow expired" message
+    (``PrepareReplacementForExpiredFlow``): 410 for API flows and JSON clients, else a 303
+    to the new flow's UI."""
     new = await recreate()
     new.ui.add_message(text.flow_expired(str(old.kind), old.expires_at))
     await store.update(new)
@@ -54,21 +64,20 @@ async def expired_outcome(
     return Outcome.redirect(env.flow_ui_url(new))
 
 
-def apply_validation(flow: Flow, error: Exception, group: str) -> bool:
-    """Put the error's messages on the flow. False when the error is not form-renderable."""
+def apply_validation(flow: Flow, error: Exception) -> bool:
+    """``ui.ParseError``: put the error's messages on the flow. False when the error is not
+    form-renderable (then it is forwarded)."""
     if isinstance(error, FlowValidationError):
-        flow.ui.reset_messages()
         for message in error.messages:
             flow.ui.add_message(message)
         for name, message in error.node_messages:
             flow.ui.add_node_message(name, message)
         return True
     if isinstance(error, IdentityDisabledError):
-        flow.ui.reset_messages()
         flow.ui.add_message(text.identity_disabled())
         return True
-    if isinstance(error, KratosError) and error.code == 400 and type(error) is BadRequestError:
-        flow.ui.reset_messages()
+    if isinstance(error, KratosError) and error.code == 400:
+        # Any herodot 400 becomes the generic 4000001 carrying its reason.
         flow.ui.add_message(text.validation_generic(error.reason or error.message))
         return True
     return False
@@ -81,27 +90,36 @@ async def handle_submit_error(
     error: Exception,
     store: FlowStore[F],
     *,
-    group: str = "default",
-    extra_body: dict[str, Any] | None = None,
+    sort_keys: Sequence[str] | None = None,
 ) -> Outcome:
-    """Answer a submission that raised ``error``."""
-    if apply_validation(flow, error, group):
-        flow.updated_at = utcnow()
-        await store.update(flow)
-        if flow.is_browser and not req.is_json:
-            return Outcome.redirect(env.flow_ui_url(flow))
-        body = flow.to_dict()
-        if extra_body:
-            body.update(extra_body)
-        return Outcome.json(body, status=400)
-    if isinstance(error, KratosError):
+    """Answer a submission that raised ``error`` (Kratos ``ErrorHandler.WriteFlowError``).
+
+    ``sort_keys`` re-sorts the nodes as the flow's handler does (login: ``[]``,
+    registration: the schema's keys); None leaves the order alone.
+    """
+    if isinstance(error, FlowExpiredError):
+        raise error
+    flow.ui.reset_messages()
+    if not apply_validation(flow, error):
+        if not isinstance(error, KratosError):
+            raise error
         if flow.is_api:
             raise error
         return await env.forward_error(req, error)
-    raise error
+    env.refresh_csrf_node(req, flow)
+    flow.ui.clear_passwords()
+    if sort_keys is not None:
+        flow.ui.sort(str(flow.kind), schema_keys=sort_keys)
+    flow.updated_at = utcnow()
+    await store.update(flow)
+    if flow.is_browser and not req.is_json:
+        return Outcome.redirect(env.flow_ui_url(flow))
+    status = error.code if isinstance(error, KratosError) else 400
+    return Outcome.json(flow.to_dict(), status=status)
 
 
 def expired_kind_reason(kind: FlowKind, api: bool) -> str:
+    """The reason of the 410 a flow fetch answers for an expired flow."""
     name = str(kind)
     if api:
         return (

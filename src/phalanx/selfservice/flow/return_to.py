@@ -1,4 +1,4 @@
-"""``return_to`` validation against ``selfservice.allowed_return_urls`` (Kratos SecureRedirectTo)."""
+"""``return_to`` checked against ``selfservice.allowed_return_urls`` (Kratos SecureRedirectTo)."""
 
 from __future__ import annotations
 

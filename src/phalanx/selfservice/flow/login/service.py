@@ -1,9 +1,14 @@
-"""The login flow's steps: create, fetch, submit (Kratos ``selfservice/flow/login``)."""
+"""The login flow's steps: create, fetch, submit (Kratos ``selfservice/flow/login``).
+
+The order of checks follows Kratos's handler, because it is observable: on submit the
+session is looked at first (already logged in?), then the flow's expiry, then the method,
+then the method's payload, and only then CSRF.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -14,11 +19,11 @@ from phalanx.errors import (
     BadRequestError,
     GoneError,
     IdentityDisabledError,
-    IdentityMismatchError,
     KratosError,
     NotFoundError,
     SessionAlreadyAvailableError,
 )
+from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
@@ -28,25 +33,47 @@ from phalanx.selfservice.flow.handling import (
     handle_submit_error,
 )
 from phalanx.selfservice.flow.login.flow import LoginFlow
-from phalanx.selfservice.flow.login.hooks import LoginHooks
+from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.session.model import Session
 from phalanx.session.wire import SessionRenderer
-from phalanx.ui import UiContainer, csrf_node
+from phalanx.ui import UiContainer
 
-__all__ = ["LoginService", "parse_flow_id"]
+__all__ = ["LoginService", "flow_not_found", "parse_flow_id"]
+
+IdentityLoader = Callable[[uuid.UUID], Awaitable[Identity]]
 
 
 def parse_flow_id(value: str | None) -> uuid.UUID:
+    """``flow.GetFlowID``: the ``?flow=`` of a submission, or 400."""
     try:
         return uuid.UUID(value or "")
     except ValueError:
         raise BadRequestError("The flow query parameter is missing or malformed.") from None
 
 
+def flow_not_found() -> NotFoundError:
+    """``sqlcon.ErrNoRows`` as Kratos answers an unknown flow id."""
+    return NotFoundError(message="Unable to locate the resource")
+
+
+def fetch_id(value: str | None) -> uuid.UUID | None:
+    """``x.ParseUUID`` of ``?id=``: a malformed id simply matches no flow."""
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None
+
+
+def _aal_rank(aal: str) -> int:
+    return {"aal0": 0, "aal1": 1, "aal2": 2, "aal3": 3}.get(aal, 0)
+
+
 class LoginService:
+    """Creates, fetches and completes login flows for every configured login method."""
+
     def __init__(
         self,
         env: FlowEnvironment,
@@ -55,6 +82,8 @@ class LoginService:
         hooks: LoginHooks,
         render: SessionRenderer,
         lifespan: timedelta,
+        *,
+        load_identity: IdentityLoader | None = None,
     ) -> None:
         self.env = env
         self.store = store
@@ -62,6 +91,7 @@ class LoginService:
         self.hooks = hooks
         self.render = render
         self.lifespan = lifespan
+        self.load_identity = load_identity
 
     # -- create -------------------------------------------------------------------------
     async def new_flow(
@@ -73,6 +103,7 @@ class LoginService:
         aal: str = "aal1",
         session: Session | None = None,
     ) -> tuple[LoginFlow, str | None]:
+        """A new (not yet stored) flow with every method's nodes, and the CSRF cookie to set."""
         now = utcnow()
         flow_id = uuid.uuid4()
         flow = LoginFlow(
@@ -87,37 +118,54 @@ class LoginService:
             requested_aal=aal,
             ui=UiContainer(action=self.env.action_url(FlowKind.LOGIN, flow_id), method="POST"),
         )
-        new_cookie = None
-        if flow_type == FlowType.BROWSER:
-            masked, new_cookie = self.env.csrf_for_new_flow(req)
-            flow.csrf_token = masked
-            flow.ui.nodes.append(csrf_node(masked))
+        refreshing = refresh and session is not None
+        if refreshing and session is not None and self.load_identity is not None:
+            # GuessForcedLoginIdentifier reads the identity with its credentials.
+            session.identity = await self.load_identity(session.identity_id)
+        masked, new_cookie = self.env.csrf_for_flow(req, flow_type)
+        flow.csrf_token = masked or None
+        flow.ui.set_csrf(masked)
         for strategy in self.strategies:
-            strategy.populate(flow, session if refresh else None)
-        if refresh and session is not None:
-            flow.ui.add_message(text.login_reauth())
+            strategy.populate(flow, session if refreshing else None)
+        if refresh:
+            flow.ui.messages = [text.login_reauth()]
         flow.ui.sort("login")
         return flow, new_cookie
 
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
-        refresh = req.query.get("refresh", "").lower() == "true"
-        aal = req.query.get("aal") or "aal1"
-        if aal not in ("aal1", "aal2", "aal3"):
-            raise BadRequestError(
-                f"Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of "
-                f"[aal1, aal2] but got {aal}"
-            )
+        """``GET /self-service/login/{browser,api}``; browser errors go to the error UI."""
+        if flow_type == FlowType.API:
+            return await self._create(req, flow_type)
+        try:
+            return await self._create(req, flow_type)
+        except SessionAlreadyAvailableError:
+            if req.accepts_json:
+                raise
+            try:
+                target = self.env.secure_return_to(req.query.get("return_to"), FlowKind.LOGIN)
+            except KratosError as redirect_error:
+                return await self.env.forward_error(req, redirect_error)
+            return Outcome.redirect(target)
+        except KratosError as error:
+            return await self.env.forward_error(req, error)
+
+    async def _create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
         return_to = req.query.get("return_to")
         if return_to:
             self.env.secure_return_to(return_to, FlowKind.LOGIN)
+        refresh = req.query.get("refresh", "").lower() in ("true", "1", "t")
+        aal = (req.query.get("aal") or "aal1").lower()
+        if aal not in ("aal1", "aal2"):
+            raise BadRequestError(
+                "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of "
+                f"[aal1, aal2] but got {aal}"
+            )
         session = await self.env.sessions.from_request(req)
         if session is None:
             if aal != "aal1":
                 raise AAL1RequiredError()
             refresh = False
-        elif not refresh and aal <= session.aal:
-            if flow_type == FlowType.BROWSER and not req.is_json:
-                return Outcome.redirect(self.env.secure_return_to(return_to, FlowKind.LOGIN))
+        elif not refresh and (aal == "aal1" or _aal_rank(aal) <= _aal_rank(session.aal)):
             raise SessionAlreadyAvailableError()
         flow, new_cookie = await self.new_flow(
             req, flow_type, refresh=refresh, aal=aal, session=session
@@ -129,18 +177,22 @@ class LoginService:
 
     # -- fetch --------------------------------------------------------------------------
     async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        flow = await self._load(parse_flow_id(flow_id))
-        if flow.is_browser and not self._csrf_cookie_matches(req, flow):
-            raise self.env.csrf_error(req, None)
+        """``GET /self-service/login/flows?id=``."""
+        found = fetch_id(flow_id)
+        flow = await self.store.get(found) if found else None
+        if flow is None:
+            raise flow_not_found()
+        if flow.is_browser and not self.env.tokens_match_flow(req, flow):
+            raise self.env.csrf_error(req)
         if flow.is_expired():
             details: dict[str, Any] = {}
             if flow.is_api:
                 details["api"] = self.env.self_service_url("login/api")
             else:
-                return_to = flow.request_return_to()
+                return_to = flow.request_return_to() or ""
                 redirect = self.env.self_service_url("login/browser")
-                details["redirect_to"] = with_query(redirect, return_to=return_to)
-                details["return_to"] = return_to or ""
+                details["redirect_to"] = with_query(redirect, return_to=return_to or None)
+                details["return_to"] = return_to
             raise GoneError(
                 expired_kind_reason(FlowKind.LOGIN, flow.is_api),
                 details=details,
@@ -148,34 +200,37 @@ class LoginService:
             )
         return Outcome.json(flow.to_dict())
 
-    def _csrf_cookie_matches(self, req: FlowRequest, flow: LoginFlow) -> bool:
-        from phalanx.selfservice.flow.csrf import tokens_match
-
-        return tokens_match(req.csrf_cookie, flow.csrf_token)
-
-    async def _load(self, flow_id: uuid.UUID) -> LoginFlow:
-        flow = await self.store.get(flow_id)
-        if flow is None:
-            raise NotFoundError(f"Unable to locate the resource: login flow {flow_id}")
-        return flow
-
     # -- submit -------------------------------------------------------------------------
     async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        flow = await self._load(parse_flow_id(flow_id))
+        """``POST /self-service/login?flow=``."""
         try:
-            self.env.ensure_csrf(req, flow)
+            parsed = parse_flow_id(flow_id)
+            found = await self.store.get(parsed)
+            if found is None:
+                raise flow_not_found()
+        except KratosError as error:
+            return await self.env.forward_error(req, error)
+        flow = found
+        try:
+            session = await self.env.sessions.from_request(req)
+            if session is not None:
+                upgrade = _aal_rank(flow.requested_aal) > _aal_rank(session.aal)
+                if not (flow.refresh or upgrade):
+                    if req.is_json or flow.is_api:
+                        raise SessionAlreadyAvailableError()
+                    return Outcome.redirect(self.env.config.default_browser_return_url)
+            elif flow.requested_aal != "aal1":
+                raise AAL1RequiredError()
             if flow.is_expired():
                 return await expired_outcome(
                     self.env, req, flow, lambda: self._replacement(req, flow), self.store
                 )
-            session = await self.env.sessions.from_request(req)
-            if session is not None and not (flow.refresh or flow.requested_aal > session.aal):
-                if flow.is_browser and not req.is_json:
-                    return Outcome.redirect(self.env.secure_return_to(None, FlowKind.LOGIN))
-                raise SessionAlreadyAvailableError()
             return await self._authenticate(req, flow, session)
+        except AddressNotVerified:
+            legacy = FlowValidationError([text.address_not_verified()])
+            return await handle_submit_error(self.env, req, flow, legacy, self.store, sort_keys=())
         except (FlowValidationError, KratosError) as error:
-            return await handle_submit_error(self.env, req, flow, error, self.store)
+            return await handle_submit_error(self.env, req, flow, error, self.store, sort_keys=())
 
     async def _replacement(self, req: FlowRequest, old: LoginFlow) -> LoginFlow:
         session = await self.env.sessions.from_request(req)
@@ -187,6 +242,8 @@ class LoginService:
             session=session,
         )
         flow.request_url = old.request_url
+        flow.return_to = old.return_to
+        flow.identity_schema = old.identity_schema
         await self.store.create(flow)
         return flow
 
@@ -201,31 +258,38 @@ class LoginService:
     ) -> Outcome:
         body = req.body
         strategy = self._strategy(body.get("method"))
-        flow.active = strategy.id
         if isinstance(body.get("transient_payload"), dict):
             flow.transient_payload = body["transient_payload"]
+        strategy.check_payload(flow, body)
+        self.env.ensure_csrf(req, flow)
         result = await strategy.login(req, flow, body, session)
         identity = result.identity
-        if not identity.is_active:
-            raise IdentityDisabledError()
-        await self.hooks.before_session(req, flow, identity, strategy.id)
-        if session is not None and flow.refresh:
-            if session.identity_id != identity.id:
-                raise IdentityMismatchError(
-                    "The identity that re-authenticated is not the identity of the session."
-                )
-            session.identity = identity
-            session = await self.env.sessions.reauthenticate(session, result.method)
-            issued = session
-        else:
-            issued = await self.env.sessions.issue(identity, result.method, req)
-        await self.hooks.after_session(req, flow, issued, strategy.id)
-        flow.state = "passed_challenge"
+        flow.active = strategy.id
         flow.updated_at = utcnow()
         await self.store.update(flow)
-        return self._success(req, flow, issued, strategy.id)
+        if session is not None and session.identity_id != identity.id:
+            session = None  # another account's credentials: a new session, not a refresh
+        if not identity.is_active:
+            raise IdentityDisabledError(details={"identity_id": str(identity.id)})
+        sessions = self.env.sessions
+        if session is not None:
+            session.identity = identity
+            issued = sessions.refresh_authentication(session, result.method)
+        else:
+            issued = sessions.new_session(identity, result.method, req)
+        rotate = await self.env.rotate_csrf_for(req, issued)
+        aborted = await self.hooks.run(req, flow, issued, identity, strategy.id)
+        if aborted is not None:
+            return aborted
+        if session is not None:
+            await sessions.save(issued)
+        else:
+            await sessions.persist(issued)
+        return self._success(req, flow, issued, strategy.id, rotate)
 
-    def _success(self, req: FlowRequest, flow: LoginFlow, session: Session, method: str) -> Outcome:
+    def _success(
+        self, req: FlowRequest, flow: LoginFlow, session: Session, method: str, rotate: bool
+    ) -> Outcome:
         return_to = self.env.secure_return_to(flow.request_return_to(), FlowKind.LOGIN, method)
         if flow.is_api:
             body: dict[str, Any] = {
@@ -233,12 +297,15 @@ class LoginService:
                 "session_token": session.token,
             }
             return Outcome.json(body)
-        if req.accepts_json or req.is_json:
+        if req.is_json:
             body = {
                 "session": self.render.session(session),
                 "continue_with": [
                     {"action": "redirect_browser_to", "redirect_browser_to": return_to}
                 ],
             }
-            return Outcome(status=200, body=body, issue_session=session, rotate_csrf=True)
-        return Outcome(status=303, location=return_to, issue_session=session, rotate_csrf=True)
+            return Outcome(status=200, body=body, issue_session=session, rotate_csrf=rotate)
+        if req.accepts_json:  # ContentNegotiationRedirection writes the bare session
+            body = self.render.session(session)
+            return Outcome(status=200, body=body, issue_session=session, rotate_csrf=rotate)
+        return Outcome(status=303, location=return_to, issue_session=session, rotate_csrf=rotate)

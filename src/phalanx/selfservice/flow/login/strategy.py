@@ -29,6 +29,12 @@ class LoginStrategy(ABC):
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
         """Add this method's nodes to a new flow (``session`` is set for refresh logins)."""
 
+    def check_payload(self, flow: LoginFlow, body: dict[str, Any]) -> None:
+        """Validate the submitted body before CSRF is checked, as Kratos decodes it against
+        the method's JSON schema first; raise FlowValidationError. Also puts the typed
+        values back on the flow's nodes. Default: nothing to check."""
+        return None
+
     @abstractmethod
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None

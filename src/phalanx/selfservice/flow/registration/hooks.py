@@ -1,4 +1,10 @@
-"""Registration after-hooks: ``session`` (always last), verification, show_verification_ui."""
+"""Registration after-hooks (Kratos ``registration.HookExecutor``).
+
+Kratos v25.4 activates and stores a session for every new identity before the post-persist
+hooks run ("so that subsequent hooks (like verification) can use it"); the ``session`` hook
+is what hands it to the client (token for native apps, cookie for browsers). Without that
+hook the stored session's token is never revealed.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +26,18 @@ VerificationSender = Callable[[FlowRequest, Identity, str], Awaitable[list[dict[
 
 @dataclass(slots=True)
 class RegistrationHookResult:
-    session: Session | None = None
+    """What the hooks produced: the stored session (exposed only with the ``session`` hook),
+    ``continue_with`` items and, for browsers, where to go instead of ``return_to``."""
+
+    session: Session
+    expose_session: bool = False
     continue_with: list[dict[str, Any]] = field(default_factory=list)
     browser_location: str | None = None
 
 
 class RegistrationHooks:
+    """Runs what follows a stored identity: the session, then the configured hooks."""
+
     def __init__(
         self,
         hooks_for: Callable[[str], Sequence[str]],
@@ -39,7 +51,8 @@ class RegistrationHooks:
     async def after_registration(
         self, req: FlowRequest, flow: RegistrationFlow, identity: Identity, method: str
     ) -> RegistrationHookResult:
-        result = RegistrationHookResult()
+        session = await self.sessions.issue(identity, AuthenticationMethod(method=method), req)
+        result = RegistrationHookResult(session=session)
         names = self.hooks_for(method)
         if self.send_verification is not None:
             result.continue_with.extend(await self.send_verification(req, identity, str(flow.type)))
@@ -49,8 +62,5 @@ class RegistrationHooks:
                     if item.get("action") == "show_verification_ui" and url:
                         result.browser_location = url
                         break
-        if "session" in names:
-            result.session = await self.sessions.issue(
-                identity, AuthenticationMethod(method=method), req
-            )
+        result.expose_session = "session" in names
         return result

@@ -1,4 +1,9 @@
-"""The registration flow's steps (Kratos ``selfservice/flow/registration``)."""
+"""The registration flow's steps (Kratos ``selfservice/flow/registration``).
+
+Submissions with an active session never reach the flow (Kratos's ``IsNotAuthenticated``
+guard answers first); otherwise the order is: flow id, flow, expiry, method, payload, CSRF,
+identity and password policy, identity creation (duplicate → 4000007), session and hooks.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,10 @@ from phalanx.errors import (
     FlowDisabledError,
     GoneError,
     KratosError,
-    NotFoundError,
     SessionAlreadyAvailableError,
 )
 from phalanx.identity.manager import IdentityManager
 from phalanx.selfservice.flow.base import FlowKind, FlowType
-from phalanx.selfservice.flow.csrf import tokens_match
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.handling import (
@@ -27,7 +30,7 @@ from phalanx.selfservice.flow.handling import (
     expired_outcome,
     handle_submit_error,
 )
-from phalanx.selfservice.flow.login.service import parse_flow_id
+from phalanx.selfservice.flow.login.service import fetch_id, flow_not_found, parse_flow_id
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
@@ -35,14 +38,27 @@ from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
-from phalanx.ui import UiContainer, csrf_node
+from phalanx.ui import UiContainer
 
 __all__ = ["RegistrationService"]
 
 _ALREADY = "A valid session was detected and thus registration is not possible."
 
 
+def _already_logged_in() -> SessionAlreadyAvailableError:
+    return SessionAlreadyAvailableError(_ALREADY)
+
+
+def _disabled() -> FlowDisabledError:
+    return FlowDisabledError(
+        "Registration is not allowed because it was disabled.",
+        message="registration flow disabled",
+    )
+
+
 class RegistrationService:
+    """Creates, fetches and completes registration flows."""
+
     def __init__(
         self,
         env: FlowEnvironment,
@@ -65,9 +81,11 @@ class RegistrationService:
         self.lifespan = lifespan
         self.enabled = enabled
 
+    # -- create -------------------------------------------------------------------------
     async def new_flow(
         self, req: FlowRequest, flow_type: FlowType
     ) -> tuple[RegistrationFlow, str | None]:
+        """A new (not yet stored) flow with every method's nodes, and the CSRF cookie to set."""
         now = utcnow()
         flow_id = uuid.uuid4()
         flow = RegistrationFlow(
@@ -82,46 +100,68 @@ class RegistrationService:
                 action=self.env.action_url(FlowKind.REGISTRATION, flow_id), method="POST"
             ),
         )
-        new_cookie = None
-        if flow_type == FlowType.BROWSER:
-            masked, new_cookie = self.env.csrf_for_new_flow(req)
-            flow.csrf_token = masked
-            flow.ui.nodes.append(csrf_node(masked))
+        masked, new_cookie = self.env.csrf_for_flow(req, flow_type)
+        flow.csrf_token = masked or None
+        flow.ui.set_csrf(masked)
         for strategy in self.strategies:
             strategy.populate(flow)
         flow.ui.sort("registration", schema_keys=self.forms.schema_keys())
         return flow, new_cookie
 
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
-        if not self.enabled:
-            raise FlowDisabledError("Registration is not allowed because it was disabled.")
+        """``GET /self-service/registration/{browser,api}``."""
+        if flow_type == FlowType.API:
+            if not self.enabled:
+                raise _disabled()
+            if await self.env.sessions.from_request(req) is not None:
+                raise _already_logged_in()
+            return await self._create(req, flow_type)
+        try:
+            if not self.enabled:
+                raise _disabled()
+            outcome = await self._create(req, flow_type)
+            if await self.env.sessions.from_request(req) is not None:
+                if req.is_json:
+                    raise _already_logged_in()
+                target = self.env.secure_return_to(
+                    req.query.get("return_to"), FlowKind.REGISTRATION
+                )
+                return Outcome.redirect(target)
+            return outcome
+        except KratosError as error:
+            return await self.env.forward_error(req, error)
+
+    async def _create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
         return_to = req.query.get("return_to")
         if return_to:
             self.env.secure_return_to(return_to, FlowKind.REGISTRATION)
-        if await self.env.sessions.from_request(req) is not None:
-            if flow_type == FlowType.BROWSER and not req.is_json:
-                return Outcome.redirect(self.env.secure_return_to(return_to, FlowKind.REGISTRATION))
-            raise SessionAlreadyAvailableError(_ALREADY)
         flow, new_cookie = await self.new_flow(req, flow_type)
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
         return outcome
 
+    # -- fetch --------------------------------------------------------------------------
     async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        flow = await self._load(parse_flow_id(flow_id))
-        if flow.is_browser and not tokens_match(req.csrf_cookie, flow.csrf_token):
-            raise self.env.csrf_error(req, None)
+        """``GET /self-service/registration/flows?id=``."""
+        if not self.enabled:
+            return await self.env.forward_error(req, _disabled())
+        found = fetch_id(flow_id)
+        flow = await self.store.get(found) if found else None
+        if flow is None:
+            raise flow_not_found()
+        if flow.is_browser and not self.env.tokens_match_flow(req, flow):
+            raise self.env.csrf_error(req)
         if flow.is_expired():
             details: dict[str, Any] = {}
             if flow.is_api:
                 details["api"] = self.env.self_service_url("registration/api")
             else:
-                return_to = flow.request_return_to()
+                return_to = flow.request_return_to() or ""
                 details["redirect_to"] = with_query(
-                    self.env.self_service_url("registration/browser"), return_to=return_to
+                    self.env.self_service_url("registration/browser"), return_to=return_to or None
                 )
-                details["return_to"] = return_to or ""
+                details["return_to"] = return_to
             raise GoneError(
                 expired_kind_reason(FlowKind.REGISTRATION, flow.is_api),
                 details=details,
@@ -129,36 +169,59 @@ class RegistrationService:
             )
         return Outcome.json(flow.to_dict())
 
-    async def _load(self, flow_id: uuid.UUID) -> RegistrationFlow:
-        flow = await self.store.get(flow_id)
-        if flow is None:
-            raise NotFoundError(f"Unable to locate the resource: registration flow {flow_id}")
-        return flow
-
     async def _replacement(self, req: FlowRequest, old: RegistrationFlow) -> RegistrationFlow:
         flow, _ = await self.new_flow(req, old.type)
         flow.request_url = old.request_url
+        flow.return_to = old.return_to
+        flow.identity_schema = old.identity_schema
         await self.store.create(flow)
         return flow
 
+    # -- submit -------------------------------------------------------------------------
     async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        flow = await self._load(parse_flow_id(flow_id))
+        """``POST /self-service/registration?flow=``."""
+        if await self.env.sessions.from_request(req) is not None:
+            if req.is_json:
+                raise _already_logged_in()
+            return Outcome(status=302, location=self._on_authenticated(req))
         try:
-            self.env.ensure_csrf(req, flow)
+            parsed = parse_flow_id(flow_id)
+            found = await self.store.get(parsed)
+            if found is None:
+                raise flow_not_found()
+        except KratosError as error:
+            return await self.env.forward_error(req, error)
+        flow = found
+        keys = self.forms.schema_keys()
+        try:
             if flow.is_expired():
                 return await expired_outcome(
                     self.env, req, flow, lambda: self._replacement(req, flow), self.store
                 )
-            if await self.env.sessions.from_request(req) is not None:
-                if flow.is_browser and not req.is_json:
-                    return Outcome(
-                        status=302,
-                        location=self.env.secure_return_to(None, FlowKind.REGISTRATION),
-                    )
-                raise SessionAlreadyAvailableError(_ALREADY)
             return await self._register(req, flow)
+        except ConflictError:
+            duplicate = FlowValidationError([text.duplicate_credentials()])
+            return await handle_submit_error(
+                self.env, req, flow, duplicate, self.store, sort_keys=keys
+            )
         except (FlowValidationError, KratosError) as error:
-            return await handle_submit_error(self.env, req, flow, error, self.store)
+            return await handle_submit_error(self.env, req, flow, error, self.store, sort_keys=keys)
+
+    def _on_authenticated(self, req: FlowRequest) -> str:
+        """``RedirectOnAuthenticated``: ``return_to`` if it is a self-service URL, else the
+        default return URL."""
+        default = self.env.config.default_browser_return_url
+        try:
+            from phalanx.selfservice.flow.return_to import secure_redirect
+
+            return secure_redirect(
+                req.query.get("return_to"),
+                default=default,
+                allowed=[],
+                public_base_url=self.env.public_url,
+            )
+        except KratosError:
+            return default
 
     def _strategy(self, method: Any) -> RegistrationStrategy:
         for strategy in self.strategies:
@@ -169,45 +232,66 @@ class RegistrationService:
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
         strategy = self._strategy(body.get("method"))
-        flow.active = strategy.id
         if isinstance(body.get("transient_payload"), dict):
             flow.transient_payload = body["transient_payload"]
+        strategy.check_payload(flow, body)
+        self.env.ensure_csrf(req, flow)
         identity = await strategy.register(req, flow, body)
-        try:
-            await self.identities.create(identity)
-        except ConflictError:
-            raise FlowValidationError([text.duplicate_credentials()]) from None
-        result = await self.hooks.after_registration(req, flow, identity, strategy.id)
-        flow.state = "passed_challenge"
-        flow.updated_at = utcnow()
-        await self.store.update(flow)
+        flow.active = strategy.id
         return_to = self.env.secure_return_to(
             flow.request_return_to(), FlowKind.REGISTRATION, strategy.id
         )
-        continue_with = list(result.continue_with)
-        body_out: dict[str, Any] = {"identity": self.render.identity_json(identity, False)}
-        session = result.session
-        if flow.is_api:
-            if session is not None:
-                body_out["session"] = self.render.session(session)
-                body_out["session_token"] = session.token
-                continue_with.insert(
-                    0, {"action": "set_ory_session_token", "ory_session_token": session.token}
-                )
-            if continue_with:
-                body_out["continue_with"] = continue_with
-            return Outcome.json(body_out)
-        if req.accepts_json or req.is_json:
-            if session is not None:
-                body_out["session"] = self.render.session(session)
+        await self.identities.create(identity)
+        result = await self.hooks.after_registration(req, flow, identity, strategy.id)
+        flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
+        await self.store.update(flow)
+
+        # Kratos adds redirect_browser_to before the post-persist hooks run, so it comes
+        # first; the session hook's set_ory_session_token comes last.
+        continue_with: list[dict[str, Any]] = []
+        if flow.is_browser and req.is_json:
             continue_with.append(
                 {"action": "redirect_browser_to", "redirect_browser_to": return_to}
             )
-            body_out["continue_with"] = continue_with
-            return Outcome(
-                status=200, body=body_out, issue_session=session, rotate_csrf=session is not None
-            )
+        continue_with.extend(result.continue_with)
+        identity_json = self.render.identity_json(identity, False)
+        session = result.session
+        if result.expose_session:
+            if flow.is_api:
+                continue_with.append(
+                    {"action": "set_ory_session_token", "ory_session_token": session.token}
+                )
+                return Outcome.json(
+                    {
+                        "session": self.render.session(session),
+                        "session_token": session.token,
+                        "identity": identity_json,
+                        "continue_with": continue_with,
+                    }
+                )
+            rotate = await self.env.rotate_csrf_for(req, session)
+            if req.is_json:
+                body_out = {
+                    "session": self.render.session(session),
+                    "identity": identity_json,
+                    "continue_with": continue_with,
+                }
+                return Outcome(status=200, body=body_out, issue_session=session, rotate_csrf=rotate)
+            location = result.browser_location or return_to
+            if req.accepts_json:
+                return Outcome(
+                    status=200,
+                    body=self.render.session(session),
+                    issue_session=session,
+                    rotate_csrf=rotate,
+                )
+            return Outcome(status=303, location=location, issue_session=session, rotate_csrf=rotate)
+        if flow.is_api or req.is_json:
+            out: dict[str, Any] = {"identity": identity_json}
+            if continue_with:
+                out["continue_with"] = continue_with
+            return Outcome.json(out)
         location = result.browser_location or return_to
-        return Outcome(
-            status=303, location=location, issue_session=session, rotate_csrf=session is not None
-        )
+        if req.accepts_json:
+            return Outcome.json(self.render.session(session))
+        return Outcome.redirect(location)

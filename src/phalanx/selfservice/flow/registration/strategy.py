@@ -19,6 +19,12 @@ class RegistrationStrategy(ABC):
     def populate(self, flow: RegistrationFlow) -> None:
         """Add this method's nodes to a new flow."""
 
+    def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
+        """Validate the submitted body before CSRF is checked (Kratos decodes it against the
+        method's JSON schema first) and put the typed values back on the flow's nodes;
+        raise FlowValidationError. Default: nothing to check."""
+        return None
+
     @abstractmethod
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]

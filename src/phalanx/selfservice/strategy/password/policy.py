@@ -18,9 +18,17 @@ from importlib import resources
 import httpx
 
 from phalanx import text
+from phalanx.errors import BadGatewayError
 from phalanx.text import UiText
 
-__all__ = ["MAX_PASSWORD_BYTES", "PasswordPolicy", "PolicyConfig", "common_passwords"]
+__all__ = [
+    "MAX_PASSWORD_BYTES",
+    "PasswordPolicy",
+    "PolicyConfig",
+    "common_passwords",
+    "hibp_base_url",
+    "too_similar",
+]
 
 log = logging.getLogger("phalanx.password")
 
@@ -89,7 +97,22 @@ def too_similar(identifier: str, password: str) -> bool:
     return _longest_common_substring(ident, pw) / max(len(pw), 1) > 0.5
 
 
+def hibp_base_url(host: str, scheme: str = "https") -> str:
+    """Where the range API lives: ``https://<haveibeenpwned_host>``.
+
+    Phalanx addition: a host given with an explicit ``http://`` or ``https://`` prefix is
+    used as is (Kratos always uses https), so tests and air-gapped mirrors can point the
+    check at a plain-HTTP range server such as ``http://127.0.0.1:8080``.
+    """
+    host = host.strip().rstrip("/")
+    if host.lower().startswith(("http://", "https://")):
+        return host
+    return f"{scheme}://{host}"
+
+
 class PasswordPolicy:
+    """Kratos's ``DefaultPasswordValidator`` plus the offline list, for one identifier."""
+
     def __init__(self, config: PolicyConfig, client: httpx.AsyncClient | None = None) -> None:
         self.config = config
         self._client = client
@@ -97,16 +120,20 @@ class PasswordPolicy:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=5.0)
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=1.0))
         return self._client
 
     async def check(self, password: str, identifiers: list[str]) -> UiText | None:
-        """The first policy violation as a UI message for the ``password`` node, or None."""
+        """The first policy violation as a UI message for the ``password`` node, or None.
+
+        Raises ``BadGatewayError`` when the breach database cannot be asked and
+        ``ignore_network_errors`` is off (Kratos ``ErrNetworkFailure``).
+        """
         size = len(password.encode())
         if size > MAX_PASSWORD_BYTES:
             return text.password_too_long(MAX_PASSWORD_BYTES, size)
-        if len(password) < self.config.min_length:
-            return text.password_too_short(self.config.min_length, len(password))
+        if size < self.config.min_length:
+            return text.password_too_short(self.config.min_length, size)
         if self.config.identifier_similarity_check:
             for identifier in identifiers:
                 if too_similar(identifier, password):
@@ -115,10 +142,6 @@ class PasswordPolicy:
             return text.password_breached(1)
         if self.config.hibp_enabled:
             breaches = await self._hibp_count(password)
-            if breaches == -1:
-                return text.password_policy_violation(
-                    "the password could not be checked against the breached password database"
-                )
             if breaches is not None and breaches > self.config.max_breaches:
                 return text.password_breached(breaches)
         return None
@@ -128,21 +151,33 @@ class PasswordPolicy:
         prefix, suffix = digest[:5], digest[5:]
         table = self._range_cache.get(prefix)
         if table is None:
-            url = f"{self.config.hibp_scheme}://{self.config.hibp_host}/range/{prefix}"
+            base = hibp_base_url(self.config.hibp_host, self.config.hibp_scheme)
             try:
-                response = await self._http().get(url, headers={"Add-Padding": "true"})
-                response.raise_for_status()
+                response = await self._http().get(f"{base}/range/{prefix}")
             except httpx.HTTPError as exc:
                 log.warning("haveibeenpwned lookup failed: %s", exc)
-                if self.config.ignore_network_errors:
-                    return None
-                return -1
+                self._network_failure(
+                    "Unable to check if password has been leaked because an unexpected network "
+                    "error occurred"
+                )
+                return None
+            if response.status_code != 200:
+                log.warning("haveibeenpwned answered %s", response.status_code)
+                self._network_failure("Unexpected status code from haveibeenpwned.com")
+                return None
             table = {}
             for line in response.text.splitlines():
-                hash_suffix, _, count = line.strip().partition(":")
-                if count.strip().isdigit():
-                    table[hash_suffix.upper()] = int(count)
+                hash_suffix, sep, count = line.strip().partition(":")
+                if not hash_suffix:
+                    continue
+                raw = count.replace(",", "").strip()
+                table[hash_suffix.upper()] = int(raw) if sep and raw.isdigit() else 1
             if len(self._range_cache) > 10_000:
                 self._range_cache.clear()
             self._range_cache[prefix] = table
         return table.get(suffix, 0)
+
+    def _network_failure(self, reason: str) -> None:
+        if self.config.ignore_network_errors:
+            return
+        raise BadGatewayError(reason, message="Leaked password server unavailable")

@@ -1,24 +1,67 @@
-"""Password registration (Kratos ``password/registration.go``): traits + password."""
+"""Password registration (Kratos ``password/registration.go``): traits + password.
+
+Order as Kratos: the whole payload is validated first (traits against the identity schema,
+``password`` a required non-empty string), then CSRF (by the flow service), then the
+identity's identifiers are derived, then the password policy runs for every identifier,
+then the password is hashed (bcrypt refuses more than 72 bytes with 4000033).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from phalanx import text
-from phalanx.hash import PasswordHashing
+from phalanx.hash import PasswordHashing, PasswordTooLongError
 from phalanx.identity.model import Credential, Identity
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.request import FlowRequest
+from phalanx.selfservice.strategy.password.login import string_field_errors
 from phalanx.selfservice.strategy.password.policy import PasswordPolicy
 from phalanx.selfservice.traits import TraitForms
-from phalanx.ui import input_node
+from phalanx.ui import flatten_values, input_node
 
-__all__ = ["PasswordRegistration"]
+__all__ = ["PasswordRegistration", "coerce_form_traits"]
+
+
+def coerce_form_traits(schema: Mapping[str, Any], traits: Any) -> Any:
+    """Form bodies carry strings only; turn them into the schema's number, integer and
+    boolean types as Kratos's form decoder does (values that do not parse stay strings, so
+    the schema reports them)."""
+    properties = (
+        schema.get("properties", {}).get("traits", {}) if isinstance(schema, Mapping) else {}
+    )
+
+    def walk(node: Any, value: Any) -> Any:
+        if not isinstance(node, Mapping):
+            return value
+        if isinstance(value, dict):
+            props = node.get("properties") or {}
+            return {k: walk(props.get(k), v) for k, v in value.items()}
+        if not isinstance(value, str):
+            return value
+        kind = node.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        try:
+            if "integer" in kinds:
+                return int(value)
+            if "number" in kinds:
+                number = float(value)
+                return int(number) if number.is_integer() else number
+        except ValueError:
+            return value
+        if "boolean" in kinds and value.lower() in ("true", "false", "on", "1", "0"):
+            return value.lower() in ("true", "on", "1")
+        return value
+
+    return walk(properties, traits)
 
 
 class PasswordRegistration(RegistrationStrategy):
+    """The ``password`` method's registration cell (the traits' nodes come from here too)."""
+
     id = "password"
 
     def __init__(self, forms: TraitForms, hashing: PasswordHashing, policy: PasswordPolicy) -> None:
@@ -27,8 +70,9 @@ class PasswordRegistration(RegistrationStrategy):
         self.policy = policy
 
     def populate(self, flow: RegistrationFlow) -> None:
-        flow.ui.nodes.extend(self.forms.trait_nodes(group="default"))
-        flow.ui.nodes.append(
+        for node in self.forms.trait_nodes(group="default"):
+            flow.ui.upsert(node)
+        flow.ui.upsert(
             input_node(
                 "password",
                 "password",
@@ -38,37 +82,61 @@ class PasswordRegistration(RegistrationStrategy):
                 autocomplete="new-password",
             )
         )
-        flow.ui.nodes.append(
+        flow.ui.upsert(
             input_node(
                 "method", "submit", group="password", label=text.registration(), value="password"
             )
         )
 
+    def traits_of(self, req: FlowRequest, body: dict[str, Any]) -> Any:
+        traits = body.get("traits")
+        if traits is None:
+            return {}
+        content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            traits = coerce_form_traits(self.forms.raw_schema(), traits)
+        return traits
+
+    def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
+        """The registration schema: traits per identity schema, ``password`` required."""
+        traits = body.get("traits")
+        if traits is None:
+            traits = {}
+        if isinstance(traits, dict):
+            # handleRegistrationError: typed values go back onto the existing nodes only.
+            for name, value in flatten_values(traits, "traits").items():
+                node = flow.ui.find(name)
+                if node is not None:
+                    node.attributes.set_value(value)
+        flow.ui.reset_values("password")
+        errors = list(self.forms.trait_errors(traits))
+        errors += string_field_errors(body, "password", required=True)
+        if errors:
+            raise FlowValidationError(node_messages=errors)
+
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
     ) -> Identity:
-        traits = body.get("traits")
-        if not isinstance(traits, dict):
-            traits = {}
         password = body.get("password")
-        flow.ui.update_values(traits, prefix="traits", group="default")
-        errors = self.forms.trait_errors(traits)
-        if not isinstance(password, str) or not password:
-            errors.append(("password", text.validation_required("password")))
-        if errors:
-            raise FlowValidationError(node_messages=errors)
         assert isinstance(password, str)
+        traits = self.traits_of(req, body)
         identity = self.forms.new_identity(traits)
         identifiers = self.forms.password_identifiers(identity)
         if not identifiers:
             raise FlowValidationError([text.identifier_missing()])
-        violation = await self.policy.check(password, identifiers)
-        if violation is not None:
-            raise FlowValidationError(node_messages=[("password", violation)])
+        for identifier in identifiers:
+            violation = await self.policy.check(password, [identifier])
+            if violation is not None:
+                raise FlowValidationError(node_messages=[("password", violation)])
+        try:
+            hashed = await self.hashing.hash(password)
+        except PasswordTooLongError as exc:  # bcrypt never truncates: more than 72 bytes
+            message = text.password_too_long(exc.max_length, exc.actual_length)
+            raise FlowValidationError(node_messages=[("password", message)]) from exc
         identity.credentials["password"] = Credential(
             type="password",
             identifiers=identifiers,
-            config={"hashed_password": await self.hashing.hash(password)},
+            config={"hashed_password": hashed},
             version=1,
         )
         return identity
