@@ -1,4 +1,5 @@
-"""Entry point: ``phalanx serve | migrate sql | identities ... | courier watch | version``."""
+"""Entry point: ``phalanx serve | migrate sql | identities ... | courier watch |
+cleanup sql | hashers argon2 ... | version``."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ def version() -> None:
 
 
 def _register() -> None:
-    from phalanx.cli import migrate, serve
-
     from phalanx.cli import courier as courier_cli
+    from phalanx.cli import migrate, serve
 
     cli.add_command(serve.serve)
     cli.add_command(migrate.migrate)
     cli.add_command(courier_cli.courier)
+    from phalanx.cli import cleanup, hashers
+
+    cli.add_command(cleanup.cleanup)
+    cli.add_command(hashers.hashers)
     try:
         from phalanx.cli import identities
     except ImportError:  # pragma: no cover - during bootstrap only

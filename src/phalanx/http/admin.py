@@ -7,11 +7,13 @@ Kratos's admin router adds ``/admin`` to any path lacking it, so ``/identities``
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
 __all__ = ["AdminPrefix", "create_admin_app"]
@@ -34,12 +36,21 @@ class AdminPrefix:
 
 
 def admin_routes() -> list[BaseRoute]:
-    from phalanx.http.routes import admin_courier, admin_identities, admin_recovery, admin_sessions
+    from phalanx.http.routes import (
+        admin_courier,
+        admin_identities,
+        admin_recovery,
+        admin_sessions,
+        metadata,
+        redirects,
+    )
 
     return [
         Route("/admin/health/alive", health.alive),
         Route("/admin/health/ready", health.ready),
         Route("/admin/version", health.version),
+        *metadata.routes,
+        *redirects.admin_routes,  # before admin_sessions: /admin/sessions/whoami
         *admin_identities.routes,
         *admin_sessions.routes,
         *admin_courier.routes,
@@ -48,6 +59,10 @@ def admin_routes() -> list[BaseRoute]:
 
 
 def create_admin_app(registry: Registry) -> ASGIApp:
-    app = Starlette(routes=admin_routes(), exception_handlers=exception_handlers)
+    app = Starlette(
+        routes=admin_routes(),
+        exception_handlers=exception_handlers,
+        middleware=[Middleware(HTTPMetrics)],
+    )
     app.state.registry = registry
     return AdminPrefix(app)

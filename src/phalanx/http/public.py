@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
 __all__ = ["create_public_app"]
 
 
 def public_routes() -> list[BaseRoute]:
+    from phalanx.http.routes import (
+        errors,
+        login,
+        logout,
+        recovery,
+        redirects,
+        registration,
+        schemas,
+        sessions,
+        settings,
+        verification,
+    )
     from phalanx.web.routes import routes as web_routes
-    from phalanx.http.routes import errors, login, logout, registration, schemas, sessions, settings
-    from phalanx.http.routes import recovery, verification
 
     return [
         Route("/health/alive", health.alive),
@@ -31,10 +43,15 @@ def public_routes() -> list[BaseRoute]:
         *sessions.routes,
         *errors.routes,
         *web_routes,
+        *redirects.public_routes,  # last: only paths no real public route serves
     ]
 
 
 def create_public_app(registry: Registry) -> Starlette:
-    app = Starlette(routes=public_routes(), exception_handlers=exception_handlers)
+    app = Starlette(
+        routes=public_routes(),
+        exception_handlers=exception_handlers,
+        middleware=[Middleware(HTTPMetrics)],
+    )
     app.state.registry = registry
     return app

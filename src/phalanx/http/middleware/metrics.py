@@ -1,0 +1,233 @@
+"""Prometheus HTTP metrics, as Kratos's ``prometheusx`` records them.
+
+Kratos wraps every matched route of both ports with one metrics manager
+(``NewMetricsManagerWithPrefix("kratos", "http", version, hash, date)``) and exposes the
+result on the admin port at ``/admin/metrics/prometheus``. Phalanx records the same
+series, with the same names and labels:
+
+* ``http_requests_total`` (counter; ``code``, ``method``, ``endpoint``)
+* ``http_requests_duration_seconds`` (histogram; ``code``, ``method``, ``endpoint``)
+* ``http_response_time_seconds`` (histogram; ``endpoint``)
+* ``http_response_size_bytes`` and ``http_requests_size_bytes`` (histograms; ``code``,
+  ``method``)
+* ``http_requests_statuses_total`` (counter; ``method``, ``status_bucket`` = ``2xx`` ...)
+
+Every series also carries Kratos's constant labels ``app="kratos"``, ``version``,
+``hash`` and ``buildTime`` so dashboards built for Kratos work unchanged; Phalanx adds
+``phalanx_build_info``. ``endpoint`` is the route *template* with its method, as Go's
+``ServeMux`` pattern (``GET /admin/identities/{param}``), never the raw path, so the
+number of series stays bounded. Requests no route matched (404, 405) count as
+``{unmatched}`` (Kratos does not count them at all). ``method`` is the lower-case
+method (``unknown`` for non-standard ones).
+
+Metrics live in :data:`REGISTRY`, a registry of Phalanx's own (plus process and Python
+runtime collectors), so an application embedding Phalanx keeps its default registry to
+itself; importing this module does turn off prometheus_client's ``*_created`` series
+process-wide (Kratos has none). Each process counts only its own requests: with ``serve
+--workers N`` a scrape sees one worker. Set ``PROMETHEUS_MULTIPROC_DIR`` to an empty
+directory before starting Phalanx to use prometheus_client's multiprocess mode instead;
+the endpoint then aggregates every worker (without the process and runtime collectors
+and ``phalanx_build_info``, which that mode cannot share).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import time
+from functools import lru_cache
+from typing import Any
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from phalanx import __version__
+
+__all__ = ["REGISTRY", "HTTPMetrics", "endpoint_label", "render_metrics"]
+
+# Go's prometheus.DefBuckets, which Kratos's histograms use for times and sizes alike.
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_CONST_NAMES = ("app", "version", "hash", "buildTime")
+_CONST_VALUES = ("kratos", f"v{__version__}", "", "")
+_METHODS = frozenset(
+    ["GET", "PUT", "HEAD", "POST", "DELETE", "CONNECT", "OPTIONS", "NOTIFY", "TRACE", "PATCH"]
+)
+_PARAM = re.compile(r"\{[^}]+\}")
+UNMATCHED = "{unmatched}"
+
+# Kratos (Go) does not expose *_created series.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""Phalanx's metrics registry (what ``/admin/metrics/prometheus`` renders)."""
+
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    ProcessCollector(registry=REGISTRY)
+    PlatformCollector(registry=REGISTRY)
+    GCCollector(registry=REGISTRY)
+
+
+def _labels(*names: str) -> tuple[str, ...]:
+    return (*_CONST_NAMES, *names)
+
+
+_response_time = Histogram(
+    "http_response_time_seconds",
+    "Description",
+    _labels("endpoint"),
+    buckets=_BUCKETS,
+    registry=REGISTRY,
+)
+_requests = Counter(
+    "http_requests_total",
+    "number of requests",
+    _labels("code", "method", "endpoint"),
+    registry=REGISTRY,
+)
+_duration = Histogram(
+    "http_requests_duration_seconds",
+    "duration of a requests in seconds",
+    _labels("code", "method", "endpoint"),
+    buckets=_BUCKETS,
+    registry=REGISTRY,
+)
+_response_size = Histogram(
+    "http_response_size_bytes",
+    "size of the responses in bytes",
+    _labels("code", "method"),
+    buckets=_BUCKETS,
+    registry=REGISTRY,
+)
+_request_size = Histogram(
+    "http_requests_size_bytes",
+    "size of the requests in bytes",
+    _labels("code", "method"),
+    buckets=_BUCKETS,
+    registry=REGISTRY,
+)
+_statuses = Counter(
+    "http_requests_statuses_total",
+    "count number of responses per status",
+    _labels("method", "status_bucket"),
+    registry=REGISTRY,
+)
+_build = Info("phalanx_build", "Phalanx build information", registry=REGISTRY)
+_build.info({"version": f"v{__version__}", "python": platform.python_version()})
+
+
+@lru_cache(maxsize=1024)
+def _template(method: str, path_format: str) -> str:
+    return f"{method} {_PARAM.sub('{param}', path_format)}"
+
+
+def endpoint_label(scope: Scope) -> str:
+    """The route template Kratos uses as ``endpoint`` (``GET /sessions/{param}``)."""
+    route = scope.get("route")
+    method: str = scope.get("method", "GET")
+    if isinstance(route, Route):
+        if route.methods is not None and method not in route.methods:
+            return UNMATCHED  # 405: no route matched the method
+        if method == "HEAD" and route.methods is not None and "GET" in route.methods:
+            method = "GET"  # a GET pattern serves HEAD in Go's ServeMux too
+        return _template(method, route.path_format)
+    if isinstance(route, Mount):
+        return _template(method if method in _METHODS else "GET", route.path + "/{param}")
+    return UNMATCHED
+
+
+def _method(method: str) -> str:
+    return method.lower() if method in _METHODS else "unknown"
+
+
+def _status_bucket(status: int) -> str:
+    if 200 <= status <= 599:
+        return f"{status // 100}xx"
+    return "unknown"
+
+
+def _request_bytes(scope: Scope) -> int:
+    """promhttp's approximate request size: URL, method, protocol, headers, body length."""
+    size = len(scope.get("raw_path") or scope["path"].encode()) + len(
+        scope.get("query_string", b"")
+    )
+    size += len(scope.get("method", "")) + len("HTTP/") + len(scope.get("http_version", ""))
+    for name, value in scope.get("headers", []):
+        size += len(name) + len(value)
+        if name == b"content-length" and value.isdigit():
+            size += int(value)
+    return size
+
+
+def observe(scope: Scope, status: int, response_bytes: int, seconds: float) -> None:
+    """Record one finished request."""
+    code = str(status)
+    method = _method(scope.get("method", ""))
+    endpoint = endpoint_label(scope)
+    const = _CONST_VALUES
+    _response_size.labels(*const, code, method).observe(response_bytes)
+    _requests.labels(*const, code, method, endpoint).inc()
+    _duration.labels(*const, code, method, endpoint).observe(seconds)
+    _response_time.labels(*const, endpoint).observe(seconds)
+    _request_size.labels(*const, code, method).observe(_request_bytes(scope))
+    raw_method = scope.get("method", "")
+    _statuses.labels(
+        *const, raw_method if raw_method in _METHODS else "unknown", _status_bucket(status)
+    ).inc()
+
+
+class HTTPMetrics:
+    """Plain ASGI middleware recording every HTTP request into :data:`REGISTRY`.
+
+    Install it inside the Starlette app (``Starlette(middleware=[Middleware(HTTPMetrics)])``)
+    so it sees the ``route`` the router puts into the scope. An exception escaping the app
+    counts as a 500, which is what the outer error middleware then sends.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        state: dict[str, Any] = {"status": 0, "bytes": 0}
+
+        async def send_and_count(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                state["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_count)
+        except BaseException:
+            if not state["status"]:
+                state["status"] = 500
+            raise
+        finally:
+            observe(scope, state["status"], state["bytes"], time.perf_counter() - start)
+
+
+def render_metrics() -> tuple[bytes, str]:
+    """The Prometheus text exposition (format 0.0.4, as Kratos's ``promhttp.Handler``)."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4
+    return generate_latest(REGISTRY), CONTENT_TYPE_PLAIN_0_0_4
