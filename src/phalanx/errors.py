@@ -20,7 +20,7 @@ Exception tree::
      ├── NotFoundError               404
      ├── ConflictError               409
      ├── GoneError                   410
-     │    ├── FlowExpiredError                 self_service_flow_expired (+ use_flow_id, since, expired_at)
+     │    ├── FlowExpiredError                 self_service_flow_expired (+ use_flow_id, since)
      │    └── FlowReplacedError                self_service_flow_replaced (+ use_flow_id)
      ├── PayloadTooLargeError        413
      ├── BrowserLocationChangeRequiredError  422 browser_location_change_required

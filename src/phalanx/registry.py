@@ -14,12 +14,12 @@ from phalanx.identity.model import Identity
 if TYPE_CHECKING:
     from phalanx.config import Config
     from phalanx.courier import Courier
-    from phalanx.persistence.sql.courier_store import SQLCourierStore
     from phalanx.hash import PasswordHashing
     from phalanx.identity.credentials import FactorPolicy
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.pool import IdentityPool
     from phalanx.persistence.sql.code_store import SQLCodeStore
+    from phalanx.persistence.sql.courier_store import SQLCourierStore
     from phalanx.persistence.sql.engine import Database
     from phalanx.persistence.sql.error_store import SQLErrorStore
     from phalanx.persistence.sql.session_store import SQLSessionStore
@@ -60,7 +60,7 @@ class Registry:
     #: Courier: messages queued in the database, delivered by the worker.
     courier_store: SQLCourierStore = field(init=False)
     courier: Courier = field(init=False)
-    #: Self-service: shared flow environment, the method × flow matrix, one service per flow.
+    #: Self-service: shared flow environment, the method x flow matrix, one service per flow.
     forms: TraitForms = field(init=False)
     password_policy: PasswordPolicy = field(init=False)
     flow_env: FlowEnvironment = field(init=False)

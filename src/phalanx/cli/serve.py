@@ -10,6 +10,7 @@ revoked session is refused by every worker on its very next request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -128,10 +129,8 @@ async def _serve_worker(
 def _run_worker_process(
     config: Config, sockets: dict[str, socket.socket], *, dev: bool, watch_courier: bool
 ) -> None:
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_worker(config, sockets, dev=dev, watch_courier=watch_courier))
-    except KeyboardInterrupt:
-        pass
 
 
 def _default_workers() -> int:
@@ -165,10 +164,8 @@ def _supervise(
 
     def stop(signum: int, _frame: object) -> None:
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -1,4 +1,4 @@
-"""THE method × flow table: the one place strategies are wired into flows.
+"""THE method x flow table: the one place strategies are wired into flows.
 
 Adding a method is adding a package under ``strategy/`` and a row here. Strategies are
 partitioned by the flow ABC they implement, so each flow service receives only its own.
