@@ -219,7 +219,10 @@ def _flow_payload(flow: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refused(server: PhalanxServer, r: httpx.Response) -> bool:
-    """A 403 (the CSRF error when it is JSON) or a 303 to an error page."""
+    """A 403 (the CSRF error when it is JSON), a 303 to an error page, or a redirect to the
+    admin port (Kratos's public-port aliases of admin routes change nothing themselves)."""
+    if r.status_code in (307, 308):
+        return r.headers.get("location", "").startswith(server.admin_url)
     if r.status_code == 403:
         if r.headers.get("content-type", "").startswith("application/json"):
             return bool(r.json().get("error", {}).get("id") == "security_csrf_violation")
