@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from phalanx.session.manager import SessionManager
     from phalanx.session.wire import SessionRenderer
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "identity_schemas"]
 
 
 @dataclass
@@ -260,19 +260,10 @@ class Registry:
         from phalanx.config import parse_dsn
         from phalanx.hash import PasswordHashing, hasher_from_config
         from phalanx.persistence.sql.engine import Database, create_engine
-        from phalanx.schema import SchemaEntry, SchemaRegistry
 
         url = parse_dsn(config.dsn)
         database = Database(create_engine(url.sqlalchemy_url, memory=url.is_memory))
-        schemas = SchemaRegistry(
-            [
-                SchemaEntry(
-                    id=s.id, url=str(s.url), selfservice_selectable=s.selfservice_selectable
-                )
-                for s in config.identity.schemas
-            ],
-            default_id=config.identity.default_schema_id,
-        )
+        schemas = identity_schemas(config)
         await schemas.load()
         h = config.hashers
         hasher = hasher_from_config(
@@ -295,6 +286,26 @@ class Registry:
     async def close(self) -> None:
         self.hashing.shutdown()
         await self.database.dispose()
+
+
+def identity_schemas(config: Config) -> SchemaRegistry:
+    """The configured identity schemas, not loaded yet. Remote schemas are fetched with
+    Kratos's ``clients.http`` rules: private addresses are allowed unless
+    ``disallow_private_ip_ranges`` is set (then only ``private_ip_exception_urls``)."""
+    from phalanx.schema import SchemaEntry, SchemaLoader, SchemaRegistry
+
+    http = config.clients.http
+    return SchemaRegistry(
+        [
+            SchemaEntry(id=s.id, url=str(s.url), selfservice_selectable=s.selfservice_selectable)
+            for s in config.identity.schemas
+        ],
+        default_id=config.identity.default_schema_id,
+        loader=SchemaLoader(
+            allow_private=not http.disallow_private_ip_ranges,
+            private_ip_exceptions=[str(u) for u in http.private_ip_exception_urls],
+        ),
+    )
 
 
 def _factor_policy(config: Config) -> FactorPolicy:

@@ -61,6 +61,24 @@ async def _check_schema(config: Config, *, dev: bool) -> None:
         await engine.dispose()
 
 
+async def _check_identity_schemas(config: Config) -> None:
+    """Load every identity schema once before serving: a schema that cannot be read,
+    fetched (or is refused by ``clients.http.disallow_private_ip_ranges``) stops start-up
+    with one line instead of a traceback in every worker."""
+    from phalanx.errors import KratosError
+    from phalanx.registry import identity_schemas
+
+    try:
+        await identity_schemas(config).load()
+    except Exception as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, KratosError):
+            where = exc.details.get("url") or exc.details.get("uri")
+            if where and str(where) not in problem:
+                problem += f" ({where})"
+        fail(f"serve: cannot load the identity schemas: {problem}")
+
+
 async def _build_registry(config: Config, *, dev: bool) -> Registry:
     from phalanx.config import parse_dsn
     from phalanx.persistence.sql.migrations import migrate_up
@@ -208,6 +226,7 @@ def serve(
     dev = dev or config.dev
     watch_courier = watch_courier or config.watch_courier
     asyncio.run(_check_schema(config, dev=dev))
+    asyncio.run(_check_identity_schemas(config))
     count = workers or _default_workers()
     if count > 1 and parse_dsn(config.dsn).is_memory:
         log.warning("an in-memory database cannot be shared: running one worker")

@@ -9,21 +9,24 @@ from phalanx import __version__
 from phalanx.http.responses import JSONResponse
 from phalanx.http.state import registry_of
 
-__all__ = ["alive", "ready", "version"]
+__all__ = ["OBFUSCATED", "alive", "ready", "version"]
 
 
 async def alive(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+#: What the public port says instead of the error (ory/x ``healthx``: only admin shares it).
+OBFUSCATED = "error may contain sensitive information and was obfuscated"
+
+
 async def ready(request: Request) -> Response:
     try:
         await registry_of(request).database.ping()
     except Exception as exc:  # any driver error means "not ready"
-        return JSONResponse(
-            {"errors": {"database": f"the database is unreachable: {type(exc).__name__}"}},
-            status_code=503,
-        )
+        admin = request.url.path.startswith("/admin/")
+        reason = f"the database is unreachable: {type(exc).__name__}" if admin else OBFUSCATED
+        return JSONResponse({"errors": {"database": reason}}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 

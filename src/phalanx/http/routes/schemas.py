@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import JSONResponse
 from phalanx.http.state import registry_of
 
@@ -13,9 +14,13 @@ __all__ = ["routes"]
 
 
 async def list_schemas(request: Request) -> Response:
+    """``listIdentitySchemas``: migration pagination (``page``/``per_page`` or
+    ``page_size``/``page_token``) with ``X-Total-Count`` and ``Link``, as Kratos."""
     schemas = registry_of(request).schemas.list()
-    body = [{"id": s.id, "schema": s.raw} for s in schemas]
-    return JSONResponse(body, headers={"X-Total-Count": str(len(body))})
+    page, per_page = migration_page_params(request)
+    chunk = schemas[page * per_page : (page + 1) * per_page]
+    body = [{"id": s.id, "schema": s.raw} for s in chunk]
+    return JSONResponse(body, headers=migration_headers(request, len(schemas), page, per_page))
 
 
 async def get_schema(request: Request) -> Response:
