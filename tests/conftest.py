@@ -5,7 +5,8 @@
   ``SELFSERVICE_*``, ``KRATOS_*``, ... see :mod:`tests.support.env`) so a developer's shell
   never leaks into a test; tests that want one set it with ``monkeypatch.setenv``.
 * the real-server fixtures of :mod:`tests.support.server` (``server_factory``,
-  ``module_server_factory``) are registered as a plugin, so every test directory can use them.
+  ``module_server_factory``) and the SMTP sink fixture of :mod:`tests.support.mail`
+  (``mail``) are registered as plugins, so every test directory can use them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from tests.support.env import is_config_var
 
-pytest_plugins = ["tests.support.server"]
+pytest_plugins = ["tests.support.server", "tests.support.mail"]
 
 
 @pytest.fixture

@@ -5,31 +5,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.selfservice.recovery.support import (
+from tests.support.api import SpecClient, error_of
+from tests.support.identities import unique_email
+from tests.support.mail import (
     MailSink,
     confirmation_form,
     create_identity,
     flows_config,
     message_ids,
 )
-from tests.support.api import SpecClient, error_of
-from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailSink]:
-    sink = MailSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import MailSink, create_identity, csrf_of, flows_config
 from tests.support.api import SpecClient
+from tests.support.mail import MailSink, create_identity, csrf_of, flows_config
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -53,13 +52,6 @@ def _headers(response: httpx.Response) -> list[tuple[str, str]]:
             continue
         out.append((name, _UUID.sub("<uuid>", value)))
     return sorted(out)
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailSink]:
-    sink = MailSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,15 @@ import hmac
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import (
+from tests.support.api import SpecClient, error_of
+from tests.support.identities import unique_email
+from tests.support.mail import (
     PASSWORD,
     MailSink,
     code_of,
@@ -26,20 +27,11 @@ from tests.selfservice.recovery.support import (
     message_ids,
     node,
 )
-from tests.support.api import SpecClient, error_of
-from tests.support.identities import unique_email
 from tests.support.server import COOKIE_SECRET, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "Another-Long-passw0rd-after-Recovery"
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailSink]:
-    sink = MailSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,25 +9,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import (
+from tests.support.api import SpecClient
+from tests.support.identities import unique_email
+from tests.support.mail import (
     MailSink,
     code_of,
     create_identity,
     flows_config,
     message_ids,
 )
-from tests.support.api import SpecClient
-from tests.support.identities import unique_email
 from tests.support.server import BACKENDS, DatabaseChoice, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailSink]:
-    sink = MailSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -6,14 +6,15 @@ link tokens on the GET)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import (
+from tests.support.api import SpecClient
+from tests.support.identities import unique_email
+from tests.support.mail import (
     MailSink,
     confirmation_form,
     create_identity,
@@ -23,20 +24,11 @@ from tests.selfservice.recovery.support import (
     message_ids,
     node,
 )
-from tests.support.api import SpecClient
-from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "Brand-new-Passw0rd-via-a-Link"
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailSink]:
-    sink = MailSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,8 @@ address gets a verification message, and with ``settings.after.profile.hooks:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.selfservice.recovery.support import MailSink, flows_config
 from tests.selfservice.settings.driver import (
     JSON,
     browser,
@@ -19,22 +16,16 @@ from tests.selfservice.settings.driver import (
     register_api,
 )
 from tests.support.identities import unique_email
+from tests.support.mail import MailSink, flows_config
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[MailSink]:
-    mails = MailSink().start()
-    yield mails
-    mails.stop()
-
-
-@pytest.fixture(scope="module")
-def server(module_server_factory: ServerFactory, sink: MailSink) -> PhalanxServer:
+def server(module_server_factory: ServerFactory, mail: MailSink) -> PhalanxServer:
     config = flows_config(
-        sink,
+        mail,
         selfservice={
             "flows": {
                 "settings": {"after": {"profile": {"hooks": [{"hook": "show_verification_ui"}]}}}
@@ -45,7 +36,7 @@ def server(module_server_factory: ServerFactory, sink: MailSink) -> PhalanxServe
 
 
 def test_api_profile_change_sends_verification_and_continues_with_it(
-    server: PhalanxServer, sink: MailSink
+    server: PhalanxServer, mail: MailSink
 ) -> None:
     email, new_email = unique_email(), unique_email("verify")
     token, _ = register_api(server.public_url, email)
@@ -65,11 +56,11 @@ def test_api_profile_change_sends_verification_and_continues_with_it(
     assert "url" not in item["flow"]  # API flows get no UI URL
     [address] = body["identity"]["verifiable_addresses"]
     assert address["value"] == new_email and address["verified"] is False
-    assert sink.wait(new_email)
+    assert mail.wait(new_email)
 
 
 def test_browser_json_profile_change_continues_with_the_verification_ui(
-    server: PhalanxServer, sink: MailSink
+    server: PhalanxServer, mail: MailSink
 ) -> None:
     email, new_email = unique_email(), unique_email("verify")
     register_api(server.public_url, email)
@@ -89,4 +80,4 @@ def test_browser_json_profile_change_continues_with_the_verification_ui(
     assert verification["action"] == "show_verification_ui"
     assert verification["flow"]["url"].startswith(f"{server.public_url}/ui/verification?flow=")
     assert redirect["action"] == "redirect_browser_to"
-    assert sink.wait(new_email)
+    assert mail.wait(new_email)

@@ -4,14 +4,15 @@ registration, an e-mail change in settings, and login's ``require_verified_addre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import (
+from tests.support.api import SpecClient, error_of
+from tests.support.identities import unique_email
+from tests.support.mail import (
     PASSWORD,
     MailSink,
     code_of,
@@ -23,18 +24,9 @@ from tests.selfservice.recovery.support import (
     message_ids,
     node,
 )
-from tests.support.api import SpecClient, error_of
-from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailSink]:
-    sink = MailSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

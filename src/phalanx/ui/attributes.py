@@ -41,6 +41,35 @@ def _text(value: Any) -> UiText | None:
     return UiText.from_dict(value) if isinstance(value, Mapping) else None
 
 
+class _NamedById:
+    """Attributes of a node that is not an input: named by ``id``; ``reset`` keeps their
+    content (Kratos resets input values only)."""
+
+    __slots__ = ()
+    identifier: str
+
+    @property
+    def id(self) -> str:
+        return self.identifier
+
+    def reset(self) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class _SourceValued(_NamedById):
+    """An img or script node: its value is ``src`` (the first field)."""
+
+    src: str
+
+    @property
+    def value(self) -> Any:
+        return self.src
+
+    def set_value(self, value: Any) -> None:
+        self.src = value if isinstance(value, str) else ""
+
+
 @dataclass(slots=True)
 class InputAttributes:
     """``uiNodeInputAttributes``: an ``<input>``/button."""
@@ -122,7 +151,7 @@ class InputAttributes:
 
 
 @dataclass(slots=True)
-class TextAttributes:
+class TextAttributes(_NamedById):
     """``uiNodeTextAttributes``: a piece of text (a TOTP secret, backup codes)."""
 
     node_type: ClassVar[str] = "text"
@@ -131,19 +160,12 @@ class TextAttributes:
     identifier: str
 
     @property
-    def id(self) -> str:
-        return self.identifier
-
-    @property
     def value(self) -> Any:
         return self.text
 
     def set_value(self, value: Any) -> None:
         if isinstance(value, UiText):
             self.text = value
-
-    def reset(self) -> None:
-        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text.to_dict(), "id": self.identifier, "node_type": self.node_type}
@@ -157,29 +179,14 @@ class TextAttributes:
 
 
 @dataclass(slots=True)
-class ImageAttributes:
+class ImageAttributes(_SourceValued):
     """``uiNodeImageAttributes``: an image (the TOTP QR code as a data URI)."""
 
     node_type: ClassVar[str] = "img"
 
-    src: str
     identifier: str
     width: int = 0
     height: int = 0
-
-    @property
-    def id(self) -> str:
-        return self.identifier
-
-    @property
-    def value(self) -> Any:
-        return self.src
-
-    def set_value(self, value: Any) -> None:
-        self.src = value if isinstance(value, str) else ""
-
-    def reset(self) -> None:
-        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,7 +208,7 @@ class ImageAttributes:
 
 
 @dataclass(slots=True)
-class AnchorAttributes:
+class AnchorAttributes(_NamedById):
     """``uiNodeAnchorAttributes``: a link."""
 
     node_type: ClassVar[str] = "a"
@@ -211,18 +218,11 @@ class AnchorAttributes:
     identifier: str
 
     @property
-    def id(self) -> str:
-        return self.identifier
-
-    @property
     def value(self) -> Any:
         return self.href
 
     def set_value(self, value: Any) -> None:
         self.href = value if isinstance(value, str) else ""
-
-    def reset(self) -> None:
-        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,12 +242,11 @@ class AnchorAttributes:
 
 
 @dataclass(slots=True)
-class ScriptAttributes:
+class ScriptAttributes(_SourceValued):
     """``uiNodeScriptAttributes``: a script to load (the WebAuthn helper)."""
 
     node_type: ClassVar[str] = "script"
 
-    src: str
     identifier: str
     integrity: str = ""
     nonce: str = ""
@@ -255,20 +254,6 @@ class ScriptAttributes:
     referrerpolicy: str = "no-referrer"
     crossorigin: str = "anonymous"
     type: str = "text/javascript"
-
-    @property
-    def id(self) -> str:
-        return self.identifier
-
-    @property
-    def value(self) -> Any:
-        return self.src
-
-    def set_value(self, value: Any) -> None:
-        self.src = value if isinstance(value, str) else ""
-
-    def reset(self) -> None:
-        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -298,7 +283,7 @@ class ScriptAttributes:
 
 
 @dataclass(slots=True)
-class DivAttributes:
+class DivAttributes(_NamedById):
     """``uiNodeDivisionAttributes``: a hook for an interactive widget."""
 
     node_type: ClassVar[str] = "div"
@@ -308,17 +293,10 @@ class DivAttributes:
     data: dict[str, str] | None = field(default=None)
 
     @property
-    def id(self) -> str:
-        return self.identifier
-
-    @property
     def value(self) -> Any:
         return None
 
     def set_value(self, value: Any) -> None:
-        return None
-
-    def reset(self) -> None:
         return None
 
     def to_dict(self) -> dict[str, Any]:

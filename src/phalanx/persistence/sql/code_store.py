@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.sql.elements import ColumnElement
 
 from phalanx.clock import utcnow
 from phalanx.identity.model import VerifiableAddress
@@ -65,6 +64,90 @@ def _matches(stored: str, candidates: Sequence[str]) -> bool:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Secrets:
+    """One table of codes or tokens: the names of its value, flow and address columns;
+    ``kind`` names the ``code_type``/``token_type`` column of recovery secrets, which
+    also name their identity; link tokens carry a ``used`` flag besides ``used_at``."""
+
+    table: Table
+    value: str
+    flow: str
+    address: str
+    kind: str | None = None
+    used_flag: bool = False
+
+    def row(
+        self,
+        value_hmac: str,
+        lifespan: timedelta,
+        *,
+        flow_id: uuid.UUID,
+        address_id: uuid.UUID | None,
+        identity_id: uuid.UUID | None = None,
+        kind: SecretKind = SecretKind.SELF_SERVICE,
+    ) -> dict[str, Any]:
+        """The row of a new secret, issued now and expiring after ``lifespan``."""
+        now = utcnow()
+        row: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "issued_at": now,
+            "expires_at": now + lifespan,
+            "created_at": now,
+            "updated_at": now,
+            self.value: value_hmac,
+            self.address: address_id,
+            self.flow: flow_id,
+        }
+        if self.kind is not None:
+            row[self.kind] = int(kind)
+            row["identity_id"] = identity_id
+        if self.used_flag:
+            row["used"] = False
+        return row
+
+    def secret(self, row: Mapping[Any, Any]) -> OneTimeSecret:
+        """The :class:`OneTimeSecret` a row (or a new row's values) describes."""
+        return OneTimeSecret(
+            id=row["id"],
+            flow_id=row[self.flow],
+            expires_at=row["expires_at"],
+            identity_id=row["identity_id"] if self.kind else None,
+            address_id=row[self.address],
+            kind=SecretKind(row[self.kind]) if self.kind else SecretKind.SELF_SERVICE,
+        )
+
+
+_RECOVERY_CODES = _Secrets(
+    identity_recovery_codes,
+    "code",
+    "selfservice_recovery_flow_id",
+    "identity_recovery_address_id",
+    kind="code_type",
+)
+_VERIFICATION_CODES = _Secrets(
+    identity_verification_codes,
+    "code_hmac",
+    "selfservice_verification_flow_id",
+    "identity_verifiable_address_id",
+)
+_RECOVERY_TOKENS = _Secrets(
+    identity_recovery_tokens,
+    "token",
+    "selfservice_recovery_flow_id",
+    "identity_recovery_address_id",
+    kind="token_type",
+    used_flag=True,
+)
+_VERIFICATION_TOKENS = _Secrets(
+    identity_verification_tokens,
+    "token",
+    "selfservice_verification_flow_id",
+    "identity_verifiable_address_id",
+    used_flag=True,
+)
+
+
 class SQLCodeStore:
     """Codes and link tokens of the recovery and verification flows."""
 
@@ -81,19 +164,33 @@ class SQLCodeStore:
         return [hmac_value(value, secret) for secret in self.secrets]
 
     # -- shared --------------------------------------------------------------------------
-    async def _insert(self, table: Table, values: dict[str, Any]) -> None:
+    async def _create(
+        self,
+        secrets: _Secrets,
+        value: str,
+        lifespan: timedelta,
+        *,
+        flow_id: uuid.UUID,
+        address_id: uuid.UUID | None,
+        identity_id: uuid.UUID | None = None,
+        kind: SecretKind = SecretKind.SELF_SERVICE,
+    ) -> OneTimeSecret:
+        row = secrets.row(
+            self._hmac(value),
+            lifespan,
+            flow_id=flow_id,
+            address_id=address_id,
+            identity_id=identity_id,
+            kind=kind,
+        )
         async with self.db.transaction() as conn:
-            await conn.execute(insert(table).values(**values))
+            await conn.execute(insert(secrets.table).values(**row))
+        return secrets.secret(row)
 
-    def _times(self, lifespan: timedelta) -> dict[str, Any]:
-        now = utcnow()
-        return {
-            "id": uuid.uuid4(),
-            "issued_at": now,
-            "expires_at": now + lifespan,
-            "created_at": now,
-            "updated_at": now,
-        }
+    async def _delete_for_flow(self, secrets: _Secrets, flow_id: uuid.UUID) -> None:
+        table = secrets.table
+        async with self.db.transaction() as conn:
+            await conn.execute(delete(table).where(table.c[secrets.flow] == flow_id))
 
     async def _count_submission(self, flow_table: Table, flow_id: uuid.UUID) -> int | None:
         """Increment and read the flow's ``submit_count`` (None: no such flow)."""
@@ -112,14 +209,12 @@ class SQLCodeStore:
 
     async def _use_code(
         self,
-        table: Table,
-        value_column: str,
-        where: ColumnElement[bool],
+        secrets: _Secrets,
         flow_table: Table,
         flow_id: uuid.UUID,
         code: str,
         max_submissions: int,
-    ) -> RowMapping:
+    ) -> OneTimeSecret:
         count = await self._count_submission(flow_table, flow_id)
         if count is None:
             raise CodeNotFoundError()
@@ -127,11 +222,13 @@ class SQLCodeStore:
             raise CodeSubmittedTooOftenError()
         candidates = self._candidates(code)
         now = utcnow()
+        table = secrets.table
         async with self.db.transaction() as conn:
+            where = table.c[secrets.flow] == flow_id
             rows = (await conn.execute(select(table).where(where))).mappings().all()
             target = None
             for row in rows:
-                if _matches(row[value_column], candidates) and target is None:
+                if _matches(row[secrets.value], candidates) and target is None:
                     target = row
             if target is None or target["expires_at"] <= now:
                 raise CodeNotFoundError()
@@ -144,7 +241,36 @@ class SQLCodeStore:
             )
             if result.rowcount != 1:
                 raise CodeAlreadyUsedError()
-        return target
+        return secrets.secret(target)
+
+    async def _use_token(self, secrets: _Secrets, flow_id: uuid.UUID, token: str) -> OneTimeSecret:
+        candidates = self._candidates(token)
+        now = utcnow()
+        table = secrets.table
+        async with self.db.transaction() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(table).where(
+                            table.c.token.in_(candidates),
+                            table.c[secrets.flow] == flow_id,
+                            table.c.used.is_(False),
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None or not _matches(row["token"], candidates):
+                raise TokenNotFoundError()
+            result = await conn.execute(
+                update(table)
+                .where(table.c.id == row["id"], table.c.used.is_(False))
+                .values(used=True, used_at=now, updated_at=now)
+            )
+            if result.rowcount != 1:
+                raise TokenNotFoundError()
+        return secrets.secret(row)
 
     async def simulate_write(self) -> None:
         """Insert and delete a row inside one transaction: a committed write that leaves
@@ -186,50 +312,23 @@ class SQLCodeStore:
         kind: SecretKind,
         lifespan: timedelta,
     ) -> OneTimeSecret:
-        values = self._times(lifespan)
-        values.update(
-            code=self._hmac(code),
-            code_type=int(kind),
-            identity_recovery_address_id=address_id,
-            selfservice_recovery_flow_id=flow_id,
-            identity_id=identity_id,
-        )
-        await self._insert(identity_recovery_codes, values)
-        return OneTimeSecret(
-            id=values["id"],
+        return await self._create(
+            _RECOVERY_CODES,
+            code,
+            lifespan,
             flow_id=flow_id,
-            expires_at=values["expires_at"],
-            identity_id=identity_id,
             address_id=address_id,
+            identity_id=identity_id,
             kind=kind,
         )
 
     async def delete_recovery_codes(self, flow_id: uuid.UUID) -> None:
-        table = identity_recovery_codes
-        async with self.db.transaction() as conn:
-            await conn.execute(delete(table).where(table.c.selfservice_recovery_flow_id == flow_id))
+        await self._delete_for_flow(_RECOVERY_CODES, flow_id)
 
     async def use_recovery_code(
         self, flow_id: uuid.UUID, code: str, *, max_submissions: int
     ) -> OneTimeSecret:
-        table = identity_recovery_codes
-        row = await self._use_code(
-            table,
-            "code",
-            table.c.selfservice_recovery_flow_id == flow_id,
-            recovery_flows,
-            flow_id,
-            code,
-            max_submissions,
-        )
-        return OneTimeSecret(
-            id=row["id"],
-            flow_id=flow_id,
-            expires_at=row["expires_at"],
-            identity_id=row["identity_id"],
-            address_id=row["identity_recovery_address_id"],
-            kind=SecretKind(row["code_type"]),
-        )
+        return await self._use_code(_RECOVERY_CODES, recovery_flows, flow_id, code, max_submissions)
 
     # -- verification codes ---------------------------------------------------------------
     async def create_verification_code(
@@ -240,75 +339,21 @@ class SQLCodeStore:
         address_id: uuid.UUID,
         lifespan: timedelta,
     ) -> OneTimeSecret:
-        values = self._times(lifespan)
-        values.update(
-            code_hmac=self._hmac(code),
-            identity_verifiable_address_id=address_id,
-            selfservice_verification_flow_id=flow_id,
-        )
-        await self._insert(identity_verification_codes, values)
-        return OneTimeSecret(
-            id=values["id"], flow_id=flow_id, expires_at=values["expires_at"], address_id=address_id
+        return await self._create(
+            _VERIFICATION_CODES, code, lifespan, flow_id=flow_id, address_id=address_id
         )
 
     async def delete_verification_codes(self, flow_id: uuid.UUID) -> None:
-        table = identity_verification_codes
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                delete(table).where(table.c.selfservice_verification_flow_id == flow_id)
-            )
+        await self._delete_for_flow(_VERIFICATION_CODES, flow_id)
 
     async def use_verification_code(
         self, flow_id: uuid.UUID, code: str, *, max_submissions: int
     ) -> OneTimeSecret:
-        table = identity_verification_codes
-        row = await self._use_code(
-            table,
-            "code_hmac",
-            table.c.selfservice_verification_flow_id == flow_id,
-            verification_flows,
-            flow_id,
-            code,
-            max_submissions,
-        )
-        return OneTimeSecret(
-            id=row["id"],
-            flow_id=flow_id,
-            expires_at=row["expires_at"],
-            address_id=row["identity_verifiable_address_id"],
+        return await self._use_code(
+            _VERIFICATION_CODES, verification_flows, flow_id, code, max_submissions
         )
 
     # -- link tokens ---------------------------------------------------------------------
-    async def _use_token(
-        self, table: Table, flow_column: str, flow_id: uuid.UUID, token: str
-    ) -> RowMapping:
-        candidates = self._candidates(token)
-        now = utcnow()
-        async with self.db.transaction() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(table).where(
-                            table.c.token.in_(candidates),
-                            table.c[flow_column] == flow_id,
-                            table.c.used.is_(False),
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None or not _matches(row["token"], candidates):
-                raise TokenNotFoundError()
-            result = await conn.execute(
-                update(table)
-                .where(table.c.id == row["id"], table.c.used.is_(False))
-                .values(used=True, used_at=now, updated_at=now)
-            )
-            if result.rowcount != 1:
-                raise TokenNotFoundError()
-        return row
-
     async def create_recovery_token(
         self,
         token: str,
@@ -319,37 +364,18 @@ class SQLCodeStore:
         kind: SecretKind,
         lifespan: timedelta,
     ) -> OneTimeSecret:
-        values = self._times(lifespan)
-        values.update(
-            token=self._hmac(token),
-            token_type=int(kind),
-            used=False,
-            identity_recovery_address_id=address_id,
-            selfservice_recovery_flow_id=flow_id,
-            identity_id=identity_id,
-        )
-        await self._insert(identity_recovery_tokens, values)
-        return OneTimeSecret(
-            id=values["id"],
+        return await self._create(
+            _RECOVERY_TOKENS,
+            token,
+            lifespan,
             flow_id=flow_id,
-            expires_at=values["expires_at"],
-            identity_id=identity_id,
             address_id=address_id,
+            identity_id=identity_id,
             kind=kind,
         )
 
     async def use_recovery_token(self, flow_id: uuid.UUID, token: str) -> OneTimeSecret:
-        row = await self._use_token(
-            identity_recovery_tokens, "selfservice_recovery_flow_id", flow_id, token
-        )
-        return OneTimeSecret(
-            id=row["id"],
-            flow_id=row["selfservice_recovery_flow_id"],
-            expires_at=row["expires_at"],
-            identity_id=row["identity_id"],
-            address_id=row["identity_recovery_address_id"],
-            kind=SecretKind(row["token_type"]),
-        )
+        return await self._use_token(_RECOVERY_TOKENS, flow_id, token)
 
     async def create_verification_token(
         self,
@@ -359,25 +385,9 @@ class SQLCodeStore:
         address_id: uuid.UUID,
         lifespan: timedelta,
     ) -> OneTimeSecret:
-        values = self._times(lifespan)
-        values.update(
-            token=self._hmac(token),
-            used=False,
-            identity_verifiable_address_id=address_id,
-            selfservice_verification_flow_id=flow_id,
-        )
-        await self._insert(identity_verification_tokens, values)
-        return OneTimeSecret(
-            id=values["id"], flow_id=flow_id, expires_at=values["expires_at"], address_id=address_id
+        return await self._create(
+            _VERIFICATION_TOKENS, token, lifespan, flow_id=flow_id, address_id=address_id
         )
 
     async def use_verification_token(self, flow_id: uuid.UUID, token: str) -> OneTimeSecret:
-        row = await self._use_token(
-            identity_verification_tokens, "selfservice_verification_flow_id", flow_id, token
-        )
-        return OneTimeSecret(
-            id=row["id"],
-            flow_id=row["selfservice_verification_flow_id"],
-            expires_at=row["expires_at"],
-            address_id=row["identity_verifiable_address_id"],
-        )
+        return await self._use_token(_VERIFICATION_TOKENS, flow_id, token)

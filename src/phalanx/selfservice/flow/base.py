@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -72,6 +73,12 @@ class Flow:
 
     def expired_since(self, now: datetime | None = None) -> timedelta:
         return (now or utcnow()) - self.expires_at
+
+    def adopt_transient_payload(self, values: Mapping[str, Any]) -> None:
+        """Keep a submission's ``transient_payload`` object (hooks and mails see it)."""
+        payload = values.get("transient_payload")
+        if isinstance(payload, dict):
+            self.transient_payload = payload
 
     def request_return_to(self) -> str | None:
         """``return_to`` given when the flow was created (Kratos derives it from request_url)."""

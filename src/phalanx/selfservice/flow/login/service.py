@@ -17,54 +17,34 @@ from phalanx.clock import utcnow
 from phalanx.errors import (
     AAL1RequiredError,
     BadRequestError,
-    GoneError,
     IdentityDisabledError,
     KratosError,
-    NotFoundError,
     SessionAlreadyAvailableError,
 )
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
-from phalanx.selfservice.flow.handling import (
-    expired_kind_reason,
-    expired_outcome,
-    handle_submit_error,
+from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
+from phalanx.selfservice.flow.lifecycle import (
+    blank_flow,
+    fetch_flow,
+    flow_not_found,
+    load_submitted,
+    parse_flow_id,
+    pick_strategy,
 )
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
 from phalanx.selfservice.flow.store import FlowStore
-from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.model import Session
 from phalanx.session.wire import SessionRenderer
-from phalanx.ui import UiContainer
 
 __all__ = ["LoginService", "flow_not_found", "parse_flow_id"]
 
 IdentityLoader = Callable[[uuid.UUID], Awaitable[Identity]]
-
-
-def parse_flow_id(value: str | None) -> uuid.UUID:
-    """``flow.GetFlowID``: the ``?flow=`` of a submission, or 400."""
-    try:
-        return uuid.UUID(value or "")
-    except ValueError:
-        raise BadRequestError("The flow query parameter is missing or malformed.") from None
-
-
-def flow_not_found() -> NotFoundError:
-    """``sqlcon.ErrNoRows`` as Kratos answers an unknown flow id."""
-    return NotFoundError(message="Unable to locate the resource")
-
-
-def fetch_id(value: str | None) -> uuid.UUID | None:
-    """``x.ParseUUID`` of ``?id=``: a malformed id simply matches no flow."""
-    try:
-        return uuid.UUID(value or "")
-    except ValueError:
-        return None
 
 
 def _aal_rank(aal: str) -> int:
@@ -104,19 +84,14 @@ class LoginService:
         session: Session | None = None,
     ) -> tuple[LoginFlow, str | None]:
         """A new (not yet stored) flow with every method's nodes, and the CSRF cookie to set."""
-        now = utcnow()
-        flow_id = uuid.uuid4()
-        flow = LoginFlow(
-            id=flow_id,
-            type=flow_type,
-            request_url=req.url,
-            issued_at=now,
-            expires_at=now + self.lifespan,
-            created_at=now,
-            updated_at=now,
+        flow = blank_flow(
+            LoginFlow,
+            self.env,
+            flow_type,
+            req.url,
+            self.lifespan,
             refresh=refresh,
             requested_aal=aal,
-            ui=UiContainer(action=self.env.action_url(FlowKind.LOGIN, flow_id), method="POST"),
         )
         refreshing = refresh and session is not None
         if refreshing and session is not None and self.load_identity is not None:
@@ -178,39 +153,16 @@ class LoginService:
     # -- fetch --------------------------------------------------------------------------
     async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
         """``GET /self-service/login/flows?id=``."""
-        found = fetch_id(flow_id)
-        flow = await self.store.get(found) if found else None
-        if flow is None:
-            raise flow_not_found()
-        if flow.is_browser and not self.env.tokens_match_flow(req, flow):
-            raise self.env.csrf_error(req)
-        if flow.is_expired():
-            details: dict[str, Any] = {}
-            if flow.is_api:
-                details["api"] = self.env.self_service_url("login/api")
-            else:
-                return_to = flow.request_return_to() or ""
-                redirect = self.env.self_service_url("login/browser")
-                details["redirect_to"] = with_query(redirect, return_to=return_to or None)
-                details["return_to"] = return_to
-            raise GoneError(
-                expired_kind_reason(FlowKind.LOGIN, flow.is_api),
-                details=details,
-                error_id="self_service_flow_expired",
-            )
+        flow = await fetch_flow(self.env, self.store, req, flow_id)
         return Outcome.json(flow.to_dict())
 
     # -- submit -------------------------------------------------------------------------
     async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
         """``POST /self-service/login?flow=``."""
         try:
-            parsed = parse_flow_id(flow_id)
-            found = await self.store.get(parsed)
-            if found is None:
-                raise flow_not_found()
+            flow = await load_submitted(self.store, flow_id)
         except KratosError as error:
             return await self.env.forward_error(req, error)
-        flow = found
         try:
             session = await self.env.sessions.from_request(req)
             if session is not None:
@@ -247,19 +199,12 @@ class LoginService:
         await self.store.create(flow)
         return flow
 
-    def _strategy(self, method: Any) -> LoginStrategy:
-        for strategy in self.strategies:
-            if strategy.id == method:
-                return strategy
-        raise FlowValidationError([text.login_no_strategy()])
-
     async def _authenticate(
         self, req: FlowRequest, flow: LoginFlow, session: Session | None
     ) -> Outcome:
         body = req.body
-        strategy = self._strategy(body.get("method"))
-        if isinstance(body.get("transient_payload"), dict):
-            flow.transient_payload = body["transient_payload"]
+        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
         result = await strategy.login(req, flow, body, session)

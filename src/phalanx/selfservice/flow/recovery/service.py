@@ -16,9 +16,7 @@ message 1060001, and the answer that sends the client there.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
@@ -29,7 +27,6 @@ from phalanx.errors import (
     BadRequestError,
     BrowserLocationChangeRequiredError,
     FlowExpiredError,
-    GoneError,
     IdentityDisabledError,
     KratosError,
     NotFoundError,
@@ -38,22 +35,15 @@ from phalanx.errors import (
 )
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
-from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
+from phalanx.selfservice.flow.challenge import ChallengeService, LinkConfirmation, confirmation
+from phalanx.selfservice.flow.csrf import mask_token, new_real_token
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
-from phalanx.selfservice.flow.handling import expired_kind_reason, handle_submit_error
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
-from phalanx.selfservice.flow.recovery.strategy import (
-    AdminRecovery,
-    RecoveryStrategy,
-    submitted_values,
-)
+from phalanx.selfservice.flow.recovery.strategy import AdminRecovery, RecoveryStrategy
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.session.model import AuthenticationMethod
-from phalanx.text import UiText
-from phalanx.ui import UiContainer
 
 __all__ = [
     "LinkConfirmation",
@@ -77,37 +67,6 @@ class SettingsFlows(Protocol):
     ) -> tuple[SettingsFlow, str | None]: ...
 
 
-@dataclass(slots=True)
-class LinkConfirmation:
-    """A link was opened: the page that asks before the token is used.
-
-    ``fields`` are the hidden inputs of the form that POSTs to ``action``.
-    """
-
-    kind: FlowKind
-    action: str
-    fields: dict[str, str]
-    set_csrf: str | None = None
-
-
-def confirmation(
-    env: FlowEnvironment,
-    req: FlowRequest,
-    kind: FlowKind,
-    flow_id: uuid.UUID,
-    **fields: str,
-) -> LinkConfirmation:
-    """The confirmation page of an opened link: its form POSTs ``fields`` with this
-    browser's CSRF token (a cookie is set if the browser had none)."""
-    masked, new_cookie = env.csrf_for_new_flow(req)
-    return LinkConfirmation(
-        kind=kind,
-        action=env.action_url(kind, flow_id),
-        fields={**fields, "csrf_token": masked},
-        set_csrf=new_cookie,
-    )
-
-
 def take_over_return_to(source: str, target: str, fallback: str | None) -> str:
     """Kratos ``redir.TakeOverReturnToParameter``: ``target`` with ``source``'s
     ``return_to`` (else ``fallback``) set."""
@@ -116,14 +75,7 @@ def take_over_return_to(source: str, target: str, fallback: str | None) -> str:
     return with_query(target, return_to=return_to) if return_to else target
 
 
-def parse_uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value or "")
-    except ValueError:
-        return None
-
-
-class RecoveryService:
+class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
     """Create, fetch, submit and finish recovery flows; see the module docstring."""
 
     def __init__(
@@ -140,113 +92,34 @@ class RecoveryService:
         after_hooks: Callable[[], Sequence[str]] = list,
         continue_with_transitions: bool = False,
     ) -> None:
-        self.env = env
-        self.store = store
-        self.strategies = {s.id: s for s in strategies}
+        super().__init__(
+            RecoveryFlow, env, store, strategies, enabled=enabled, use=use, lifespan=lifespan
+        )
         self.settings = settings
-        self.enabled = enabled
-        self.use = use
-        self.lifespan = lifespan
         self.privileged_max_age = privileged_max_age
         self.after_hooks = after_hooks
         self.continue_with_transitions = continue_with_transitions
 
-    # -- flows ---------------------------------------------------------------------------
-    def _strategy(self, method: str) -> RecoveryStrategy:
-        strategy = self.strategies.get(method)
-        if strategy is None:
-            raise BadRequestError(
-                f"You attempted recovery using {method}, which is not enabled or does not "
-                "exist. An administrator needs to enable this recovery method."
-            )
-        return strategy
-
-    async def new_flow(
-        self,
-        req: FlowRequest,
-        flow_type: FlowType,
-        *,
-        lifespan: timedelta | None = None,
-        method: str | None = None,
-    ) -> tuple[RecoveryFlow, str | None]:
-        strategy = self._strategy(method or self.use)
-        return_to = req.query.get("return_to")
-        if return_to:
-            self.env.secure_return_to(return_to, FlowKind.RECOVERY)
-        now = utcnow()
-        flow_id = uuid.uuid4()
-        flow = RecoveryFlow(
-            id=flow_id,
-            type=flow_type,
-            request_url=req.url,
-            issued_at=now,
-            expires_at=now + (lifespan or self.lifespan),
-            created_at=now,
-            updated_at=now,
-            active=strategy.id,
-            ui=UiContainer(action=self.env.action_url(FlowKind.RECOVERY, flow_id), method="POST"),
-        )
-        new_cookie = None
-        if flow_type == FlowType.BROWSER:
-            masked, new_cookie = self.env.csrf_for_new_flow(req)
-            flow.csrf_token = masked
-        else:
-            # Kratos puts a CSRF node on API recovery flows too; it is never checked.
-            masked = mask_token(new_real_token())
-        strategy.populate(flow, masked)
-        return flow, new_cookie
-
-    async def save(self, flow: RecoveryFlow) -> None:
-        flow.updated_at = utcnow()
-        await self.store.update(flow)
-
+    # -- answers -------------------------------------------------------------------------
     async def insert(self, flow: RecoveryFlow) -> None:
+        """Store a new flow (one an administrator asked for)."""
         await self.store.create(flow)
-
-    def show(self, req: FlowRequest, flow: RecoveryFlow, *, status: int = 200) -> Outcome:
-        if flow.is_browser and not req.is_json:
-            return Outcome.redirect(self.env.flow_ui_url(flow))
-        return Outcome.json(flow.to_dict(), status=status)
-
-    def _fetch_url(self, flow: RecoveryFlow) -> str:
-        return with_query(self.env.self_service_url("recovery/flows"), id=str(flow.id))
 
     async def already_logged_in(self, req: FlowRequest) -> Outcome:
         if req.is_json:
             raise SessionAlreadyAvailableError(_ALREADY, message=BadRequestError.default_message)
         return Outcome(status=302, location=self.env.secure_return_to(None, FlowKind.RECOVERY))
 
-    async def retry(
-        self,
-        req: FlowRequest,
-        flow_type: FlowType,
-        *,
-        method: str,
-        message: UiText | None = None,
-        error: Exception | None = None,
-        redirect_by_type: bool = False,
-    ) -> Outcome:
-        """Kratos ``retryRecoveryFlow``: a new flow with the message, the client sent to it
-        (303 to the UI for browsers; JSON clients to ``/self-service/recovery/flows?id=``)."""
-        flow, new_cookie = await self.new_flow(req, flow_type, method=method)
-        if message is not None:
-            flow.ui.add_message(message)
-        if isinstance(error, KratosError):
-            if error.code != 400:
-                raise error
-            flow.ui.add_message(text.validation_generic(error.reason or error.message))
-        elif error is not None:
-            raise error
-        await self.store.create(flow)
-        to_ui = flow.is_browser if redirect_by_type else not req.is_json and flow.is_browser
-        outcome = Outcome.redirect(self.env.flow_ui_url(flow) if to_ui else self._fetch_url(flow))
-        outcome.set_csrf = new_cookie
-        return outcome
+    def _retried(self, req: FlowRequest, flow: RecoveryFlow, error: Exception | None) -> Outcome:
+        """Kratos ``retryRecoveryFlow``: 303 to the UI for browsers; JSON clients and API
+        flows to ``/self-service/recovery/flows?id=``."""
+        to_ui = not req.is_json and flow.is_browser
+        return Outcome.redirect(self.env.flow_ui_url(flow) if to_ui else self._fetch_url(flow))
+
+    def _show_opened(self, req: FlowRequest, flow: RecoveryFlow) -> Outcome:
+        return self.show(req, flow)
 
     # -- create / fetch ------------------------------------------------------------------
-    def _disabled(self) -> BadRequestError:
-        return BadRequestError("Recovery is not allowed because it was disabled.")
-
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
         """``GET /self-service/recovery/{browser,api}`` (guarded: no session allowed)."""
         if await self.env.sessions.from_request(req) is not None:
@@ -271,118 +144,44 @@ class RecoveryService:
             if flow_type == FlowType.API:
                 raise
             return await self.env.forward_error(req, error)
-        await self.store.create(flow)
-        outcome = self.env.flow_or_redirect(req, flow)
-        outcome.set_csrf = new_cookie
-        return outcome
+        return await self._created(req, flow, new_cookie)
 
-    async def _load(self, flow_id: uuid.UUID | None) -> RecoveryFlow:
-        flow = await self.store.get(flow_id) if flow_id is not None else None
-        if flow is None:
-            raise NotFoundError(
-                "The recovery request could not be found. Please restart the flow.",
-                message="Unable to locate the resource",
-            )
-        return flow
+    async def _csrf_bound(self, req: FlowRequest, flow: RecoveryFlow) -> bool:
+        """Flows an administrator made may be opened in any browser."""
+        return flow.skip_csrf_check or await super()._csrf_bound(req, flow)
 
-    async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        """``GET /self-service/recovery/flows?id=``."""
-        if not self.enabled:
-            return await self.env.forward_error(req, self._disabled())
-        flow = await self._load(parse_uuid(flow_id))
-        if (
-            flow.is_browser
-            and not flow.skip_csrf_check
-            and not tokens_match(req.csrf_cookie, flow.csrf_token)
-        ):
-            raise self.env.csrf_error(req, None)
-        if flow.is_expired():
-            if flow.is_browser:
-                return_to = flow.request_return_to()
-                raise GoneError(
-                    expired_kind_reason(FlowKind.RECOVERY, api=False),
-                    details={
-                        "redirect_to": with_query(
-                            self.env.self_service_url("recovery/browser"), return_to=return_to
-                        ),
-                        "return_to": return_to or "",
-                    },
-                    error_id="self_service_flow_expired",
-                )
-            since = utcnow() - flow.expires_at
-            raise FlowExpiredError(
-                f"The self-service flow expired {since.total_seconds() / 60:.2f} minutes ago, "
-                "initialize a new one.",
-                details={"api": self.env.self_service_url("recovery/api")},
-                extra={
-                    "expired_at": isoformat(flow.expires_at),
-                    "since": int(since.total_seconds() * 1_000_000_000),
-                    "use_flow_id": _NIL,
-                },
-            )
-        return Outcome.json(flow.to_dict())
+    def _expired_fetch_error(self, flow: RecoveryFlow) -> KratosError:
+        """Browsers get the flows' usual 410; API clients Kratos's ``FlowExpiredError``
+        without a replacement flow (``use_flow_id`` is the nil UUID)."""
+        if flow.is_browser:
+            return super()._expired_fetch_error(flow)
+        since = utcnow() - flow.expires_at
+        return FlowExpiredError(
+            f"The self-service flow expired {since.total_seconds() / 60:.2f} minutes ago, "
+            "initialize a new one.",
+            details={"api": self.env.self_service_url("recovery/api")},
+            extra={
+                "expired_at": isoformat(flow.expires_at),
+                "since": int(since.total_seconds() * 1_000_000_000),
+                "use_flow_id": _NIL,
+            },
+        )
 
     # -- submit --------------------------------------------------------------------------
-    async def _load_for_submit(self, req: FlowRequest, flow_id: str | None) -> RecoveryFlow:
-        parsed = parse_uuid(flow_id)
-        if parsed is None:
-            raise BadRequestError("The flow query parameter is missing or malformed.")
-        return await self._load(parsed)
-
-    async def _expired(self, req: FlowRequest, old: RecoveryFlow) -> Outcome:
-        """A fresh flow with 4060005; API/JSON clients are sent to fetch it, browsers to the
-        UI (Kratos's error handler without ``use_continue_with_transitions``)."""
-        flow_type = old.type
+    def _replacement_type(self, old: RecoveryFlow) -> FlowType:
+        """An expired link flow is replaced by a browser flow: links open in browsers."""
         if old.is_api and old.active == "link":
-            flow_type = FlowType.BROWSER
-        method = old.active if old.active in self.strategies else None
-        new, new_cookie = await self.new_flow(req, flow_type, method=method)
-        new.request_url = old.request_url
-        new.ui.add_message(text.recovery_flow_expired(old.expires_at))
-        await self.store.create(new)
-        if new.is_api or req.is_json:
-            outcome = Outcome.redirect(self._fetch_url(new))
-        else:
-            outcome = Outcome.redirect(self.env.flow_ui_url(new))
-        outcome.set_csrf = new_cookie
-        return outcome
+            return FlowType.BROWSER
+        return old.type
 
-    async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
-        """``POST /self-service/recovery?flow=``."""
-        try:
-            flow = await self._load_for_submit(req, flow_id)
-        except KratosError as error:
-            return await self.env.forward_error(req, error)
-        if flow.is_expired():
-            return await self._expired(req, flow)
-        strategy = self.strategies.get(flow.active or "")
-        try:
-            if strategy is None:
-                raise StrategyNotResponsible()
-            return await strategy.recover(req, flow, submitted_values(req), self)
-        except StrategyNotResponsible:
-            missing = FlowValidationError([text.no_strategy("recovery")])
-            return await handle_submit_error(self.env, req, flow, missing, self.store)
-        except (FlowValidationError, KratosError) as error:
-            return await handle_submit_error(self.env, req, flow, error, self.store)
-
-    async def open(self, req: FlowRequest, flow_id: str | None) -> Outcome | LinkConfirmation:
-        """``GET /self-service/recovery?flow=[&code=|&token=]``: nothing is used or stored;
-        a code or token gets a confirmation page that POSTs it."""
-        try:
-            flow = await self._load_for_submit(req, flow_id)
-        except KratosError as error:
-            return await self.env.forward_error(req, error)
-        if flow.is_expired():
-            return await self._expired(req, flow)
-        token, code = req.query.get("token"), req.query.get("code")
-        if token:
-            return confirmation(
-                self.env, req, FlowKind.RECOVERY, flow.id, method="link", token=token
-            )
-        if code:
-            return confirmation(self.env, req, FlowKind.RECOVERY, flow.id, method="code", code=code)
-        return self.show(req, flow)
+    async def _handle(
+        self,
+        req: FlowRequest,
+        flow: RecoveryFlow,
+        strategy: RecoveryStrategy,
+        values: Mapping[str, Any],
+    ) -> Outcome:
+        return await strategy.recover(req, flow, values, self)
 
     # -- the end -------------------------------------------------------------------------
     async def complete(

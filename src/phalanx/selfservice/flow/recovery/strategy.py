@@ -17,31 +17,11 @@ from typing import Any, ClassVar, Protocol
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowType
-from phalanx.selfservice.flow.environment import FlowEnvironment
+from phalanx.selfservice.flow.challenge import ChallengeActions, submitted_values
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
 from phalanx.selfservice.request import FlowRequest, Outcome
-from phalanx.text import UiText
 
 __all__ = ["AdminRecovery", "RecoveryActions", "RecoveryStrategy", "submitted_values"]
-
-
-def submitted_values(req: FlowRequest) -> dict[str, Any]:
-    """Query and body together, the body winning (Kratos ``HTTPDecoderUseQueryAndBody``).
-
-    A scalar field sent twice in a form keeps its first value, as Kratos's schema-driven
-    form decoder does: the code screen has a hidden ``method=code`` node *and* a submit
-    button ``method=code``, so an HTML form posts ``method`` twice.
-    """
-    values: dict[str, Any] = dict(req.query)
-    values.update(req.body)
-    for key in _SCALAR_FIELDS:
-        value = values.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            values[key] = value[0]
-    return values
-
-
-_SCALAR_FIELDS = ("method", "code", "email", "token", "csrf_token")
 
 
 @dataclass(slots=True)
@@ -54,20 +34,11 @@ class AdminRecovery:
     recovery_code: str | None = None
 
 
-class RecoveryActions(Protocol):
+class RecoveryActions(ChallengeActions[RecoveryFlow], Protocol):
     """The recovery flow's steps a strategy may take (implemented by the service)."""
-
-    env: FlowEnvironment
-    lifespan: timedelta
-
-    async def save(self, flow: RecoveryFlow) -> None: ...
 
     async def insert(self, flow: RecoveryFlow) -> None:
         """Store a new flow."""
-        ...
-
-    def show(self, req: FlowRequest, flow: RecoveryFlow, *, status: int = 200) -> Outcome:
-        """The flow as JSON, or a 303 to its UI for a plain browser."""
         ...
 
     async def new_flow(
@@ -80,19 +51,6 @@ class RecoveryActions(Protocol):
     ) -> tuple[RecoveryFlow, str | None]:
         """A new flow (not stored) for ``method`` (default: ``use``) and the CSRF cookie
         to set, if the request had none."""
-        ...
-
-    async def retry(
-        self,
-        req: FlowRequest,
-        flow_type: FlowType,
-        *,
-        method: str,
-        message: UiText | None = None,
-        error: Exception | None = None,
-        redirect_by_type: bool = False,
-    ) -> Outcome:
-        """Start a new flow carrying ``message`` (or the error's) and send the client to it."""
         ...
 
     async def complete(

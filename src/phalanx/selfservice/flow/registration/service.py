@@ -7,7 +7,6 @@ identity and password policy, identity creation (duplicate → 4000007), session
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -17,7 +16,6 @@ from phalanx.clock import utcnow
 from phalanx.errors import (
     ConflictError,
     FlowDisabledError,
-    GoneError,
     KratosError,
     SessionAlreadyAvailableError,
 )
@@ -25,20 +23,20 @@ from phalanx.identity.manager import IdentityManager
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
-from phalanx.selfservice.flow.handling import (
-    expired_kind_reason,
-    expired_outcome,
-    handle_submit_error,
+from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
+from phalanx.selfservice.flow.lifecycle import (
+    blank_flow,
+    fetch_flow,
+    load_submitted,
+    pick_strategy,
 )
-from phalanx.selfservice.flow.login.service import fetch_id, flow_not_found, parse_flow_id
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.flow.store import FlowStore
-from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
-from phalanx.ui import UiContainer
 
 __all__ = ["RegistrationService"]
 
@@ -86,20 +84,7 @@ class RegistrationService:
         self, req: FlowRequest, flow_type: FlowType
     ) -> tuple[RegistrationFlow, str | None]:
         """A new (not yet stored) flow with every method's nodes, and the CSRF cookie to set."""
-        now = utcnow()
-        flow_id = uuid.uuid4()
-        flow = RegistrationFlow(
-            id=flow_id,
-            type=flow_type,
-            request_url=req.url,
-            issued_at=now,
-            expires_at=now + self.lifespan,
-            created_at=now,
-            updated_at=now,
-            ui=UiContainer(
-                action=self.env.action_url(FlowKind.REGISTRATION, flow_id), method="POST"
-            ),
-        )
+        flow = blank_flow(RegistrationFlow, self.env, flow_type, req.url, self.lifespan)
         masked, new_cookie = self.env.csrf_for_flow(req, flow_type)
         flow.csrf_token = masked or None
         flow.ui.set_csrf(masked)
@@ -146,27 +131,7 @@ class RegistrationService:
         """``GET /self-service/registration/flows?id=``."""
         if not self.enabled:
             return await self.env.forward_error(req, _disabled())
-        found = fetch_id(flow_id)
-        flow = await self.store.get(found) if found else None
-        if flow is None:
-            raise flow_not_found()
-        if flow.is_browser and not self.env.tokens_match_flow(req, flow):
-            raise self.env.csrf_error(req)
-        if flow.is_expired():
-            details: dict[str, Any] = {}
-            if flow.is_api:
-                details["api"] = self.env.self_service_url("registration/api")
-            else:
-                return_to = flow.request_return_to() or ""
-                details["redirect_to"] = with_query(
-                    self.env.self_service_url("registration/browser"), return_to=return_to or None
-                )
-                details["return_to"] = return_to
-            raise GoneError(
-                expired_kind_reason(FlowKind.REGISTRATION, flow.is_api),
-                details=details,
-                error_id="self_service_flow_expired",
-            )
+        flow = await fetch_flow(self.env, self.store, req, flow_id)
         return Outcome.json(flow.to_dict())
 
     async def _replacement(self, req: FlowRequest, old: RegistrationFlow) -> RegistrationFlow:
@@ -185,13 +150,9 @@ class RegistrationService:
                 raise _already_logged_in()
             return Outcome(status=302, location=self._on_authenticated(req))
         try:
-            parsed = parse_flow_id(flow_id)
-            found = await self.store.get(parsed)
-            if found is None:
-                raise flow_not_found()
+            flow = await load_submitted(self.store, flow_id)
         except KratosError as error:
             return await self.env.forward_error(req, error)
-        flow = found
         keys = self.forms.schema_keys()
         try:
             if flow.is_expired():
@@ -223,17 +184,10 @@ class RegistrationService:
         except KratosError:
             return default
 
-    def _strategy(self, method: Any) -> RegistrationStrategy:
-        for strategy in self.strategies:
-            if strategy.id == method:
-                return strategy
-        raise FlowValidationError([text.registration_no_strategy()])
-
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
-        strategy = self._strategy(body.get("method"))
-        if isinstance(body.get("transient_payload"), dict):
-            flow.transient_payload = body["transient_payload"]
+        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
         identity = await strategy.register(req, flow, body)

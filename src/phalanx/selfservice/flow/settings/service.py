@@ -22,7 +22,6 @@ session get the paused change applied (:mod:`.continuity`).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -34,7 +33,6 @@ from phalanx.errors import (
     AAL2RequiredError,
     BadRequestError,
     ConflictError,
-    GoneError,
     IdentityMismatchError,
     KratosError,
     NotFoundError,
@@ -45,10 +43,16 @@ from phalanx.errors import (
 from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
-from phalanx.selfservice.flow.csrf import mask_token, new_real_token
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
+from phalanx.selfservice.flow.lifecycle import (
+    blank_flow,
+    expired_fetch_error,
+    fetch_id,
+    flow_not_found,
+    mint_csrf,
+)
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.settings.continuity import Continuity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
@@ -72,13 +76,6 @@ _ENDPOINT_DISABLED = (
     "This endpoint was disabled by system administrator. Please check your url or contact "
     "the system administrator to enable it."
 )
-
-
-def _flow_id(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value or "")
-    except ValueError:
-        return None
 
 
 class SettingsService:
@@ -128,12 +125,7 @@ class SettingsService:
         API flows get a node too (Kratos's strategies always add one); its token is
         random and never checked.
         """
-        new_cookie = None
-        if flow.is_browser:
-            masked, new_cookie = self.env.csrf_for_new_flow(req)
-            flow.csrf_token = masked
-        else:
-            masked = mask_token(new_real_token())
+        masked, new_cookie = mint_csrf(self.env, req, flow)
         flow.ui.set_csrf(masked)
         return new_cookie
 
@@ -151,18 +143,8 @@ class SettingsService:
         self, req: FlowRequest, flow_type: FlowType, identity: Identity, request_url: str
     ) -> tuple[SettingsFlow, str | None]:
         """A new flow for ``identity`` (not stored) and the CSRF cookie to set, if any."""
-        now = utcnow()
-        flow_id = uuid.uuid4()
-        flow = SettingsFlow(
-            id=flow_id,
-            type=flow_type,
-            request_url=request_url,
-            issued_at=now,
-            expires_at=now + self.lifespan,
-            created_at=now,
-            updated_at=now,
-            identity_id=identity.id,
-            ui=UiContainer(action=self.env.action_url(FlowKind.SETTINGS, flow_id)),
+        flow = blank_flow(
+            SettingsFlow, self.env, flow_type, request_url, self.lifespan, identity_id=identity.id
         )
         return flow, self._render_form(req, flow, identity)
 
@@ -242,15 +224,11 @@ class SettingsService:
         """``GET /self-service/settings/flows?id=`` (always JSON, Kratos's writer)."""
         session = await self.env.sessions.from_request(req)
         if session is None or session.identity is None:
-            if req.is_json:
-                raise UnauthorizedError(
-                    "A valid Ory Session Cookie or Ory Session Token is missing."
-                )
-            return Outcome(status=302, location=self.env.ui_url("login"))
-        parsed = _flow_id(flow_id)
+            return self._no_session(req)
+        parsed = fetch_id(flow_id)
         flow = await self.store.get(parsed) if parsed is not None else None
         if flow is None:
-            raise NotFoundError(message="Unable to locate the resource")
+            raise flow_not_found()
         flow.continue_with = []
         if flow.identity_id != session.identity_id:
             raise IdentityMismatchError(
@@ -261,38 +239,23 @@ class SettingsService:
         if aal is not None:
             raise aal
         if flow.is_expired():
-            details: dict[str, Any] = {}
-            if flow.is_api:
-                reason = (
-                    "The settings flow has expired. Call the settings flow init API endpoint "
-                    "to initialize a new settings flow."
-                )
-                details["api"] = self.env.self_service_url("settings/api")
-            else:
-                reason = (
-                    "The settings flow has expired. Redirect the user to the settings flow "
-                    "init endpoint to initialize a new settings flow."
-                )
-                return_to = flow.request_return_to() or ""
-                details["redirect_to"] = with_query(
-                    self.env.self_service_url("settings/browser"), return_to=return_to or None
-                )
-                details["return_to"] = return_to
-            raise GoneError(reason, details=details, error_id="self_service_flow_expired")
+            raise expired_fetch_error(self.env, flow)
         self._render_identity(flow, session.identity)
         return Outcome.json(flow.to_dict())
+
+    def _no_session(self, req: FlowRequest) -> Outcome:
+        """Fetch or submit without a session: 401 for JSON clients, else the login UI."""
+        if req.is_json:
+            raise UnauthorizedError("A valid Ory Session Cookie or Ory Session Token is missing.")
+        return Outcome(status=302, location=self.env.ui_url("login"))
 
     # -- submit -----------------------------------------------------------------------------
     async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
         """``POST`` (and ``GET``) ``/self-service/settings?flow=``."""
         session = await self.env.sessions.from_request(req)
         if session is None or session.identity is None:
-            if req.is_json:
-                raise UnauthorizedError(
-                    "A valid Ory Session Cookie or Ory Session Token is missing."
-                )
-            return Outcome(status=302, location=self.env.ui_url("login"))
-        parsed = _flow_id(flow_id)
+            return self._no_session(req)
+        parsed = fetch_id(flow_id)
         if parsed is None:
             return await self._forward(
                 req, None, BadRequestError("The flow query parameter is missing or malformed.")

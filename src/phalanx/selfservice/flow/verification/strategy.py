@@ -5,41 +5,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any, ClassVar, Protocol
 
 from phalanx.identity.model import Identity, VerifiableAddress
-from phalanx.selfservice.flow.base import FlowType
-from phalanx.selfservice.flow.environment import FlowEnvironment
+from phalanx.selfservice.flow.challenge import ChallengeActions
 from phalanx.selfservice.flow.verification.flow import VerificationFlow
 from phalanx.selfservice.request import FlowRequest, Outcome
-from phalanx.text import UiText
 
 __all__ = ["VerificationActions", "VerificationStrategy"]
 
 
-class VerificationActions(Protocol):
+class VerificationActions(ChallengeActions[VerificationFlow], Protocol):
     """The verification flow's steps a strategy may take (implemented by the service)."""
-
-    env: FlowEnvironment
-    lifespan: timedelta
-
-    async def save(self, flow: VerificationFlow) -> None: ...
-
-    def show(self, req: FlowRequest, flow: VerificationFlow, *, status: int = 200) -> Outcome: ...
-
-    async def retry(
-        self,
-        req: FlowRequest,
-        flow_type: FlowType,
-        *,
-        method: str,
-        message: UiText | None = None,
-        error: Exception | None = None,
-        redirect_by_type: bool = False,
-    ) -> Outcome:
-        """Start a new flow carrying ``message`` (or the error's) and send the client to it."""
-        ...
 
     async def complete(
         self,

@@ -19,7 +19,8 @@ from phalanx.clock import utcnow
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import FlowState, FlowType
-from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
+from phalanx.selfservice.flow.challenge import finished_message, show_again
+from phalanx.selfservice.flow.errors import StrategyNotResponsible
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
 from phalanx.selfservice.flow.recovery.strategy import (
     AdminRecovery,
@@ -27,9 +28,16 @@ from phalanx.selfservice.flow.recovery.strategy import (
     RecoveryStrategy,
 )
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.strategy.code.form import (
+    code_input,
+    email_input,
+    email_required,
+    method_input,
+    resend_button,
+    submit_button,
+)
 from phalanx.selfservice.strategy.code.sender import CodeSender
 from phalanx.selfservice.strategy.code.store import (
-    CODE_LENGTH,
     CodeAlreadyUsedError,
     CodeNotFoundError,
     CodeStore,
@@ -38,42 +46,9 @@ from phalanx.selfservice.strategy.code.store import (
     SecretKind,
     generate_code,
 )
-from phalanx.ui import Autocomplete, InputType, NodeGroup, UiContainer, UiNode, input_node
+from phalanx.ui import UiContainer
 
 __all__ = ["CodeRecovery", "code_input", "email_input", "mark_address_verified"]
-
-GROUP = NodeGroup.CODE
-
-
-def email_input(value: str | None = None, *, group: str = GROUP) -> UiNode:
-    return input_node(
-        "email",
-        InputType.EMAIL,
-        group=group,
-        value=value or None,
-        required=True,
-        label=text.label_email(),
-    )
-
-
-def code_input(label: text.UiText, *, strict: bool = True) -> UiNode:
-    """The ``code`` field; recovery's has Kratos's digits pattern and length."""
-    return input_node(
-        "code",
-        InputType.TEXT,
-        group=GROUP,
-        required=True,
-        autocomplete=Autocomplete.ONE_TIME_CODE,
-        pattern="[0-9]+" if strict else "",
-        maxlength=CODE_LENGTH if strict else 0,
-        label=label,
-    )
-
-
-def submit_button(method: str, *, group: str = GROUP) -> UiNode:
-    return input_node(
-        "method", InputType.SUBMIT, group=group, value=method, label=text.label_continue()
-    )
 
 
 async def mark_address_verified(
@@ -121,8 +96,7 @@ class CodeRecovery(RecoveryStrategy):
         values: Mapping[str, Any],
         actions: RecoveryActions,
     ) -> Outcome:
-        if isinstance(values.get("transient_payload"), dict):
-            flow.transient_payload = values["transient_payload"]
+        flow.adopt_transient_payload(values)
         if not flow.skip_csrf_check:
             actions.env.ensure_csrf(req, flow)
         flow.ui.reset_messages()
@@ -134,22 +108,16 @@ class CodeRecovery(RecoveryStrategy):
             return await actions.already_logged_in(req)
         if values.get("method") != self.id:
             raise StrategyNotResponsible()
-        if flow.state in (FlowState.CHOOSE_METHOD, FlowState.SENT_EMAIL):
+        finished = finished_message(flow)
+        if finished is None:
             return await self._send(req, flow, email, actions)
-        if flow.state == FlowState.PASSED_CHALLENGE:
-            return await actions.retry(
-                req, flow.type, method=self.id, message=text.recovery_retry_success()
-            )
-        return await actions.retry(
-            req, flow.type, method=self.id, message=text.recovery_state_failure()
-        )
+        return await actions.retry(req, flow.type, method=self.id, message=finished)
 
     async def _send(
         self, req: FlowRequest, flow: RecoveryFlow, email: str, actions: RecoveryActions
     ) -> Outcome:
         if not email:
-            flow.ui.upsert(email_input())
-            raise FlowValidationError(node_messages=[("email", text.validation_required("email"))])
+            raise email_required(flow, email_input())
         await self.store.delete_recovery_codes(flow.id)
         await self.sender.send_recovery_code(flow, email)
         csrf = flow.ui.find("csrf_token")
@@ -157,13 +125,9 @@ class CodeRecovery(RecoveryStrategy):
         if csrf is not None:
             flow.ui.append(csrf)
         flow.ui.append(code_input(text.label_recovery_code()))
-        flow.ui.append(input_node("method", InputType.HIDDEN, group=GROUP, value=self.id))
+        flow.ui.append(method_input(self.id))
         flow.ui.append(submit_button(self.id))
-        flow.ui.append(
-            input_node(
-                "email", InputType.SUBMIT, group=GROUP, value=email, label=text.label_resend_otp()
-            )
-        )
+        flow.ui.append(resend_button("email", email))
         flow.active = self.id
         flow.state = FlowState.SENT_EMAIL
         flow.ui.messages = [text.recovery_email_sent()]
@@ -178,9 +142,7 @@ class CodeRecovery(RecoveryStrategy):
                 flow.id, code, max_submissions=self.max_submissions
             )
         except CodeNotFoundError:
-            flow.ui.messages = [text.recovery_code_invalid()]
-            await actions.save(flow)
-            return actions.show(req, flow)
+            return await show_again(req, flow, actions, text.recovery_code_invalid())
         except (CodeAlreadyUsedError, CodeSubmittedTooOftenError) as error:
             return await actions.retry(req, flow.type, method=self.id, error=error)
         identity = (

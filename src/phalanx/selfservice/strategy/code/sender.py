@@ -13,17 +13,25 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from phalanx.courier import Courier, MessageType, TemplateType
 from phalanx.courier.models import normalize
-from phalanx.identity.model import AddressStatus, Identity, VerifiableAddress
+from phalanx.identity.model import AddressStatus, Identity, RecoveryAddress, VerifiableAddress
 from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import Flow
 from phalanx.selfservice.request import with_query
 from phalanx.selfservice.strategy.code.store import CodeStore, SecretKind, generate_code
 
-__all__ = ["AddressSender", "CodeSender", "SenderDeps", "infer_channel"]
+__all__ = [
+    "AddressSender",
+    "CodeSender",
+    "SenderDeps",
+    "UnknownAddressMails",
+    "infer_channel",
+]
+
+A = TypeVar("A", RecoveryAddress, VerifiableAddress)
 
 
 def infer_channel(address: str) -> str:
@@ -49,13 +57,35 @@ class SenderDeps:
         )
 
 
-class AddressSender:
-    """What the code and link senders share: lookups, mails, the unknown-address path."""
+@dataclass(frozen=True, slots=True)
+class UnknownAddressMails:
+    """The templates of one kind of message, for an address nobody owns: ``invalid`` is
+    sent with ``notify_unknown_recipients``; ``valid`` is rendered anyway, with ``sample``
+    standing in for the secret, so that both paths cost the same."""
 
-    def __init__(self, deps: SenderDeps, store: CodeStore | Any, lifespan: timedelta) -> None:
+    invalid: TemplateType
+    valid: TemplateType
+    sample: Callable[[], Mapping[str, Any]]
+
+
+class AddressSender:
+    """What the code and link senders share: finding the address and its identity, the
+    mails' common fields, the unknown-address path."""
+
+    def __init__(
+        self,
+        deps: SenderDeps,
+        store: CodeStore | Any,
+        lifespan: timedelta,
+        *,
+        notify_unknown_recovery: bool = False,
+        notify_unknown_verification: bool = False,
+    ) -> None:
         self.deps = deps
         self.store = store
         self.lifespan = lifespan
+        self.notify_unknown_recovery = notify_unknown_recovery
+        self.notify_unknown_verification = notify_unknown_verification
 
     @property
     def minutes(self) -> int:
@@ -65,6 +95,17 @@ class AddressSender:
         base = self.deps.public_url.rstrip("/") + f"/self-service/{flow.kind}"
         return with_query(base, flow=str(flow.id), **params)
 
+    def model(self, flow: Flow, identity: Identity, **fields: Any) -> dict[str, Any]:
+        """A mail's template data: ``fields``, then what every recovery and verification
+        mail carries (the identity, the flow's request and the secret's lifetime)."""
+        return {
+            **fields,
+            "identity": self.deps.identity_json(identity),
+            "request_url": flow.request_url,
+            "transient_payload": flow.transient_payload,
+            "expires_in_minutes": self.minutes,
+        }
+
     async def mail(
         self, via: str, to: str, template: TemplateType, data: Mapping[str, Any]
     ) -> None:
@@ -73,16 +114,40 @@ class AddressSender:
             data = {k: v for k, v in data.items() if k not in sms_fields}
         await self.deps.courier.queue(via, to, template, data)
 
+    async def recovery_target(
+        self, flow: Flow, to: str, mails: UnknownAddressMails
+    ) -> tuple[RecoveryAddress, Identity] | None:
+        """The recovery address ``to`` (e-mail) and its identity; None for an unknown
+        address, after the unknown-address path (two writes: a secret and a message)."""
+        address = await self.deps.pool.find_recovery_address("email", to)
+        if address is None:
+            await self.unknown(flow, "email", to, mails, self.notify_unknown_recovery, writes=2)
+            return None
+        return await self._with_identity(address)
+
+    async def verification_target(
+        self, flow: Flow, via: str, to: str, mails: UnknownAddressMails
+    ) -> tuple[VerifiableAddress, Identity] | None:
+        """The verifiable address ``to`` and its identity; None for an unknown address,
+        after the unknown-address path (three writes: a secret, a message, the status)."""
+        address = await self.deps.pool.find_verifiable_address(via, to)
+        if address is None:
+            await self.unknown(flow, via, to, mails, self.notify_unknown_verification, writes=3)
+            return None
+        return await self._with_identity(address)
+
+    async def _with_identity(self, address: A) -> tuple[A, Identity] | None:
+        identity = await self.deps.pool.get(address.identity_id)
+        return None if identity is None else (address, identity)
+
     async def unknown(
         self,
         flow: Flow,
         via: str,
         to: str,
-        *,
+        mails: UnknownAddressMails,
         notify: bool,
-        invalid: TemplateType,
-        valid: TemplateType,
-        sample: Mapping[str, Any],
+        *,
         writes: int,
     ) -> None:
         """The unknown-address path: notify if configured, else stand-in work."""
@@ -92,14 +157,15 @@ class AddressSender:
             "request_url": flow.request_url,
             "transient_payload": flow.transient_payload,
             "expires_in_minutes": self.minutes,
-            **sample,
+            **mails.sample(),
         }
         renderer = self.deps.courier.renderer
+        valid = mails.valid
         await renderer.render_email(valid, normalize(MessageType.EMAIL, valid, model))
         if notify and via == "email":
             await self.deps.courier.queue_email(
                 to,
-                invalid,
+                mails.invalid,
                 {
                     "to": to,
                     "request_url": flow.request_url,
@@ -120,39 +186,21 @@ class CodeSender(AddressSender):
 
     store: CodeStore
 
-    def __init__(
-        self,
-        deps: SenderDeps,
-        store: CodeStore,
-        lifespan: timedelta,
-        *,
-        notify_unknown_recovery: bool = False,
-        notify_unknown_verification: bool = False,
-    ) -> None:
-        super().__init__(deps, store, lifespan)
-        self.notify_unknown_recovery = notify_unknown_recovery
-        self.notify_unknown_verification = notify_unknown_verification
-
     # -- recovery ------------------------------------------------------------------------
     async def send_recovery_code(self, flow: Flow, to: str) -> None:
         """Kratos ``SendRecoveryCode``: a code for the recovery address ``to``, if any."""
-        via = "email"
-        address = await self.deps.pool.find_recovery_address(via, to)
-        if address is None:
-            await self.unknown(
-                flow,
-                via,
-                to,
-                notify=self.notify_unknown_recovery,
-                invalid=TemplateType.RECOVERY_CODE_INVALID,
-                valid=TemplateType.RECOVERY_CODE_VALID,
-                sample={"recovery_code": generate_code(), "identity": {}},
-                writes=2,
-            )
+        target = await self.recovery_target(
+            flow,
+            to,
+            UnknownAddressMails(
+                TemplateType.RECOVERY_CODE_INVALID,
+                TemplateType.RECOVERY_CODE_VALID,
+                lambda: {"recovery_code": generate_code(), "identity": {}},
+            ),
+        )
+        if target is None:
             return
-        identity = await self.deps.pool.get(address.identity_id)
-        if identity is None:
-            return
+        address, identity = target
         code = generate_code()
         await self.store.create_recovery_code(
             code,
@@ -167,43 +215,29 @@ class CodeSender(AddressSender):
     async def send_recovery_code_to(
         self, flow: Flow, identity: Identity, code: str, via: str, to: str
     ) -> None:
-        await self.mail(
-            via,
-            to,
-            TemplateType.RECOVERY_CODE_VALID,
-            {
-                "recovery_code": code,
-                "identity": self.deps.identity_json(identity),
-                "request_url": flow.request_url,
-                "transient_payload": flow.transient_payload,
-                "expires_in_minutes": self.minutes,
-            },
-        )
+        model = self.model(flow, identity, recovery_code=code)
+        await self.mail(via, to, TemplateType.RECOVERY_CODE_VALID, model)
 
     # -- verification --------------------------------------------------------------------
     async def send_verification_code(self, flow: Flow, to: str) -> None:
         """Kratos ``SendVerificationCode``: a code for the verifiable address ``to``."""
-        via = infer_channel(to)
-        address = await self.deps.pool.find_verifiable_address(via, to)
-        if address is None:
-            await self.unknown(
-                flow,
-                via,
-                to,
-                notify=self.notify_unknown_verification,
-                invalid=TemplateType.VERIFICATION_CODE_INVALID,
-                valid=TemplateType.VERIFICATION_CODE_VALID,
-                sample={
+        target = await self.verification_target(
+            flow,
+            infer_channel(to),
+            to,
+            UnknownAddressMails(
+                TemplateType.VERIFICATION_CODE_INVALID,
+                TemplateType.VERIFICATION_CODE_VALID,
+                lambda: {
                     "verification_code": generate_code(),
                     "verification_url": self.submit_url(flow, code="000000"),
                     "identity": {},
                 },
-                writes=3,
-            )
+            ),
+        )
+        if target is None:
             return
-        identity = await self.deps.pool.get(address.identity_id)
-        if identity is None:
-            return
+        address, identity = target
         await self.send_verification_code_to(flow, identity, address)
         await self.mark_sent(address)
 
@@ -214,16 +248,10 @@ class CodeSender(AddressSender):
         await self.store.create_verification_code(
             code, flow_id=flow.id, address_id=address.id, lifespan=self.lifespan
         )
-        await self.mail(
-            address.via,
-            address.value,
-            TemplateType.VERIFICATION_CODE_VALID,
-            {
-                "verification_url": self.submit_url(flow, code=code),
-                "verification_code": code,
-                "identity": self.deps.identity_json(identity),
-                "request_url": flow.request_url,
-                "transient_payload": flow.transient_payload,
-                "expires_in_minutes": self.minutes,
-            },
+        model = self.model(
+            flow,
+            identity,
+            verification_url=self.submit_url(flow, code=code),
+            verification_code=code,
         )
+        await self.mail(address.via, address.value, TemplateType.VERIFICATION_CODE_VALID, model)

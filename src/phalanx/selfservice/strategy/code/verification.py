@@ -16,14 +16,22 @@ from phalanx import text
 from phalanx.identity.model import Identity, VerifiableAddress
 from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import FlowState
-from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
+from phalanx.selfservice.flow.challenge import finished_message, show_again
+from phalanx.selfservice.flow.errors import StrategyNotResponsible
 from phalanx.selfservice.flow.verification.flow import VerificationFlow
 from phalanx.selfservice.flow.verification.strategy import (
     VerificationActions,
     VerificationStrategy,
 )
 from phalanx.selfservice.request import FlowRequest, Outcome
-from phalanx.selfservice.strategy.code.recovery import code_input, submit_button
+from phalanx.selfservice.strategy.code.form import (
+    code_input,
+    email_input,
+    email_required,
+    method_input,
+    resend_button,
+    submit_button,
+)
 from phalanx.selfservice.strategy.code.sender import CodeSender, infer_channel
 from phalanx.selfservice.strategy.code.store import (
     CodeAlreadyUsedError,
@@ -31,11 +39,9 @@ from phalanx.selfservice.strategy.code.store import (
     CodeStore,
     CodeSubmittedTooOftenError,
 )
-from phalanx.ui import InputType, NodeGroup, UiNode, input_node
+from phalanx.ui import UiNode
 
 __all__ = ["CodeVerification"]
-
-GROUP = NodeGroup.CODE
 
 
 class CodeVerification(VerificationStrategy):
@@ -57,23 +63,7 @@ class CodeVerification(VerificationStrategy):
         self.sms_enabled = sms_enabled
 
     def _email_input(self, value: str | None = None) -> UiNode:
-        if self.sms_enabled:
-            return input_node(
-                "email",
-                InputType.TEXT,
-                group=GROUP,
-                value=value or None,
-                required=True,
-                label=text.label_email_or_phone(),
-            )
-        return input_node(
-            "email",
-            InputType.EMAIL,
-            group=GROUP,
-            value=value or None,
-            required=True,
-            label=text.label_email(),
-        )
+        return email_input(value, or_phone=self.sms_enabled)
 
     def populate(self, flow: VerificationFlow, csrf_token: str) -> None:
         flow.ui.messages = []
@@ -85,7 +75,7 @@ class CodeVerification(VerificationStrategy):
     def populate_sent(self, flow: VerificationFlow, csrf_token: str, address: str) -> None:
         """Kratos ``populateEmailSentFlow`` (+ the resend button of the hooks)."""
         flow.ui.nodes = []
-        flow.ui.append(input_node("method", InputType.HIDDEN, group=GROUP, value=self.id))
+        flow.ui.append(method_input(self.id))
         flow.ui.append(code_input(text.label_verification_code(), strict=False))
         flow.ui.append(submit_button(self.id))
         if flow.is_browser:
@@ -94,11 +84,7 @@ class CodeVerification(VerificationStrategy):
         flow.ui.messages = [
             text.verification_phone_sent() if via == "sms" else text.verification_email_sent()
         ]
-        flow.ui.append(
-            input_node(
-                via, InputType.SUBMIT, group=GROUP, value=address, label=text.label_resend_otp()
-            )
-        )
+        flow.ui.append(resend_button(via, address))
 
     async def send(
         self, flow: VerificationFlow, identity: Identity, address: VerifiableAddress
@@ -112,26 +98,19 @@ class CodeVerification(VerificationStrategy):
         values: Mapping[str, Any],
         actions: VerificationActions,
     ) -> Outcome:
-        if isinstance(values.get("transient_payload"), dict):
-            flow.transient_payload = values["transient_payload"]
+        flow.adopt_transient_payload(values)
         code = values.get("code") if isinstance(values.get("code"), str) else ""
         method = values.get("method") or ("code" if code else "")
         if method != self.id:
             raise StrategyNotResponsible()
-        if flow.state == FlowState.PASSED_CHALLENGE:
-            return await actions.retry(
-                req, flow.type, method=self.id, message=text.verification_retry_success()
-            )
-        if flow.state not in (FlowState.CHOOSE_METHOD, FlowState.SENT_EMAIL):
-            return await actions.retry(
-                req, flow.type, method=self.id, message=text.verification_state_failure()
-            )
+        finished = finished_message(flow)
+        if finished is not None:
+            return await actions.retry(req, flow.type, method=self.id, message=finished)
         if code:
             return await self._use_code(req, flow, code.strip(), actions)
         email = values.get("email") if isinstance(values.get("email"), str) else ""
         if not email:
-            flow.ui.upsert(self._email_input())
-            raise FlowValidationError(node_messages=[("email", text.validation_required("email"))])
+            raise email_required(flow, self._email_input())
         actions.env.ensure_csrf(req, flow)
         await self.store.delete_verification_codes(flow.id)
         await self.sender.send_verification_code(flow, email)
@@ -149,9 +128,7 @@ class CodeVerification(VerificationStrategy):
                 flow.id, code, max_submissions=self.max_submissions
             )
         except CodeNotFoundError:
-            flow.ui.messages = [text.verification_code_invalid()]
-            await actions.save(flow)
-            return actions.show(req, flow)
+            return await show_again(req, flow, actions, text.verification_code_invalid())
         except (CodeAlreadyUsedError, CodeSubmittedTooOftenError) as error:
             return await actions.retry(req, flow.type, method=self.id, error=error)
         address = (
@@ -160,7 +137,5 @@ class CodeVerification(VerificationStrategy):
             else None
         )
         if address is None:
-            flow.ui.messages = [text.verification_code_invalid()]
-            await actions.save(flow)
-            return actions.show(req, flow)
+            return await show_again(req, flow, actions, text.verification_code_invalid())
         return await actions.complete(req, flow, address)

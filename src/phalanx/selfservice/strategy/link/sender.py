@@ -6,12 +6,10 @@ one shows a confirmation page, only its POST uses the token (see the flow servic
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from phalanx.courier import TemplateType
 from phalanx.identity.model import Identity, VerifiableAddress
 from phalanx.selfservice.flow.base import Flow
-from phalanx.selfservice.strategy.code.sender import AddressSender, SenderDeps
+from phalanx.selfservice.strategy.code.sender import AddressSender, UnknownAddressMails
 from phalanx.selfservice.strategy.code.store import SecretKind
 from phalanx.selfservice.strategy.link.store import TokenStore, generate_token
 
@@ -23,38 +21,20 @@ class LinkSender(AddressSender):
 
     store: TokenStore
 
-    def __init__(
-        self,
-        deps: SenderDeps,
-        store: TokenStore,
-        lifespan: timedelta,
-        *,
-        notify_unknown_recovery: bool = False,
-        notify_unknown_verification: bool = False,
-    ) -> None:
-        super().__init__(deps, store, lifespan)
-        self.notify_unknown_recovery = notify_unknown_recovery
-        self.notify_unknown_verification = notify_unknown_verification
-
     async def send_recovery_link(self, flow: Flow, to: str) -> None:
         """Kratos ``SendRecoveryLink``."""
-        via = "email"
-        address = await self.deps.pool.find_recovery_address(via, to)
-        if address is None:
-            await self.unknown(
-                flow,
-                via,
-                to,
-                notify=self.notify_unknown_recovery,
-                invalid=TemplateType.RECOVERY_INVALID,
-                valid=TemplateType.RECOVERY_VALID,
-                sample={"recovery_url": self.submit_url(flow, token=generate_token())},
-                writes=2,
-            )
+        target = await self.recovery_target(
+            flow,
+            to,
+            UnknownAddressMails(
+                TemplateType.RECOVERY_INVALID,
+                TemplateType.RECOVERY_VALID,
+                lambda: {"recovery_url": self.submit_url(flow, token=generate_token())},
+            ),
+        )
+        if target is None:
             return
-        identity = await self.deps.pool.get(address.identity_id)
-        if identity is None:
-            return
+        address, identity = target
         token = generate_token()
         await self.store.create_recovery_token(
             token,
@@ -64,38 +44,24 @@ class LinkSender(AddressSender):
             kind=SecretKind.SELF_SERVICE,
             lifespan=self.lifespan,
         )
-        await self.mail(
-            address.via,
-            address.value,
-            TemplateType.RECOVERY_VALID,
-            {
-                "recovery_url": self.submit_url(flow, token=token),
-                "identity": self.deps.identity_json(identity),
-                "request_url": flow.request_url,
-                "transient_payload": flow.transient_payload,
-                "expires_in_minutes": self.minutes,
-            },
-        )
+        model = self.model(flow, identity, recovery_url=self.submit_url(flow, token=token))
+        await self.mail(address.via, address.value, TemplateType.RECOVERY_VALID, model)
 
     async def send_verification_link(self, flow: Flow, to: str) -> None:
         """Kratos ``SendVerificationLink`` (e-mail only)."""
-        via = "email"
-        address = await self.deps.pool.find_verifiable_address(via, to)
-        if address is None:
-            await self.unknown(
-                flow,
-                via,
-                to,
-                notify=self.notify_unknown_verification,
-                invalid=TemplateType.VERIFICATION_INVALID,
-                valid=TemplateType.VERIFICATION_VALID,
-                sample={"verification_url": self.submit_url(flow, token=generate_token())},
-                writes=3,
-            )
+        target = await self.verification_target(
+            flow,
+            "email",
+            to,
+            UnknownAddressMails(
+                TemplateType.VERIFICATION_INVALID,
+                TemplateType.VERIFICATION_VALID,
+                lambda: {"verification_url": self.submit_url(flow, token=generate_token())},
+            ),
+        )
+        if target is None:
             return
-        identity = await self.deps.pool.get(address.identity_id)
-        if identity is None:
-            return
+        address, identity = target
         await self.send_verification_link_to(flow, identity, address)
         await self.mark_sent(address)
 
@@ -106,15 +72,5 @@ class LinkSender(AddressSender):
         await self.store.create_verification_token(
             token, flow_id=flow.id, address_id=address.id, lifespan=self.lifespan
         )
-        await self.mail(
-            address.via,
-            address.value,
-            TemplateType.VERIFICATION_VALID,
-            {
-                "verification_url": self.submit_url(flow, token=token),
-                "identity": self.deps.identity_json(identity),
-                "request_url": flow.request_url,
-                "transient_payload": flow.transient_payload,
-                "expires_in_minutes": self.minutes,
-            },
-        )
+        model = self.model(flow, identity, verification_url=self.submit_url(flow, token=token))
+        await self.mail(address.via, address.value, TemplateType.VERIFICATION_VALID, model)

@@ -1,0 +1,389 @@
+"""What the recovery and verification flows share (Kratos ``selfservice/flow/recovery`` and
+``selfservice/flow/verification``): a code or link is sent to an address and comes back
+(``choose_method`` -> ``sent_email`` -> ``passed_challenge``), one active method per flow.
+
+:class:`ChallengeService` is both services' skeleton: new flows, fetch, submit, ``open``
+(a ``GET`` of the submit URL, answered with a :class:`LinkConfirmation` for a mailed code
+or token instead of using it), starting over with a message, replacing an expired flow.
+Each flow's service says how a submission is handled and answered, and how it finishes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Generic, Protocol, TypeVar
+
+from phalanx import text
+from phalanx.clock import utcnow
+from phalanx.errors import BadRequestError, KratosError, NotFoundError
+from phalanx.selfservice.flow.base import Flow, FlowKind, FlowState, FlowType
+from phalanx.selfservice.flow.csrf import tokens_match
+from phalanx.selfservice.flow.environment import FlowEnvironment
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
+from phalanx.selfservice.flow.handling import handle_submit_error
+from phalanx.selfservice.flow.lifecycle import (
+    blank_flow,
+    expired_fetch_error,
+    fetch_id,
+    mint_csrf,
+    parse_flow_id,
+)
+from phalanx.selfservice.flow.store import FlowStore
+from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.text import UiText
+
+__all__ = [
+    "ChallengeActions",
+    "ChallengeService",
+    "ChallengeStrategy",
+    "LinkConfirmation",
+    "confirmation",
+    "finished_message",
+    "show_again",
+    "submitted_values",
+]
+
+F = TypeVar("F", bound=Flow)
+F_contra = TypeVar("F_contra", bound=Flow, contravariant=True)
+
+
+class ChallengeActions(Protocol[F_contra]):
+    """The steps both flows offer their strategies (implemented by the services);
+    ``RecoveryActions`` and ``VerificationActions`` add their flow's own."""
+
+    env: FlowEnvironment
+    lifespan: timedelta
+
+    async def save(self, flow: F_contra) -> None: ...
+
+    def show(self, req: FlowRequest, flow: F_contra, *, status: int = 200) -> Outcome:
+        """The flow as JSON, or a 303 to its UI for a plain browser."""
+        ...
+
+    async def retry(
+        self,
+        req: FlowRequest,
+        flow_type: FlowType,
+        *,
+        method: str,
+        message: UiText | None = None,
+        error: Exception | None = None,
+        redirect_by_type: bool = False,
+    ) -> Outcome:
+        """Start a new flow carrying ``message`` (or the error's) and send the client to it."""
+        ...
+
+
+async def show_again(
+    req: FlowRequest, flow: F, actions: ChallengeActions[F], message: UiText
+) -> Outcome:
+    """The same flow again, carrying only ``message`` (a wrong code is answered on the
+    flow it was entered in)."""
+    flow.ui.messages = [message]
+    await actions.save(flow)
+    return actions.show(req, flow)
+
+
+def finished_message(flow: Flow) -> UiText | None:
+    """Why a flow past ``sent_email`` takes no more messages to send or secrets to check
+    (Kratos starts a new flow carrying it): its challenge was passed, or its state is
+    unexpected. None for a flow in ``choose_method`` or ``sent_email``."""
+    if flow.state in (FlowState.CHOOSE_METHOD, FlowState.SENT_EMAIL):
+        return None
+    passed = flow.state == FlowState.PASSED_CHALLENGE
+    if flow.kind == FlowKind.RECOVERY:
+        return text.recovery_retry_success() if passed else text.recovery_state_failure()
+    return text.verification_retry_success() if passed else text.verification_state_failure()
+
+
+class ChallengeStrategy(Protocol):
+    """A recovery or verification method as the shared steps see it."""
+
+    @property
+    def id(self) -> str: ...
+
+    def populate(self, flow: Any, csrf_token: str) -> None: ...
+
+
+S = TypeVar("S", bound=ChallengeStrategy)
+
+
+def submitted_values(req: FlowRequest) -> dict[str, Any]:
+    """Query and body together, the body winning (Kratos ``HTTPDecoderUseQueryAndBody``).
+
+    A scalar field sent twice in a form keeps its first value, as Kratos's schema-driven
+    form decoder does: the code screen has a hidden ``method=code`` node *and* a submit
+    button ``method=code``, so an HTML form posts ``method`` twice.
+    """
+    values: dict[str, Any] = dict(req.query)
+    values.update(req.body)
+    for key in _SCALAR_FIELDS:
+        value = values.get(key)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            values[key] = value[0]
+    return values
+
+
+_SCALAR_FIELDS = ("method", "code", "email", "token", "csrf_token")
+
+
+@dataclass(slots=True)
+class LinkConfirmation:
+    """A link was opened: the page that asks before the token is used.
+
+    ``fields`` are the hidden inputs of the form that POSTs to ``action``.
+    """
+
+    kind: FlowKind
+    action: str
+    fields: dict[str, str]
+    set_csrf: str | None = None
+
+
+def confirmation(
+    env: FlowEnvironment,
+    req: FlowRequest,
+    kind: FlowKind,
+    flow_id: uuid.UUID,
+    **fields: str,
+) -> LinkConfirmation:
+    """The confirmation page of an opened link: its form POSTs ``fields`` with this
+    browser's CSRF token (a cookie is set if the browser had none)."""
+    masked, new_cookie = env.csrf_for_new_flow(req)
+    return LinkConfirmation(
+        kind=kind,
+        action=env.action_url(kind, flow_id),
+        fields={**fields, "csrf_token": masked},
+        set_csrf=new_cookie,
+    )
+
+
+class ChallengeService(ABC, Generic[F, S]):
+    """The steps the recovery and verification services share; see the module docstring."""
+
+    def __init__(
+        self,
+        flow_class: type[F],
+        env: FlowEnvironment,
+        store: FlowStore[F],
+        strategies: Sequence[S],
+        *,
+        enabled: bool,
+        use: str,
+        lifespan: timedelta,
+    ) -> None:
+        self.flow_class = flow_class
+        self.kind = flow_class.kind
+        self.env = env
+        self.store = store
+        self.strategies: dict[str, S] = {s.id: s for s in strategies}
+        self.enabled = enabled
+        self.use = use
+        self.lifespan = lifespan
+
+    # -- flows ---------------------------------------------------------------------------
+    def _strategy(self, method: str | None = None) -> S:
+        name = method or self.use
+        strategy = self.strategies.get(name)
+        if strategy is None:
+            raise BadRequestError(
+                f"You attempted {self.kind} using {name}, which is not enabled or does not "
+                f"exist. An administrator needs to enable this {self.kind} method."
+            )
+        return strategy
+
+    def _blank(
+        self,
+        req: FlowRequest,
+        flow_type: FlowType,
+        method: str,
+        lifespan: timedelta | None = None,
+    ) -> F:
+        return blank_flow(
+            self.flow_class,
+            self.env,
+            flow_type,
+            req.url,
+            lifespan or self.lifespan,
+            active=method,
+        )
+
+    async def new_flow(
+        self,
+        req: FlowRequest,
+        flow_type: FlowType,
+        *,
+        lifespan: timedelta | None = None,
+        method: str | None = None,
+    ) -> tuple[F, str | None]:
+        """A new flow (not stored) for ``method`` (default: ``use``) and the CSRF cookie
+        to set, if the request had none."""
+        strategy = self._strategy(method)
+        return_to = req.query.get("return_to")
+        if return_to:
+            self.env.secure_return_to(return_to, self.kind)
+        flow = self._blank(req, flow_type, strategy.id, lifespan)
+        masked, new_cookie = mint_csrf(self.env, req, flow)
+        strategy.populate(flow, masked)
+        return flow, new_cookie
+
+    async def save(self, flow: F) -> None:
+        flow.updated_at = utcnow()
+        await self.store.update(flow)
+
+    def show(self, req: FlowRequest, flow: F, *, status: int = 200) -> Outcome:
+        """The flow as JSON, or a 303 to its UI for a plain browser."""
+        if flow.is_browser and not req.is_json:
+            return Outcome.redirect(self.env.flow_ui_url(flow))
+        return Outcome.json(flow.to_dict(), status=status)
+
+    def _fetch_url(self, flow: Flow) -> str:
+        return with_query(self.env.self_service_url(f"{self.kind}/flows"), id=str(flow.id))
+
+    async def retry(
+        self,
+        req: FlowRequest,
+        flow_type: FlowType,
+        *,
+        method: str,
+        message: UiText | None = None,
+        error: Exception | None = None,
+        redirect_by_type: bool = False,
+    ) -> Outcome:
+        """Kratos ``retry<Flow>FlowWith{Message,Error}``: a new, stored flow carrying
+        ``message`` or a 400 error's reason (other errors are raised), and the client sent
+        to it (``redirect_by_type``: browser flows to the UI, API flows to fetch it)."""
+        flow, new_cookie = await self.new_flow(req, flow_type, method=method)
+        if message is not None:
+            flow.ui.add_message(message)
+        if isinstance(error, KratosError):
+            if error.code != 400:
+                raise error
+            flow.ui.add_message(text.validation_generic(error.reason or error.message))
+        elif error is not None:
+            raise error
+        await self.store.create(flow)
+        if redirect_by_type:
+            target = self.env.flow_ui_url(flow) if flow.is_browser else self._fetch_url(flow)
+            outcome = Outcome.redirect(target)
+        else:
+            outcome = self._retried(req, flow, error)
+        outcome.set_csrf = new_cookie
+        return outcome
+
+    @abstractmethod
+    def _retried(self, req: FlowRequest, flow: F, error: Exception | None) -> Outcome:
+        """How ``retry`` sends the client to the new flow (without ``redirect_by_type``)."""
+
+    # -- create / fetch ------------------------------------------------------------------
+    def _disabled(self) -> BadRequestError:
+        return BadRequestError(
+            f"{str(self.kind).capitalize()} is not allowed because it was disabled."
+        )
+
+    async def _created(self, req: FlowRequest, flow: F, new_cookie: str | None) -> Outcome:
+        """Store a flow made by ``GET /self-service/<flow>/{browser,api}`` and answer it."""
+        await self.store.create(flow)
+        outcome = self.env.flow_or_redirect(req, flow)
+        outcome.set_csrf = new_cookie
+        return outcome
+
+    async def _load(self, flow_id: uuid.UUID | None) -> F:
+        flow = await self.store.get(flow_id) if flow_id is not None else None
+        if flow is None:
+            raise NotFoundError(
+                f"The {self.kind} request could not be found. Please restart the flow.",
+                message="Unable to locate the resource",
+            )
+        return flow
+
+    async def _csrf_bound(self, req: FlowRequest, flow: F) -> bool:
+        """Whether the request may see the flow: API flows, or the browser it was made for."""
+        return not flow.is_browser or tokens_match(req.csrf_cookie, flow.csrf_token)
+
+    def _expired_fetch_error(self, flow: F) -> KratosError:
+        return expired_fetch_error(self.env, flow)
+
+    async def fetch(self, req: FlowRequest, flow_id: str | None) -> Outcome:
+        """``GET /self-service/<flow>/flows?id=``."""
+        if not self.enabled:
+            return await self.env.forward_error(req, self._disabled())
+        flow = await self._load(fetch_id(flow_id))
+        if not await self._csrf_bound(req, flow):
+            raise self.env.csrf_error(req, None)
+        if flow.is_expired():
+            raise self._expired_fetch_error(flow)
+        return Outcome.json(flow.to_dict())
+
+    # -- submit --------------------------------------------------------------------------
+    async def _load_for_submit(self, flow_id: str | None) -> F:
+        return await self._load(parse_flow_id(flow_id))
+
+    def _replacement_type(self, old: F) -> FlowType:
+        """The type of the flow that replaces an expired ``old``."""
+        return old.type
+
+    async def _expired(self, req: FlowRequest, old: F) -> Outcome:
+        """A fresh flow carrying "flow expired"; API flows and JSON clients are sent to
+        fetch it, browsers to the UI (Kratos's error handler without
+        ``use_continue_with_transitions``)."""
+        method = old.active if old.active in self.strategies else None
+        new, new_cookie = await self.new_flow(req, self._replacement_type(old), method=method)
+        new.request_url = old.request_url
+        new.ui.add_message(text.flow_expired(str(self.kind), old.expires_at))
+        await self.store.create(new)
+        if new.is_api or req.is_json:
+            outcome = Outcome.redirect(self._fetch_url(new))
+        else:
+            outcome = Outcome.redirect(self.env.flow_ui_url(new))
+        outcome.set_csrf = new_cookie
+        return outcome
+
+    @abstractmethod
+    async def _handle(
+        self, req: FlowRequest, flow: F, strategy: S, values: Mapping[str, Any]
+    ) -> Outcome:
+        """Hand a submission to the flow's active strategy."""
+
+    async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
+        """``POST /self-service/<flow>?flow=``."""
+        try:
+            flow = await self._load_for_submit(flow_id)
+        except KratosError as error:
+            return await self.env.forward_error(req, error)
+        if flow.is_expired():
+            return await self._expired(req, flow)
+        strategy = self.strategies.get(flow.active or "")
+        try:
+            if strategy is None:
+                raise StrategyNotResponsible()
+            return await self._handle(req, flow, strategy, submitted_values(req))
+        except StrategyNotResponsible:
+            missing = FlowValidationError([text.no_strategy(str(self.kind))])
+            return await handle_submit_error(self.env, req, flow, missing, self.store)
+        except (FlowValidationError, KratosError) as error:
+            return await handle_submit_error(self.env, req, flow, error, self.store)
+
+    @abstractmethod
+    def _show_opened(self, req: FlowRequest, flow: F) -> Outcome:
+        """The answer to ``open`` without a code or token."""
+
+    async def open(self, req: FlowRequest, flow_id: str | None) -> Outcome | LinkConfirmation:
+        """``GET /self-service/<flow>?flow=[&code=|&token=]``: nothing is used or stored;
+        a code or token gets a confirmation page that POSTs it."""
+        try:
+            flow = await self._load_for_submit(flow_id)
+        except KratosError as error:
+            return await self.env.forward_error(req, error)
+        if flow.is_expired():
+            return await self._expired(req, flow)
+        token, code = req.query.get("token"), req.query.get("code")
+        if token:
+            return confirmation(self.env, req, self.kind, flow.id, method="link", token=token)
+        if code:
+            return confirmation(self.env, req, self.kind, flow.id, method="code", code=code)
+        return self._show_opened(req, flow)

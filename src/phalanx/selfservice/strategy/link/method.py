@@ -1,0 +1,79 @@
+"""What the ``link`` method does alike in the recovery and verification flows (Kratos
+``link/strategy.go``): the e-mail form, mailing a link, the token a confirmation page
+POSTs, and starting over in a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
+
+from phalanx.selfservice.flow.base import Flow, FlowState, FlowType
+from phalanx.selfservice.flow.challenge import ChallengeActions
+from phalanx.selfservice.flow.csrf import tokens_match
+from phalanx.selfservice.flow.environment import FlowEnvironment
+from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.strategy.code.form import email_input, email_required, submit_button
+from phalanx.text import UiText
+from phalanx.ui import NodeGroup
+
+__all__ = ["LinkMethod"]
+
+GROUP = NodeGroup.LINK
+
+
+class LinkMethod:
+    """Base of :class:`~.recovery.LinkRecovery` and :class:`~.verification.LinkVerification`."""
+
+    id: ClassVar[str] = "link"
+
+    def populate(self, flow: Flow, csrf_token: str) -> None:
+        flow.ui.set_csrf(csrf_token)
+        flow.ui.upsert(email_input(group=GROUP))
+        flow.ui.append(submit_button(self.id, group=GROUP))
+
+    @staticmethod
+    def submitted_token(
+        req: FlowRequest, values: Mapping[str, Any], env: FlowEnvironment
+    ) -> str | None:
+        """The token a confirmation page POSTs (None: not such a submission); its CSRF
+        token must match the cookie, as any browser form's."""
+        token = values.get("token")
+        if not isinstance(token, str) or not token:
+            return None
+        sent = values.get("csrf_token") or req.headers.get("x-csrf-token")
+        if not isinstance(sent, str) or not tokens_match(req.csrf_cookie, sent):
+            raise env.csrf_error(req, sent if isinstance(sent, str) else None)
+        return token
+
+    async def send_link(
+        self,
+        req: FlowRequest,
+        flow: Flow,
+        values: Mapping[str, Any],
+        actions: ChallengeActions[Any],
+        send: Callable[[Flow, str], Awaitable[None]],
+        sent: UiText,
+    ) -> Outcome:
+        """``{method: link, email}``: mail a link (``send``) -> ``sent_email`` with ``sent``."""
+        email = values.get("email")
+        flow.ui.reset_messages()
+        if not isinstance(email, str) or not email:
+            raise email_required(flow, email_input(group=GROUP))
+        actions.env.ensure_csrf(req, flow)
+        await send(flow, email)
+        flow.ui.upsert(email_input(email, group=GROUP))
+        flow.active = self.id
+        flow.state = FlowState.SENT_EMAIL
+        flow.ui.messages = [sent]
+        await actions.save(flow)
+        return actions.show(req, flow)
+
+    async def retry_in_browser(
+        self, req: FlowRequest, actions: ChallengeActions[Any], message: UiText
+    ) -> Outcome:
+        """A used link goes wrong: a new browser flow carrying ``message`` (links are
+        opened in browsers, whatever kind of client asked for them)."""
+        return await actions.retry(
+            req, FlowType.BROWSER, method=self.id, message=message, redirect_by_type=True
+        )
