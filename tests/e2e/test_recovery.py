@@ -540,3 +540,25 @@ def test_disabled_identity_cannot_recover(server: PhalanxServer, mail: MailSink)
         )
         assert r.status_code == 400
         assert message_ids(r.json()) == [4010011]
+
+
+def test_an_address_that_is_no_email_is_a_validation_error(
+    server: PhalanxServer, mail: MailSink
+) -> None:
+    """Kratos validates the recovery body (``email`` has ``format: email``): 400 with the
+    format message on the ``email`` node, and nothing is sent."""
+    with SpecClient(server.public_url) as api:
+        flow = api.get("/self-service/recovery/api").json()
+        r = api.post(
+            f"/self-service/recovery?flow={flow['id']}",
+            json={"method": "code", "email": "+4917612345678"},
+        )
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["state"] == "choose_method"
+    email = node(body, "email")
+    assert email["attributes"]["value"] == "+4917612345678"
+    assert [(m["id"], m["text"]) for m in email["messages"]] == [
+        (4000001, '"+4917612345678" is not valid "email"')
+    ]
+    assert mail.to("+4917612345678") == []

@@ -9,14 +9,18 @@ that sends the code again.
 from __future__ import annotations
 
 from phalanx import text
+from phalanx.schema import is_email
+from phalanx.schema.validation import FORMAT_ERROR_TEMPLATE
 from phalanx.selfservice.flow.base import Flow
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.strategy.code.store import CODE_LENGTH
+from phalanx.text.gofmt import go_quote
 from phalanx.ui import Autocomplete, InputType, NodeGroup, UiNode, input_node
 
 __all__ = [
     "code_input",
     "email_input",
+    "email_invalid",
     "email_required",
     "method_input",
     "resend_button",
@@ -75,3 +79,13 @@ def email_required(flow: Flow, field: UiNode) -> FlowValidationError:
     """``email`` was empty: ``field`` (re)placed on the flow, the error to raise for it."""
     flow.ui.upsert(field)
     return FlowValidationError(node_messages=[("email", text.validation_required("email"))])
+
+
+def email_invalid(flow: Flow, field: UiNode, email: str) -> FlowValidationError | None:
+    """Kratos decodes the recovery body against ``{"email": {"format": "email"}}``: a value
+    that is no e-mail address is a 4000001 on the ``email`` node (nothing is sent)."""
+    if is_email(email):
+        return None
+    flow.ui.upsert(field)
+    reason = FORMAT_ERROR_TEMPLATE.format(value=go_quote(email), format=go_quote("email"))
+    return FlowValidationError(node_messages=[("email", text.validation_generic(reason))])

@@ -31,6 +31,7 @@ from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.selfservice.strategy.code.form import (
     code_input,
     email_input,
+    email_invalid,
     email_required,
     method_input,
     resend_button,
@@ -118,6 +119,9 @@ class CodeRecovery(RecoveryStrategy):
     ) -> Outcome:
         if not email:
             raise email_required(flow, email_input())
+        invalid = email_invalid(flow, email_input(email), email)
+        if invalid is not None:
+            raise invalid
         await self.store.delete_recovery_codes(flow.id)
         await self.sender.send_recovery_code(flow, email)
         csrf = flow.ui.find("csrf_token")

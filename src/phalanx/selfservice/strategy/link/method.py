@@ -13,7 +13,12 @@ from phalanx.selfservice.flow.challenge import ChallengeActions
 from phalanx.selfservice.flow.csrf import tokens_match
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.request import FlowRequest, Outcome
-from phalanx.selfservice.strategy.code.form import email_input, email_required, submit_button
+from phalanx.selfservice.strategy.code.form import (
+    email_input,
+    email_invalid,
+    email_required,
+    submit_button,
+)
 from phalanx.text import UiText
 from phalanx.ui import NodeGroup
 
@@ -60,6 +65,9 @@ class LinkMethod:
         flow.ui.reset_messages()
         if not isinstance(email, str) or not email:
             raise email_required(flow, email_input(group=GROUP))
+        invalid = email_invalid(flow, email_input(email, group=GROUP), email)
+        if invalid is not None:
+            raise invalid
         actions.env.ensure_csrf(req, flow)
         await send(flow, email)
         flow.ui.upsert(email_input(email, group=GROUP))
