@@ -41,12 +41,16 @@ class Plan:
     login_backends: tuple[Backend, ...]
 
 
-def make_plan(quick: bool, multi_workers: int | None) -> Plan:
+def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = True) -> Plan:
     """The counts and durations of ``--quick`` (< 60 s) and of the full run (minutes)."""
     cost = 10 if quick else 12
-    settings: list[tuple[str, int | None]] = [("1 process", None)]
+    suffix = "" if session_cache else ", no cache"
+    settings: list[tuple[str, int | None]] = [(f"1 process{suffix}", None)]
     if multi_workers:
-        settings.append((f"{multi_workers} workers", multi_workers))
+        settings.append((f"{multi_workers} workers{suffix}", multi_workers))
+    server_config: dict[str, Any] = (
+        {} if session_cache else {"phalanx": {"session_cache": {"enabled": False}}}
+    )
     if quick:
         return Plan(
             identities=IdentityConfig(
@@ -65,6 +69,7 @@ def make_plan(quick: bool, multi_workers: int | None) -> Plan:
                 rounds=1,
                 unloaded_duration=0.5,
                 process_settings=tuple(settings),
+                server_config=server_config,
             ),
             session_backends=("sqlite", "postgres"),
             login=LoginConfig(
@@ -94,6 +99,7 @@ def make_plan(quick: bool, multi_workers: int | None) -> Plan:
             rounds=2,
             unloaded_duration=2.0,
             process_settings=tuple(settings),
+            server_config=server_config,
         ),
         session_backends=("sqlite", "postgres"),
         login=LoginConfig(
@@ -128,6 +134,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="worker processes of the multi-process run when `phalanx serve` has --workers "
         "(default: CPU count; 1 disables it)",
     )
+    parser.add_argument(
+        "--no-session-cache",
+        action="store_true",
+        help="sessions: run the servers with phalanx.session_cache.enabled false (every whoami "
+        "reads the database, as a deployment of several hosts must)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep configs, logs and SQLite files")
     return parser.parse_args(argv)
 
@@ -149,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(only - set(BENCHMARKS)))}")
     has_workers = supports_workers()
     multi = args.workers if has_workers and args.workers > 1 else None
-    plan = make_plan(args.quick, multi)
+    plan = make_plan(args.quick, multi, session_cache=not args.no_session_cache)
     report = Report(mode="quick" if args.quick else "full")
     info = machine_info()
     print(

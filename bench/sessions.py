@@ -25,7 +25,8 @@ several fresh connections so every worker process is asked.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -59,6 +60,8 @@ class SessionConfig:
     """Seconds of the one-connection latency runs."""
     process_settings: tuple[tuple[str, int | None], ...]
     """``(label, --workers value or None)`` for every server setting to measure."""
+    server_config: Mapping[str, Any] = field(default_factory=dict)
+    """Merged into the generated server config (``--no-session-cache``)."""
 
 
 async def _bounded(limit: int, jobs: list[Any]) -> list[Any]:
@@ -202,7 +205,9 @@ def run_sessions(
     sessions: list[api.SessionInfo] = []
     for label, workers in cfg.process_settings:
         with step(f"start server ({label})"):
-            server = pool.start(db, bcrypt_cost=4, workers=workers)
+            server = pool.start(
+                db, bcrypt_cost=4, workers=workers, config=cfg.server_config or None
+            )
         try:
             if not sessions:
                 with step(f"setup: {cfg.sessions} sessions via registration + login flows"):

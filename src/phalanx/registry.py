@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from phalanx.selfservice.matrix import Matrix
     from phalanx.selfservice.strategy.password.policy import PasswordPolicy
     from phalanx.selfservice.traits import TraitForms
+    from phalanx.session.epoch import RevocationEpoch
     from phalanx.session.manager import SessionManager
+    from phalanx.session.whoami import Whoami
     from phalanx.session.wire import SessionRenderer
 
 __all__ = ["Registry", "identity_schemas"]
@@ -49,6 +51,9 @@ class Registry:
     schemas: SchemaRegistry
     hashing: PasswordHashing
     dev: bool = False
+    #: Advanced after every write that can change a whoami answer; ``phalanx serve
+    #: --workers N`` passes one shared by all its workers (None: a private one).
+    epoch: RevocationEpoch | None = None
     #: Identity storage (SQL) and the manager every identity write goes through.
     identity_pool: IdentityPool = field(init=False)
     identities: IdentityManager = field(init=False)
@@ -56,6 +61,8 @@ class Registry:
     session_store: SQLSessionStore = field(init=False)
     sessions: SessionManager = field(init=False)
     session_renderer: SessionRenderer = field(init=False)
+    #: ``/sessions/whoami``: lookup, rendering and the ``phalanx.session_cache``.
+    whoami: Whoami = field(init=False)
     error_store: SQLErrorStore = field(init=False)
     #: Courier: messages queued in the database, delivered by the worker.
     courier_store: SQLCourierStore = field(init=False)
@@ -78,8 +85,13 @@ class Registry:
         from phalanx.identity.manager import IdentityManager
         from phalanx.persistence.sql.identity_pool import SQLIdentityPool
         from phalanx.schema.normalize import normalize_identifier
+        from phalanx.session.epoch import RevocationEpoch
 
-        self.identity_pool = SQLIdentityPool(self.database, normalize=normalize_identifier)
+        if self.epoch is None:
+            self.epoch = RevocationEpoch()
+        self.identity_pool = SQLIdentityPool(
+            self.database, normalize=normalize_identifier, notifier=self.epoch
+        )
         self.identities = IdentityManager(
             self.identity_pool,
             self.schemas,
@@ -108,11 +120,14 @@ class Registry:
     def _wire_sessions(self) -> None:
         from phalanx.persistence.sql.error_store import SQLErrorStore
         from phalanx.persistence.sql.session_store import SQLSessionStore
+        from phalanx.session.cache import WhoamiCache
         from phalanx.session.manager import SessionManager
+        from phalanx.session.whoami import Whoami
         from phalanx.session.wire import SessionRenderer
 
         config = self.config
-        self.session_store = SQLSessionStore(self.database)
+        assert self.epoch is not None
+        self.session_store = SQLSessionStore(self.database, notifier=self.epoch)
         self.sessions = SessionManager(
             self.session_store,
             lifespan=config.session.lifespan,
@@ -121,6 +136,18 @@ class Registry:
             cookie_keys=config.cookie_secrets,
         )
         self.session_renderer = SessionRenderer(self.identity_json)
+        cache_config = config.phalanx.session_cache
+        self.whoami = Whoami(
+            self.session_store,
+            self.session_renderer.session_bytes,
+            WhoamiCache(
+                self.epoch,
+                max_entries=cache_config.max_entries,
+                max_ttl=cache_config.max_ttl.total_seconds(),
+            )
+            if cache_config.enabled
+            else None,
+        )
         self.error_store = SQLErrorStore(self.database)
 
     def _wire_courier(self) -> None:
@@ -255,8 +282,11 @@ class Registry:
         )
 
     @classmethod
-    async def build(cls, config: Config, *, dev: bool = False) -> Registry:
-        """Open the database and wire every service from the config."""
+    async def build(
+        cls, config: Config, *, dev: bool = False, epoch: RevocationEpoch | None = None
+    ) -> Registry:
+        """Open the database and wire every service from the config; ``epoch`` is the
+        revocation epoch shared with other worker processes (``phalanx serve --workers``)."""
         from phalanx.config import parse_dsn
         from phalanx.hash import PasswordHashing, hasher_from_config
         from phalanx.persistence.sql.engine import Database, create_engine
@@ -281,10 +311,12 @@ class Registry:
             schemas=schemas,
             hashing=PasswordHashing(hasher),
             dev=dev or config.dev,
+            epoch=epoch,
         )
 
     async def close(self) -> None:
         self.hashing.shutdown()
+        self.session_store.close()
         await self.database.dispose()
 
 

@@ -263,6 +263,20 @@ def test_phalanx_section(minimal: dict[str, Any]) -> None:
     assert cfg.phalanx.ui.product_name == "Acme ID"
 
 
+def test_phalanx_session_cache(minimal: dict[str, Any]) -> None:
+    cache = Config.model_validate(minimal).phalanx.session_cache
+    assert cache.enabled is True
+    assert cache.max_entries == 10_000
+    assert cache.max_ttl == timedelta(seconds=30)
+    raw = {"session_cache": {"enabled": False, "max_entries": 0, "max_ttl": "1s"}}
+    cache = Config.model_validate({**minimal, "phalanx": raw}).phalanx.session_cache
+    assert (cache.enabled, cache.max_entries, cache.max_ttl) == (False, 0, timedelta(seconds=1))
+    with pytest.raises(ValueError, match="max_entries"):
+        Config.model_validate({**minimal, "phalanx": {"session_cache": {"max_entries": -1}}})
+    with pytest.raises(ValueError, match="unknown"):
+        Config.model_validate({**minimal, "phalanx": {"session_cache": {"unknown": 1}}})
+
+
 def test_main_attribute_paths(minimal: dict[str, Any]) -> None:
     cfg = Config.model_validate(minimal)
     assert cfg.selfservice.flows.settings.privileged_session_max_age == timedelta(hours=1)

@@ -1,10 +1,12 @@
 """``phalanx serve``: run the public and admin apps (and optionally the courier).
 
 With ``--workers N`` (N > 1) the parent binds both listening sockets, checks the
-database schema once, then forks N workers that each serve both apps on the shared
-sockets (the kernel spreads connections), like gunicorn's pre-fork model. Every worker
-builds its own registry, so nothing about a session is cached across processes: a
-revoked session is refused by every worker on its very next request.
+database schema once, creates the shared revocation epoch, then forks N workers that each
+serve both apps on the shared sockets (the kernel spreads connections), like gunicorn's
+pre-fork model. Every worker builds its own registry and its own whoami cache
+(``phalanx.session_cache``); every write that can change a whoami answer advances the
+shared epoch (:mod:`phalanx.session.epoch`), so a revoked session is refused by every
+worker on its very next request.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
     from phalanx.config import Config
     from phalanx.registry import Registry
+    from phalanx.session.epoch import RevocationEpoch
 
 __all__ = ["serve"]
 
@@ -79,12 +82,14 @@ async def _check_identity_schemas(config: Config) -> None:
         fail(f"serve: cannot load the identity schemas: {problem}")
 
 
-async def _build_registry(config: Config, *, dev: bool) -> Registry:
+async def _build_registry(
+    config: Config, *, dev: bool, epoch: RevocationEpoch | None = None
+) -> Registry:
     from phalanx.config import parse_dsn
     from phalanx.persistence.sql.migrations import migrate_up
     from phalanx.registry import Registry
 
-    registry = await Registry.build(config, dev=dev)
+    registry = await Registry.build(config, dev=dev, epoch=epoch)
     if parse_dsn(config.dsn).is_memory:
         await migrate_up(registry.database.engine)
     return registry
@@ -112,13 +117,14 @@ async def _serve_worker(
     *,
     dev: bool,
     watch_courier: bool,
+    epoch: RevocationEpoch | None = None,
 ) -> None:
     import uvicorn
 
     from phalanx.http.admin import create_admin_app
     from phalanx.http.public import create_public_app
 
-    registry = await _build_registry(config, dev=dev)
+    registry = await _build_registry(config, dev=dev, epoch=epoch)
     apps: dict[str, ASGIApp] = {
         "public": create_public_app(registry),
         "admin": create_admin_app(registry),
@@ -148,10 +154,21 @@ async def _serve_worker(
 
 
 def _run_worker_process(
-    config: Config, sockets: dict[str, socket.socket], *, dev: bool, watch_courier: bool
+    config: Config,
+    sockets: dict[str, socket.socket],
+    *,
+    dev: bool,
+    watch_courier: bool,
+    epoch: RevocationEpoch | None = None,
 ) -> None:
+    # uvicorn's ``loop="uvloop"`` only applies to loops uvicorn creates itself;
+    # ``Server.serve()`` runs on the caller's loop, so create a uvloop one here.
+    import uvloop
+
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_worker(config, sockets, dev=dev, watch_courier=watch_courier))
+        uvloop.run(
+            _serve_worker(config, sockets, dev=dev, watch_courier=watch_courier, epoch=epoch)
+        )
 
 
 def _default_workers() -> int:
@@ -169,15 +186,24 @@ def _supervise(
     dev: bool,
     watch_courier: bool,
 ) -> None:
-    """Fork ``workers`` children; the courier runs only in the first one."""
+    """Fork ``workers`` children; the courier runs only in the first one. The revocation
+    epoch is created here, before forking, so all children share its memory."""
+    from phalanx.session.epoch import RevocationEpoch
+
+    epoch = RevocationEpoch(slots=workers)
     children: list[int] = []
     for index in range(workers):
         pid = os.fork()
         if pid == 0:  # child
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            epoch.use_slot(index)
             _run_worker_process(
-                config, sockets, dev=dev, watch_courier=watch_courier and index == 0
+                config,
+                sockets,
+                dev=dev,
+                watch_courier=watch_courier and index == 0,
+                epoch=epoch,
             )
             os._exit(0)
         children.append(pid)

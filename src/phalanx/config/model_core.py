@@ -51,6 +51,7 @@ __all__ = [
     "PreviewConfig",
     "SecretsConfig",
     "SecurityConfig",
+    "SessionCacheConfig",
     "SessionConfig",
     "SessionCookieConfig",
     "TokenizerConfig",
@@ -312,8 +313,21 @@ class BreachedPasswordsConfig(Strict):
     offline_enabled: bool = True
 
 
+class SessionCacheConfig(Strict):
+    """``phalanx.session_cache``: each server process keeps recent ``/sessions/whoami``
+    answers (by token digest). Logouts, revocations and session or identity writes made by
+    this server invalidate them at once in all its worker processes; writes by another
+    Phalanx host on the same database are seen only after ``max_ttl``, so such deployments
+    set ``enabled: false``."""
+
+    enabled: bool = True
+    max_entries: int = Field(default=10_000, ge=0)
+    max_ttl: Duration = timedelta(seconds=30)
+
+
 class PhalanxConfig(Strict):
     """``phalanx``: Phalanx-only settings (not a Kratos key)."""
 
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
+    session_cache: SessionCacheConfig = SessionCacheConfig()

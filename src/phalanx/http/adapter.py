@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -31,6 +32,7 @@ __all__ = [
     "clear_session_cookie",
     "flow_request",
     "is_json_request",
+    "issue_session_cookie",
     "respond",
     "run_flow",
     "set_csrf_cookie",
@@ -168,13 +170,18 @@ def _same_site(value: str, secure: bool) -> str:
 def set_session_cookie(registry: Registry, response: Response, session: Session) -> None:
     """``ory_kratos_session`` (Kratos ``IssueCookie``): HttpOnly, ``session.cookie.*``,
     ``Max-Age`` until the session expires unless ``session.cookie.persistent: false``."""
+    issue_session_cookie(registry, response, session.token or "", session.expires_at)
+
+
+def issue_session_cookie(
+    registry: Registry, response: Response, token: str, expires_at: datetime
+) -> None:
+    """:func:`set_session_cookie` from the token and the session's expiry alone."""
     settings = registry.config.session_cookie
-    value = encode_session_cookie(
-        session.token or "", session.expires_at.timestamp(), registry.cookie_keys[0]
-    )
+    value = encode_session_cookie(token, expires_at.timestamp(), registry.cookie_keys[0])
     max_age = None
     if settings.persistent:
-        max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
+        max_age = max(0, int((expires_at - utcnow()).total_seconds()))
     response.set_cookie(
         registry.session_cookie_name,
         value,

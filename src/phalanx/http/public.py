@@ -33,6 +33,9 @@ def public_routes() -> list[BaseRoute]:
         Route("/health/alive", health.alive),
         Route("/health/ready", health.ready),
         Route("/version", health.version),
+        # Right after health: /sessions/whoami is the hottest route, and Starlette tries
+        # routes in order (no other route's path overlaps /sessions).
+        *sessions.routes,
         *schemas.routes,
         *login.routes,
         *registration.routes,
@@ -40,7 +43,6 @@ def public_routes() -> list[BaseRoute]:
         *recovery.routes,
         *verification.routes,
         *logout.routes,
-        *sessions.routes,
         *errors.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves

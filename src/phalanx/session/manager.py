@@ -10,24 +10,35 @@ import hashlib
 import hmac
 import string
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
 from phalanx.selfservice.request import FlowRequest
-from phalanx.session.cookie import decode_session_cookie, read_session_cookie
+from phalanx.session.cookie import read_session_cookie
 from phalanx.session.model import AuthenticationMethod, Device, Session, compute_aal
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import LOGOUT_PREFIX, digest, new_session_token
 
-__all__ = ["SessionManager", "TokenSource"]
+__all__ = ["PresentedToken", "SessionManager", "TokenSource"]
 
 
 class TokenSource:
     HEADER = "header"
     COOKIE = "cookie"
     BEARER = "bearer"
+
+
+@dataclass(frozen=True, slots=True)
+class PresentedToken:
+    """The session token a request carries, where it came from, and for a cookie the session
+    expiry (unix seconds) the cookie was issued for (``None``: unknown)."""
+
+    token: str
+    source: str
+    cookie_expiry: float | None = None
 
 
 class SessionManager:
@@ -48,21 +59,28 @@ class SessionManager:
 
     # -- tokens -----------------------------------------------------------------------
     def extract_token(self, req: FlowRequest) -> tuple[str | None, str | None]:
-        """The session token and where it came from, in Kratos's order:
-        ``X-Session-Token``, then the session cookie, then ``Authorization: Bearer``."""
-        header = req.headers.get("x-session-token")
+        """The session token and where it came from (see :meth:`presented_token`)."""
+        found = self.presented_token(req.headers, req.cookies)
+        return (found.token, found.source) if found is not None else (None, None)
+
+    def presented_token(
+        self, headers: Mapping[str, str], cookies: Mapping[str, str]
+    ) -> PresentedToken | None:
+        """The session token in Kratos's order: ``X-Session-Token``, then the session
+        cookie, then ``Authorization: Bearer``. ``headers`` must answer lower-case names."""
+        header = headers.get("x-session-token")
         if header:
-            return header.strip(), TokenSource.HEADER
-        cookie = req.cookies.get(self.cookie_name)
+            return PresentedToken(header.strip(), TokenSource.HEADER)
+        cookie = cookies.get(self.cookie_name)
         if cookie:
-            token = decode_session_cookie(cookie, self.cookie_keys)
-            if token:
-                return token, TokenSource.COOKIE
-        auth = req.headers.get("authorization", "")
+            found = read_session_cookie(cookie, self.cookie_keys)
+            if found:
+                return PresentedToken(found[0], TokenSource.COOKIE, found[1])
+        auth = headers.get("authorization", "")
         parts = auth.split(" ")
         if len(parts) == 2 and parts[0].lower() == "bearer" and parts[1]:
-            return parts[1], TokenSource.BEARER
-        return None, None
+            return PresentedToken(parts[1], TokenSource.BEARER)
+        return None
 
     async def from_request(self, req: FlowRequest) -> Session | None:
         """The active session of the request (identity loaded), or None."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from phalanx.clock import isoformat
 from phalanx.identity.model import Identity
 from phalanx.session.model import Device, Session
@@ -39,6 +41,11 @@ class SessionRenderer:
             out["identity"] = self.identity_json(session.identity, admin)
         out["devices"] = [device_json(d) for d in session.devices] if include_devices else []
         return out
+
+    def session_bytes(self, session: Session) -> bytes:
+        """The whoami body: :meth:`session` serialized byte for byte as the HTTP layer's
+        ``JSONResponse`` would (orjson, UTC ``Z``)."""
+        return orjson.dumps(self.session(session), option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
 def device_json(device: Device) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from starlette.routing import Route
 
 from phalanx.clock import utcnow
 from phalanx.errors import BadRequestError, KratosError, UnauthorizedError
-from phalanx.http.adapter import flow_request, set_session_cookie
+from phalanx.http.adapter import flow_request, issue_session_cookie
 from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
 from phalanx.http.state import registry_of
 from phalanx.selfservice.request import FlowRequest
+from phalanx.session.manager import TokenSource
 from phalanx.session.model import Session
 
 if TYPE_CHECKING:
@@ -61,30 +62,32 @@ def bad_uuid(raw: str) -> BadRequestError:
 
 async def whoami(request: Request) -> Response:
     """The session (identity without credentials) and ``X-Kratos-Authenticated-Identity-Id``;
-    a cookie issued for an older expiry is re-issued (``RefreshCookie``)."""
+    a cookie issued for an older expiry is re-issued (``RefreshCookie``).
+
+    The hot path: no :class:`FlowRequest`, the answer's JSON comes pre-rendered from
+    :class:`~phalanx.session.whoami.Whoami` (and its per-process cache)."""
     registry = registry_of(request)
     flags = registry.config.feature_flags
-    try:
-        session, req = await _current(request, _NO_SESSION)
-    except KratosError as error:
+    found = registry.sessions.presented_token(request.headers, request.cookies)
+    answer = await registry.whoami.answer(found.token) if found and found.token else None
+    if found is None or answer is None:
         headers = None
         if flags.cacheable_sessions and not _has_credentials(registry, request):
             headers = {"Ory-Session-Cache-For": "60"}
-        return error_response(error, headers=headers)
-    body = registry.session_renderer.session(session)
-    response = JSONResponse(body)
+        return error_response(UnauthorizedError(_NO_SESSION), headers=headers)
+    response = Response(answer.body, media_type="application/json")
     response.headers["Cache-Control"] = NO_CACHE
-    response.headers["X-Kratos-Authenticated-Identity-Id"] = str(session.identity_id)
+    response.headers["X-Kratos-Authenticated-Identity-Id"] = str(answer.identity_id)
     if flags.cacheable_sessions:
-        seconds = (session.expires_at - utcnow()).total_seconds()
+        seconds = (answer.expires_at - utcnow()).total_seconds()
         limit = flags.cacheable_sessions_max_age
         if limit is not None and limit.total_seconds() > 0:
             seconds = min(seconds, limit.total_seconds())
         response.headers["Ory-Session-Cache-For"] = f"{max(seconds, 0):.0f}"
-    if req.session_from_cookie:
-        issued_for = registry.sessions.cookie_expiry(req)
-        if issued_for is None or issued_for < round(session.expires_at.timestamp(), 6):
-            set_session_cookie(registry, response, session)
+    if found.source == TokenSource.COOKIE:
+        issued_for = found.cookie_expiry
+        if issued_for is None or issued_for < round(answer.expires_at.timestamp(), 6):
+            issue_session_cookie(registry, response, found.token, answer.expires_at)
     return response
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phalanx.errors import NotFoundError
 from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress, utcnow
 from phalanx.identity.pool import IdentityListQuery, IdentityPage
+from phalanx.persistence.sql.changes import Changed, notifying_write
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_batch import create_identities
 from phalanx.persistence.sql.identity_rows import (
@@ -47,6 +49,7 @@ from phalanx.persistence.sql.tables import (
     identity_recovery_addresses,
     identity_verifiable_addresses,
 )
+from phalanx.session.epoch import ChangeNotifier
 
 __all__ = ["SQLIdentityPool"]
 
@@ -78,20 +81,31 @@ class SQLIdentityPool:
     ``normalize`` is applied to address values and to the identifier list filters for
     password/code/webauthn identifiers (Kratos's ``GracefulNormalization``); the
     registry may pass the full normalizer, the default trims and lowercases.
+    ``notifier`` hears of every committed write (whoami caches, see
+    :func:`~phalanx.persistence.sql.changes.notifying_write`).
     """
 
     def __init__(
-        self, db: Database, *, normalize: Callable[[str], str] = default_normalize
+        self,
+        db: Database,
+        *,
+        normalize: Callable[[str], str] = default_normalize,
+        notifier: ChangeNotifier | None = None,
     ) -> None:
         self._db = db
         self._normalize = normalize
+        self.notifier = notifier
+
+    def _write(self, changed: Changed) -> AbstractAsyncContextManager[AsyncConnection]:
+        """Every write transaction of this pool (see :func:`notifying_write`)."""
+        return notifying_write(self._db, self.notifier, changed)
 
     # --- writes ------------------------------------------------------------------------
 
     async def create(self, identity: Identity) -> None:
         prepare_addresses(identity, self._normalize)
         try:
-            async with self._db.transaction() as conn:
+            async with self._write(identity.id) as conn:
                 await IdentityRows.of([identity]).insert(conn)
         except IntegrityError as exc:
             if is_unique_violation(exc):
@@ -103,7 +117,7 @@ class SQLIdentityPool:
         written (see :mod:`~phalanx.persistence.sql.identity_batch`)."""
         for identity in identities:
             prepare_addresses(identity, self._normalize)
-        async with self._db.transaction() as conn:
+        async with self._write([i.id for i in identities]) as conn:
             return await create_identities(conn, identities)
 
     async def update(self, identity: Identity, *, with_credentials: bool = True) -> None:
@@ -119,7 +133,7 @@ class SQLIdentityPool:
         values = identity_row(identity)
         del values["id"], values["created_at"]
         try:
-            async with self._db.transaction() as conn:
+            async with self._write(identity.id) as conn:
                 result = await conn.execute(
                     update(identities).where(identities.c.id == identity.id).values(values)
                 )
@@ -144,7 +158,7 @@ class SQLIdentityPool:
 
     async def delete(self, identity_id: uuid.UUID) -> bool:
         """Delete the identity; foreign keys cascade to everything it owns."""
-        async with self._db.transaction() as conn:
+        async with self._write(identity_id) as conn:
             result = await conn.execute(delete(identities).where(identities.c.id == identity_id))
         return result.rowcount > 0
 
@@ -152,8 +166,15 @@ class SQLIdentityPool:
         address.value = self._normalize(address.value)
         address.updated_at = utcnow()
         table = identity_verifiable_addresses
+        # Whose address it is comes from the row, not from the object we were handed.
+        changed: list[uuid.UUID] = []
         try:
-            async with self._db.transaction() as conn:
+            async with self._write(changed) as conn:
+                owner = await conn.scalar(
+                    select(table.c.identity_id).where(table.c.id == address.id)
+                )
+                if owner is not None:
+                    changed.append(owner)
                 result = await conn.execute(
                     update(table)
                     .where(table.c.id == address.id)

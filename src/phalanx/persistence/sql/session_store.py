@@ -1,14 +1,20 @@
 """SQL implementation of :class:`phalanx.session.store.SessionStore`.
 
 The hot path is :meth:`SQLSessionStore.get_by_token` (every ``/sessions/whoami``): one
-joined query for session + identity, then one query each for devices and the identity's
-addresses — a constant number of round trips, whatever the data.
+statement on the driver (:mod:`~phalanx.persistence.sql.session_lookup`) on SQLite and
+PostgreSQL; elsewhere one joined query for session + identity, then one query each for
+devices and the identity's addresses.
+
+Every write tells the :class:`~phalanx.session.epoch.ChangeNotifier` (after it committed)
+which identity's sessions it changed, so cached whoami answers of every worker process are
+dropped (:func:`~phalanx.persistence.sql.changes.notifying_write`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -17,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
+from phalanx.persistence.sql.changes import Changed, notifying_write
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_rows import (
     credential_from_row,
@@ -24,6 +31,8 @@ from phalanx.persistence.sql.identity_rows import (
     recovery_address_from_row,
     verifiable_address_from_row,
 )
+from phalanx.persistence.sql.session_lookup import NotAvailableError, token_lookup
+from phalanx.persistence.sql.session_lookup import methods_from_json as _methods_from_json
 from phalanx.persistence.sql.tables import (
     identities,
     identity_credential_identifiers,
@@ -33,6 +42,7 @@ from phalanx.persistence.sql.tables import (
     session_devices,
     sessions,
 )
+from phalanx.session.epoch import ChangeNotifier
 from phalanx.session.model import AuthenticationMethod, Device, Session
 from phalanx.session.store import SessionPage
 
@@ -55,26 +65,6 @@ def _methods_to_json(methods: Sequence[AuthenticationMethod]) -> list[dict[str, 
         if m.organization:
             item["organization"] = m.organization
         out.append(item)
-    return out
-
-
-def _methods_from_json(raw: Any) -> list[AuthenticationMethod]:
-    from datetime import datetime
-
-    out = []
-    for item in raw or []:
-        if not isinstance(item, dict):
-            continue
-        completed = item.get("completed_at")
-        out.append(
-            AuthenticationMethod(
-                method=str(item.get("method", "")),
-                aal=str(item.get("aal", "aal1")),
-                completed_at=datetime.fromisoformat(completed) if completed else utcnow(),
-                provider=item.get("provider"),
-                organization=item.get("organization"),
-            )
-        )
     return out
 
 
@@ -102,13 +92,24 @@ def _identity_from_prefixed(row: RowMapping) -> Identity:
 
 
 class SQLSessionStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, notifier: ChangeNotifier | None = None) -> None:
         self.db = db
+        self.notifier = notifier
+        self._lookup = token_lookup(db)
+
+    def close(self) -> None:
+        """Release the fast lookup's own connection (SQLite)."""
+        if self._lookup is not None:
+            self._lookup.close()
+
+    def _write(self, changed: Changed) -> AbstractAsyncContextManager[AsyncConnection]:
+        """Every write transaction of this store (see :func:`notifying_write`)."""
+        return notifying_write(self.db, self.notifier, changed)
 
     # -- writes -------------------------------------------------------------------------
     async def create(self, session: Session, token_digest: str, logout_digest: str) -> None:
         now = utcnow()
-        async with self.db.transaction() as conn:
+        async with self._write(session.identity_id) as conn:
             await conn.execute(
                 insert(sessions).values(
                     id=session.id,
@@ -144,7 +145,7 @@ class SQLSessionStore:
                 )
 
     async def update(self, session: Session) -> None:
-        async with self.db.transaction() as conn:
+        async with self._write(session.identity_id) as conn:
             await conn.execute(
                 update(sessions)
                 .where(sessions.c.id == session.id)
@@ -159,10 +160,14 @@ class SQLSessionStore:
             )
 
     async def revoke(self, session_id: uuid.UUID) -> bool:
-        async with self.db.transaction() as conn:
-            found = await conn.scalar(select(sessions.c.id).where(sessions.c.id == session_id))
+        changed: list[uuid.UUID] = []
+        async with self._write(changed) as conn:
+            found = await conn.scalar(
+                select(sessions.c.identity_id).where(sessions.c.id == session_id)
+            )
             if found is None:
                 return False
+            changed.append(found)
             await conn.execute(
                 update(sessions)
                 .where(sessions.c.id == session_id)
@@ -174,26 +179,34 @@ class SQLSessionStore:
         condition = and_(sessions.c.identity_id == identity_id, sessions.c.active.is_(True))
         if keep is not None:
             condition = and_(condition, sessions.c.id != keep)
-        async with self.db.transaction() as conn:
+        async with self._write(identity_id) as conn:
             result = await conn.execute(
                 update(sessions).where(condition).values(active=False, updated_at=utcnow())
             )
             return int(result.rowcount or 0)
 
     async def revoke_by_token(self, token_digest: str) -> bool:
-        async with self.db.transaction() as conn:
-            found = await conn.scalar(select(sessions.c.id).where(sessions.c.token == token_digest))
+        changed: list[uuid.UUID] = []
+        async with self._write(changed) as conn:
+            found = (
+                await conn.execute(
+                    select(sessions.c.id, sessions.c.identity_id).where(
+                        sessions.c.token == token_digest
+                    )
+                )
+            ).first()
             if found is None:
                 return False
+            changed.append(found.identity_id)
             await conn.execute(
                 update(sessions)
-                .where(sessions.c.id == found)
+                .where(sessions.c.id == found.id)
                 .values(active=False, updated_at=utcnow())
             )
             return True
 
     async def delete_for_identity(self, identity_id: uuid.UUID) -> int:
-        async with self.db.transaction() as conn:
+        async with self._write(identity_id) as conn:
             result = await conn.execute(
                 delete(sessions).where(sessions.c.identity_id == identity_id)
             )
@@ -201,6 +214,11 @@ class SQLSessionStore:
 
     # -- reads --------------------------------------------------------------------------
     async def get_by_token(self, token_digest: str) -> Session | None:
+        if self._lookup is not None:
+            try:
+                return await self._lookup.by_token(token_digest)
+            except NotAvailableError:
+                pass
         return await self._one_with_identity(sessions.c.token == token_digest)
 
     async def get_by_logout_token(self, logout_digest: str) -> Session | None:

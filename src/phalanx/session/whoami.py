@@ -1,0 +1,56 @@
+"""``/sessions/whoami`` without HTTP: a session token in, the rendered answer out.
+
+Kratos's ``whoami`` handler loads the session and its identity on every request. Phalanx
+does the same through :meth:`SessionStore.get_by_token
+<phalanx.session.store.SessionStore.get_by_token>` (one statement, see
+:mod:`phalanx.persistence.sql.session_lookup`) and, when configured
+(``phalanx.session_cache``), keeps the rendered answer in a :class:`WhoamiCache` that every
+revocation and every session or identity write invalidates across worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from phalanx.session.cache import WhoamiAnswer, WhoamiCache
+from phalanx.session.model import Session
+from phalanx.session.store import SessionStore
+from phalanx.session.tokens import digest
+
+__all__ = ["Whoami"]
+
+
+class Whoami:
+    """The answer for a session token: only for an active session (not revoked, not expired,
+    identity active), else None (401)."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        render: Callable[[Session], bytes],
+        cache: WhoamiCache | None = None,
+    ) -> None:
+        self.store = store
+        self.render = render
+        self.cache = cache
+
+    async def answer(self, token: str) -> WhoamiAnswer | None:
+        key = digest(token)
+        cache = self.cache
+        if cache is None:
+            return await self._load(key, token)
+        found = cache.get(key)
+        if found is not None:
+            return found
+        before = cache.snapshot()
+        found = await self._load(key, token)
+        if found is not None:
+            cache.put(key, found, before)
+        return found
+
+    async def _load(self, key: str, token: str) -> WhoamiAnswer | None:
+        session = await self.store.get_by_token(key)
+        if session is None or not session.is_active():
+            return None
+        session.token = token
+        return WhoamiAnswer(self.render(session), session.identity_id, session.expires_at)
