@@ -174,7 +174,7 @@ class Registry:
         from phalanx.selfservice.flow.settings.hooks import SettingsHooks
         from phalanx.selfservice.flow.settings.service import SettingsService
         from phalanx.selfservice.hook import configured_hooks
-        from phalanx.selfservice.matrix import build_matrix
+        from phalanx.selfservice.matrix import build_matrix, two_step_registration
         from phalanx.selfservice.strategy.password.policy import PasswordPolicy, PolicyConfig
         from phalanx.selfservice.traits import TraitForms
 
@@ -231,6 +231,7 @@ class Registry:
             self.session_renderer,
             flows.registration.lifespan,
             flows.registration.enabled,
+            two_step=two_step_registration(config),
         )
         self.settings = SettingsService(
             env,

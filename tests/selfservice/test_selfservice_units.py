@@ -41,7 +41,7 @@ from phalanx.selfservice.strategy.password.policy import (
     hibp_base_url,
     too_similar,
 )
-from phalanx.selfservice.strategy.password.registration import coerce_form_traits
+from phalanx.selfservice.traits import coerce_form_traits
 from phalanx.session.manager import SessionManager
 from phalanx.ui import UiContainer
 

@@ -80,6 +80,9 @@ def test_sign_up_settings_sign_out_sign_in(server: PhalanxServer, browser_page: 
     page.goto(f"{base}/ui/registration")
     assert urlsplit(page.url).path == "/ui/registration" and "flow=" in page.url
     page.fill("input[name='traits.email']", EMAIL)
+    page.click("button[name=method][value=profile]")  # two-step sign-up: traits first
+    page.wait_for_load_state()
+    assert page.locator("input[name='traits.email']").first.get_attribute("type") == "hidden"
     page.fill("input[name=password]", PASSWORD)
     page.click("button[name=method][value=password]")
     page.wait_for_load_state()

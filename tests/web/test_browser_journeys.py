@@ -205,7 +205,12 @@ def sign_in(page: Any, email: str, password: str) -> None:
 
 
 def register(page: Any, email: str, password: str) -> None:
+    """Kratos's default two-step sign-up: the traits ("Sign up", ``method=profile``), then
+    the password on the credential screen (skipped when the traits were refused)."""
     page.fill("input[name='traits.email']", email)
+    press(page, "button[name=method][value=profile]")
+    if page.locator("input[name=password]").count() == 0:
+        return
     page.fill("input[name=password]", password)
     press(page, "button[name=method][value=password]")
 

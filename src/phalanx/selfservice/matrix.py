@@ -24,7 +24,14 @@ from phalanx.selfservice.flow.verification.strategy import VerificationStrategy
 if TYPE_CHECKING:
     from phalanx.config import Config
 
-__all__ = ["METHODS", "Matrix", "MethodRow", "build_matrix", "method_enabled"]
+__all__ = [
+    "METHODS",
+    "Matrix",
+    "MethodRow",
+    "build_matrix",
+    "method_enabled",
+    "two_step_registration",
+]
 
 
 @dataclass
@@ -94,10 +101,19 @@ def _password(deps: Any) -> list[object]:
     ]
 
 
+def two_step_registration(config: Config) -> bool:
+    """Kratos ``SelfServiceFlowRegistrationTwoSteps``: ``style: profile_first`` (the
+    default) unless the deprecated ``enable_legacy_one_step`` is set."""
+    registration = config.selfservice.flows.registration
+    return registration.style == "profile_first" and not registration.enable_legacy_one_step
+
+
 def _profile(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.profile.registration import ProfileRegistration
     from phalanx.selfservice.strategy.profile.settings import ProfileSettings
 
-    return [ProfileSettings(deps.forms)]
+    two_step = two_step_registration(deps.config)
+    return [ProfileRegistration(deps.forms, two_step=two_step), ProfileSettings(deps.forms)]
 
 
 def _code(deps: Any) -> list[object]:
@@ -116,7 +132,28 @@ def _code(deps: Any) -> list[object]:
         notify_unknown_verification=flows.verification.notify_unknown_recipients,
     )
     sms = any(channel.id == "sms" for channel in config.courier.channels)
+    cells: list[object] = []
+    method = config.selfservice.methods.code
+    if method.passwordless_enabled:
+        from phalanx.selfservice.strategy.code.login import CodeLogin, CodeLoginConfig
+        from phalanx.selfservice.strategy.code.registration import CodeRegistration
+
+        login = CodeLoginConfig(
+            max_submissions=code.max_submissions,
+            fallback=code.missing_credential_fallback_enabled,
+        )
+        cells.append(CodeLogin(sender, deps.code_store, deps.identity_pool, deps.forms, login))
+        cells.append(
+            CodeRegistration(
+                sender,
+                deps.code_store,
+                deps.forms,
+                max_submissions=code.max_submissions,
+                two_step=two_step_registration(config),
+            )
+        )
     return [
+        *cells,
         CodeRecovery(
             sender,
             deps.code_store,
@@ -170,9 +207,14 @@ METHODS: dict[str, MethodRow] = {
 
 
 def method_enabled(config: Config, name: str) -> bool:
-    """``selfservice.methods.<name>.enabled`` (methods without the key are on)."""
+    """``selfservice.methods.<name>.enabled`` (methods without the key are on);
+    ``code.passwordless_enabled`` switches ``code`` on too (Kratos)."""
     method_config = getattr(config.selfservice.methods, name, None)
-    return method_config is None or bool(getattr(method_config, "enabled", True))
+    if method_config is None:
+        return True
+    if getattr(method_config, "passwordless_enabled", False):
+        return True
+    return bool(getattr(method_config, "enabled", True))
 
 
 def build_matrix(config: Config, deps: Any) -> Matrix:

@@ -109,6 +109,14 @@ class UiContainer:
         """Drop every node with one of ``names``."""
         self.nodes = [n for n in self.nodes if n.id not in names]
 
+    def remove_matching(self, node: UiNode) -> None:
+        """``Nodes.RemoveMatching``: drop nodes with ``node``'s name, group and value."""
+        self.nodes = [
+            n
+            for n in self.nodes
+            if not (n.id == node.id and n.group == node.group and n.value == node.value)
+        ]
+
     def set_csrf(self, token: str) -> None:
         """Set (or replace) the ``csrf_token`` node (``SetCSRF``)."""
         self.upsert(csrf_node(token))

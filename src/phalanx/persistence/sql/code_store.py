@@ -1,4 +1,4 @@
-"""SQL store of one-time recovery/verification codes and link tokens.
+"""SQL store of one-time codes (recovery, verification, login, registration) and link tokens.
 
 Implements :class:`phalanx.selfservice.strategy.code.store.CodeStore` and
 :class:`phalanx.selfservice.strategy.link.store.TokenStore` the way Kratos's
@@ -30,17 +30,22 @@ from phalanx.identity.model import VerifiableAddress
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_rows import verifiable_address_from_row
 from phalanx.persistence.sql.tables import (
+    identity_login_codes,
     identity_recovery_codes,
     identity_recovery_tokens,
+    identity_registration_codes,
     identity_verifiable_addresses,
     identity_verification_codes,
     identity_verification_tokens,
+    login_flows,
     recovery_flows,
+    registration_flows,
     selfservice_errors,
     verification_flows,
 )
 from phalanx.selfservice.strategy.code.store import (
     CodeAlreadyUsedError,
+    CodeExpiredError,
     CodeNotFoundError,
     CodeSubmittedTooOftenError,
     OneTimeSecret,
@@ -73,9 +78,13 @@ class _Secrets:
     table: Table
     value: str
     flow: str
-    address: str
+    address: str | None
     kind: str | None = None
     used_flag: bool = False
+    #: login codes name their identity without a ``kind`` column
+    identity: bool = False
+    #: login and registration codes store the address text and channel themselves
+    address_text: bool = False
 
     def row(
         self,
@@ -86,8 +95,10 @@ class _Secrets:
         address_id: uuid.UUID | None,
         identity_id: uuid.UUID | None = None,
         kind: SecretKind = SecretKind.SELF_SERVICE,
+        address: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
-        """The row of a new secret, issued now and expiring after ``lifespan``."""
+        """The row of a new secret, issued now and expiring after ``lifespan``
+        (``address``: the ``(channel, address)`` of a login or registration code)."""
         now = utcnow()
         row: dict[str, Any] = {
             "id": uuid.uuid4(),
@@ -96,12 +107,17 @@ class _Secrets:
             "created_at": now,
             "updated_at": now,
             self.value: value_hmac,
-            self.address: address_id,
             self.flow: flow_id,
         }
+        if self.address is not None:
+            row[self.address] = address_id
         if self.kind is not None:
             row[self.kind] = int(kind)
+        if self.kind is not None or self.identity:
             row["identity_id"] = identity_id
+        if self.address_text:
+            via, text = address or ("", "")
+            row["address"], row["address_type"] = text, via
         if self.used_flag:
             row["used"] = False
         return row
@@ -112,9 +128,11 @@ class _Secrets:
             id=row["id"],
             flow_id=row[self.flow],
             expires_at=row["expires_at"],
-            identity_id=row["identity_id"] if self.kind else None,
-            address_id=row[self.address],
+            identity_id=row["identity_id"] if self.kind or self.identity else None,
+            address_id=row[self.address] if self.address else None,
             kind=SecretKind(row[self.kind]) if self.kind else SecretKind.SELF_SERVICE,
+            address=row["address"] if self.address_text else None,
+            via=row["address_type"] if self.address_text else None,
         )
 
 
@@ -130,6 +148,21 @@ _VERIFICATION_CODES = _Secrets(
     "code_hmac",
     "selfservice_verification_flow_id",
     "identity_verifiable_address_id",
+)
+_LOGIN_CODES = _Secrets(
+    identity_login_codes,
+    "code",
+    "selfservice_login_flow_id",
+    None,
+    identity=True,
+    address_text=True,
+)
+_REGISTRATION_CODES = _Secrets(
+    identity_registration_codes,
+    "code",
+    "selfservice_registration_flow_id",
+    None,
+    address_text=True,
 )
 _RECOVERY_TOKENS = _Secrets(
     identity_recovery_tokens,
@@ -174,6 +207,7 @@ class SQLCodeStore:
         address_id: uuid.UUID | None,
         identity_id: uuid.UUID | None = None,
         kind: SecretKind = SecretKind.SELF_SERVICE,
+        address: tuple[str, str] | None = None,
     ) -> OneTimeSecret:
         row = secrets.row(
             self._hmac(value),
@@ -182,6 +216,7 @@ class SQLCodeStore:
             address_id=address_id,
             identity_id=identity_id,
             kind=kind,
+            address=address,
         )
         async with self.db.transaction() as conn:
             await conn.execute(insert(secrets.table).values(**row))
@@ -214,7 +249,12 @@ class SQLCodeStore:
         flow_id: uuid.UUID,
         code: str,
         max_submissions: int,
+        *,
+        identity_id: uuid.UUID | None = None,
+        addresses: Sequence[str] | None = None,
     ) -> OneTimeSecret:
+        """Count the attempt, then consume the matching code (only those of
+        ``identity_id`` / sent to one of ``addresses`` when given)."""
         count = await self._count_submission(flow_table, flow_id)
         if count is None:
             raise CodeNotFoundError()
@@ -224,14 +264,20 @@ class SQLCodeStore:
         now = utcnow()
         table = secrets.table
         async with self.db.transaction() as conn:
-            where = table.c[secrets.flow] == flow_id
-            rows = (await conn.execute(select(table).where(where))).mappings().all()
+            query = select(table).where(table.c[secrets.flow] == flow_id)
+            if identity_id is not None:
+                query = query.where(table.c.identity_id == identity_id)
+            if addresses is not None:
+                query = query.where(table.c.address.in_(list(addresses)))
+            rows = (await conn.execute(query)).mappings().all()
             target = None
             for row in rows:
                 if _matches(row[secrets.value], candidates) and target is None:
                     target = row
-            if target is None or target["expires_at"] <= now:
+            if target is None:
                 raise CodeNotFoundError()
+            if target["expires_at"] <= now:
+                raise CodeExpiredError(target["expires_at"])
             if target["used_at"] is not None:
                 raise CodeAlreadyUsedError()
             result = await conn.execute(
@@ -351,6 +397,71 @@ class SQLCodeStore:
     ) -> OneTimeSecret:
         return await self._use_code(
             _VERIFICATION_CODES, verification_flows, flow_id, code, max_submissions
+        )
+
+    # -- login codes ---------------------------------------------------------------------
+    async def create_login_code(
+        self,
+        code: str,
+        *,
+        flow_id: uuid.UUID,
+        identity_id: uuid.UUID,
+        address: str,
+        via: str,
+        lifespan: timedelta,
+    ) -> OneTimeSecret:
+        return await self._create(
+            _LOGIN_CODES,
+            code,
+            lifespan,
+            flow_id=flow_id,
+            address_id=None,
+            identity_id=identity_id,
+            address=(via, address),
+        )
+
+    async def delete_login_codes(self, flow_id: uuid.UUID) -> None:
+        await self._delete_for_flow(_LOGIN_CODES, flow_id)
+
+    async def use_login_code(
+        self, flow_id: uuid.UUID, identity_id: uuid.UUID, code: str, *, max_submissions: int
+    ) -> OneTimeSecret:
+        return await self._use_code(
+            _LOGIN_CODES, login_flows, flow_id, code, max_submissions, identity_id=identity_id
+        )
+
+    # -- registration codes --------------------------------------------------------------
+    async def create_registration_code(
+        self,
+        code: str,
+        *,
+        flow_id: uuid.UUID,
+        address: str,
+        via: str,
+        lifespan: timedelta,
+    ) -> OneTimeSecret:
+        return await self._create(
+            _REGISTRATION_CODES,
+            code,
+            lifespan,
+            flow_id=flow_id,
+            address_id=None,
+            address=(via, address),
+        )
+
+    async def delete_registration_codes(self, flow_id: uuid.UUID) -> None:
+        await self._delete_for_flow(_REGISTRATION_CODES, flow_id)
+
+    async def use_registration_code(
+        self, flow_id: uuid.UUID, code: str, addresses: list[str], *, max_submissions: int
+    ) -> OneTimeSecret:
+        return await self._use_code(
+            _REGISTRATION_CODES,
+            registration_flows,
+            flow_id,
+            code,
+            max_submissions,
+            addresses=addresses,
         )
 
     # -- link tokens ---------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from phalanx.text import UiText
 
-__all__ = ["FlowValidationError", "StrategyNotResponsible"]
+__all__ = ["ChallengeExpired", "FlowValidationError", "StrategyNotResponsible"]
 
 
 class FlowValidationError(Exception):
@@ -32,3 +33,13 @@ class FlowValidationError(Exception):
 
 class StrategyNotResponsible(Exception):
     """A strategy was asked to handle a submission whose ``method`` is not its own."""
+
+
+class ChallengeExpired(Exception):
+    """A one-time code was right but its lifespan ended at ``expires_at``: the flow is
+    answered as expired (Kratos ``NewFlowExpiredError(code.ExpiresAt)``), a fresh flow
+    replacing it."""
+
+    def __init__(self, expires_at: datetime) -> None:
+        super().__init__("the code expired")
+        self.expires_at = expires_at

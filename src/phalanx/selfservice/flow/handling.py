@@ -9,6 +9,7 @@ for browsers).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from phalanx import text
@@ -31,15 +32,19 @@ __all__ = [
 F = TypeVar("F", bound=Flow)
 
 
-def expired_error(old: Flow, new_flow_id: str) -> FlowExpiredError:
-    """Kratos ``NewFlowExpiredError(expires_at)`` pointing at the replacement flow."""
+def expired_error(
+    old: Flow, new_flow_id: str, expired_at: datetime | None = None
+) -> FlowExpiredError:
+    """Kratos ``NewFlowExpiredError(expires_at)`` pointing at the replacement flow
+    (``expired_at``: when what expired did, default the flow's ``expires_at``)."""
     now = utcnow()
-    since = now - old.expires_at
+    expires_at = expired_at or old.expires_at
+    since = now - expires_at
     minutes = since.total_seconds() / 60
     return FlowExpiredError(
         f"The self-service flow expired {minutes:.2f} minutes ago, initialize a new one.",
         extra={
-            "expired_at": isoformat(old.expires_at),
+            "expired_at": isoformat(expires_at),
             "since": int(since.total_seconds() * 1_000_000_000),
             "use_flow_id": new_flow_id,
         },
@@ -52,15 +57,17 @@ async def expired_outcome(
     old: Flow,
     recreate: Callable[[], Awaitable[F]],
     store: FlowStore[F],
+    *,
+    expired_at: datetime | None = None,
 ) -> Outcome:
     """Replace an expired flow by a fresh one carrying the "flow expired" message
     (``PrepareReplacementForExpiredFlow``): 410 for API flows and JSON clients, else a 303
-    to the new flow's UI."""
+    to the new flow's UI. ``expired_at``: a code's end of life rather than the flow's."""
     new = await recreate()
-    new.ui.add_message(text.flow_expired(str(old.kind), old.expires_at))
+    new.ui.add_message(text.flow_expired(str(old.kind), expired_at or old.expires_at))
     await store.update(new)
     if old.is_api or req.is_json:
-        raise expired_error(old, str(new.id))
+        raise expired_error(old, str(new.id), expired_at)
     return Outcome.redirect(env.flow_ui_url(new))
 
 

@@ -42,10 +42,13 @@ F = TypeVar("F", bound=Flow)
 
 
 class Method(Protocol):
-    """A strategy as flow-generic code sees it: its method name."""
+    """A strategy as flow-generic code sees it: its method name, and whether it takes a
+    submitted body (usually: ``method`` is its name)."""
 
     @property
     def id(self) -> str: ...
+
+    def handles(self, body: dict[str, Any]) -> bool: ...
 
 
 M = TypeVar("M", bound=Method)
@@ -111,11 +114,11 @@ def mint_csrf(env: FlowEnvironment, req: FlowRequest, flow: Flow) -> tuple[str, 
     return mask_token(new_real_token()), None
 
 
-def pick_strategy(strategies: Iterable[M], method: Any, flow: Flow) -> M:
-    """The strategy whose id is the submitted ``method``, else the flow's "no strategy
-    found" validation error (4010002 ...)."""
+def pick_strategy(strategies: Iterable[M], body: dict[str, Any], flow: Flow) -> M:
+    """The first strategy that takes the submitted ``body`` (in the matrix's order), else
+    the flow's "no strategy found" validation error (4010002 ...)."""
     for strategy in strategies:
-        if strategy.id == method:
+        if strategy.handles(body):
             return strategy
     raise FlowValidationError([text.no_strategy(str(flow.kind))])
 

@@ -34,6 +34,14 @@ class LoginStrategy(ABC):
 
     id: ClassVar[str]
 
+    def handles(self, body: dict[str, Any]) -> bool:
+        """Whether this strategy takes the submission (default: ``method`` is its id; a
+        field posted twice counts with its first value)."""
+        method = body.get("method")
+        if isinstance(method, list) and method:
+            method = method[0]
+        return bool(method == self.id)
+
     @abstractmethod
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
         """Add this method's nodes to a new flow (``session`` is set for refresh logins)."""

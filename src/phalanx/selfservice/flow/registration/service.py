@@ -20,9 +20,9 @@ from phalanx.errors import (
     SessionAlreadyAvailableError,
 )
 from phalanx.identity.manager import IdentityManager
-from phalanx.selfservice.flow.base import FlowKind, FlowType
+from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
@@ -32,12 +32,13 @@ from phalanx.selfservice.flow.lifecycle import (
 )
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
-from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
+from phalanx.selfservice.flow.registration.strategy import NextScreen, RegistrationStrategy
 from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
+from phalanx.ui import NodeGroup
 
 __all__ = ["RegistrationService"]
 
@@ -69,6 +70,8 @@ class RegistrationService:
         render: SessionRenderer,
         lifespan: timedelta,
         enabled: bool,
+        *,
+        two_step: bool = False,
     ) -> None:
         self.env = env
         self.store = store
@@ -79,6 +82,8 @@ class RegistrationService:
         self.render = render
         self.lifespan = lifespan
         self.enabled = enabled
+        #: ``style: profile_first`` (and no ``enable_legacy_one_step``): traits first
+        self.two_step = two_step
 
     # -- create -------------------------------------------------------------------------
     async def new_flow(
@@ -90,9 +95,29 @@ class RegistrationService:
         flow.csrf_token = masked or None
         flow.ui.set_csrf(masked)
         for strategy in self.strategies:
-            strategy.populate(flow)
+            if self.two_step:
+                strategy.populate_profile(flow, None)
+            else:
+                strategy.populate(flow)
         flow.ui.sort("registration", schema_keys=self.forms.schema_keys())
         return flow, new_cookie
+
+    def _show_screen(self, req: FlowRequest, flow: RegistrationFlow, screen: NextScreen) -> None:
+        """Two-step registration: hydrate the profile or the credential screen with every
+        strategy (Kratos ``returnToProfileForm`` / ``showCredentialsSelection``)."""
+        flow.ui.reset_messages()
+        if screen.screen == "credentials":
+            flow.active = None
+            flow.state = FlowState.CHOOSE_METHOD
+            for strategy in self.strategies:
+                strategy.populate_credentials(flow, screen.traits)
+        else:
+            for strategy in self.strategies:
+                strategy.populate_profile(flow, screen.traits)
+        self.env.refresh_csrf_node(req, flow)
+        if screen.traits:
+            flow.ui.update_values(screen.traits, prefix="traits", group=NodeGroup.DEFAULT)
+        flow.ui.sort("registration", schema_keys=self.forms.schema_keys())
 
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
         """``GET /self-service/registration/{browser,api}``."""
@@ -161,6 +186,15 @@ class RegistrationService:
                     self.env, req, flow, lambda: self._replacement(req, flow), self.store
                 )
             return await self._register(req, flow)
+        except ChallengeExpired as expired:
+            return await expired_outcome(
+                self.env,
+                req,
+                flow,
+                lambda: self._replacement(req, flow),
+                self.store,
+                expired_at=expired.expires_at,
+            )
         except ConflictError:
             duplicate = FlowValidationError([text.duplicate_credentials()])
             return await handle_submit_error(
@@ -187,11 +221,16 @@ class RegistrationService:
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
-        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        strategy = pick_strategy(self.strategies, body, flow)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
         result = await strategy.register(req, flow, body)
+        if isinstance(result, NextScreen):
+            self._show_screen(req, flow, result)
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.show(req, flow, status=400)
         flow.active = strategy.id
         if isinstance(result, ShowFlow):
             flow.updated_at = utcnow()

@@ -3,7 +3,8 @@ the answer to a submission that left ``email`` empty.
 
 Both methods show the same first screen (``email`` and a ``method`` button, in their own
 node group); the ``code`` screen adds the code field, a hidden ``method`` and a button
-that sends the code again.
+that sends the code again. Login and registration by code use the same screen
+(:func:`code_sent_nodes`, Kratos ``populateEmailSentFlow``) after their own fields.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.strategy.code.store import CODE_LENGTH
 from phalanx.text.gofmt import go_quote
 from phalanx.ui import Autocomplete, InputType, NodeGroup, UiNode, input_node
+from phalanx.ui.attributes import InputAttributes
 
 __all__ = [
     "code_input",
+    "code_sent_nodes",
     "email_input",
     "email_invalid",
     "email_required",
+    "hide",
     "method_input",
     "resend_button",
     "submit_button",
@@ -89,3 +93,26 @@ def email_invalid(flow: Flow, field: UiNode, email: str) -> FlowValidationError 
     flow.ui.upsert(field)
     reason = FORMAT_ERROR_TEMPLATE.format(value=go_quote(email), format=go_quote("email"))
     return FlowValidationError(node_messages=[("email", text.validation_generic(reason))])
+
+
+def code_sent_nodes(
+    kept: list[UiNode], code_label: text.UiText, *, resend: UiNode, back: UiNode | None = None
+) -> list[UiNode]:
+    """Kratos ``populateEmailSentFlow`` for login and registration: the ``kept`` fields
+    (made hidden by the caller), a hidden ``method=code``, the ``code`` field, "Continue",
+    ``resend`` and, for two-step registration, ``back``."""
+    nodes = list(kept)
+    nodes.append(input_node("method", InputType.HIDDEN, group=GROUP, value="code"))
+    nodes.append(input_node("code", InputType.TEXT, group=GROUP, required=True, label=code_label))
+    nodes.append(submit_button("code"))
+    nodes.append(resend)
+    if back is not None:
+        nodes.append(back)
+    return nodes
+
+
+def hide(node: UiNode) -> UiNode:
+    """The input ``node`` turned into a hidden one (its other attributes and label kept)."""
+    if isinstance(node.attributes, InputAttributes):
+        node.attributes.type = InputType.HIDDEN
+    return node

@@ -1,9 +1,11 @@
 """One-time codes: how they are made, the persistence port, and why using one fails.
 
-Kratos ``selfservice/strategy/code/{strategy,code_recovery,code_verification}.go`` and
-``persistence/sql/persister_code.go``. Codes are six random digits; the store keeps only
-their keyed HMAC (``hex(HMAC-SHA512/256(code, secrets.cookie[0]))``, every configured
-secret tried on lookup) and consumes a code exactly once.
+Kratos ``selfservice/strategy/code/{strategy,code_recovery,code_verification,code_login,
+code_registration}.go`` and ``persistence/sql/persister_code.go``. One store serves the
+four cells of the ``code`` method (recovery, verification, login, registration). Codes
+are six random digits; the store keeps only their keyed HMAC
+(``hex(HMAC-SHA512/256(code, secrets.cookie[0]))``, every configured secret tried on
+lookup) and consumes a code exactly once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from phalanx.identity.model import VerifiableAddress
 __all__ = [
     "CODE_LENGTH",
     "CodeAlreadyUsedError",
+    "CodeExpiredError",
     "CodeNotFoundError",
     "CodeStore",
     "CodeSubmittedTooOftenError",
@@ -56,6 +59,9 @@ class OneTimeSecret:
     address_id: uuid.UUID | None = None
     kind: SecretKind = SecretKind.SELF_SERVICE
     used_at: datetime | None = None
+    #: login and registration codes name the address they were sent to (and its channel)
+    address: str | None = None
+    via: str | None = None
 
 
 class CodeNotFoundError(NotFoundError):
@@ -63,6 +69,15 @@ class CodeNotFoundError(NotFoundError):
 
     def __init__(self) -> None:
         super().__init__("unknown code")
+
+
+class CodeExpiredError(CodeNotFoundError):
+    """The code matched but its lifespan is over (Kratos ``NewFlowExpiredError(expires_at)``
+    for login and registration codes; recovery and verification treat it as unknown)."""
+
+    def __init__(self, expires_at: datetime) -> None:
+        super().__init__()
+        self.expires_at = expires_at
 
 
 class CodeAlreadyUsedError(BadRequestError):
@@ -80,8 +95,9 @@ class CodeSubmittedTooOftenError(BadRequestError):
 
 
 class CodeStore(Protocol):
-    """Recovery and verification codes (``identity_recovery_codes``,
-    ``identity_verification_codes``)."""
+    """Recovery, verification, login and registration codes (``identity_recovery_codes``,
+    ``identity_verification_codes``, ``identity_login_codes``,
+    ``identity_registration_codes``)."""
 
     async def create_recovery_code(
         self,
@@ -118,6 +134,44 @@ class CodeStore(Protocol):
     async def use_verification_code(
         self, flow_id: uuid.UUID, code: str, *, max_submissions: int
     ) -> OneTimeSecret: ...
+
+    async def create_login_code(
+        self,
+        code: str,
+        *,
+        flow_id: uuid.UUID,
+        identity_id: uuid.UUID,
+        address: str,
+        via: str,
+        lifespan: timedelta,
+    ) -> OneTimeSecret: ...
+
+    async def delete_login_codes(self, flow_id: uuid.UUID) -> None: ...
+
+    async def use_login_code(
+        self, flow_id: uuid.UUID, identity_id: uuid.UUID, code: str, *, max_submissions: int
+    ) -> OneTimeSecret:
+        """Consume one of the flow's codes sent for ``identity_id``; errors as
+        :meth:`use_recovery_code`, :class:`CodeExpiredError` for an expired one."""
+        ...
+
+    async def create_registration_code(
+        self,
+        code: str,
+        *,
+        flow_id: uuid.UUID,
+        address: str,
+        via: str,
+        lifespan: timedelta,
+    ) -> OneTimeSecret: ...
+
+    async def delete_registration_codes(self, flow_id: uuid.UUID) -> None: ...
+
+    async def use_registration_code(
+        self, flow_id: uuid.UUID, code: str, addresses: list[str], *, max_submissions: int
+    ) -> OneTimeSecret:
+        """Consume one of the flow's codes sent to one of ``addresses``."""
+        ...
 
     async def get_verifiable_address(self, address_id: uuid.UUID) -> VerifiableAddress | None:
         """The verifiable address a verification code or token was issued for."""

@@ -8,59 +8,29 @@ then the password is hashed (bcrypt refuses more than 72 bytes with 4000033).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from phalanx import text
 from phalanx.hash import PasswordHashing, PasswordTooLongError
-from phalanx.identity.model import Credential, Identity
+from phalanx.identity.model import Credential
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
-from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
+from phalanx.selfservice.flow.registration.strategy import (
+    RegistrationOutcome,
+    RegistrationStrategy,
+)
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.password.login import string_field_errors
 from phalanx.selfservice.strategy.password.policy import PasswordPolicy
-from phalanx.selfservice.traits import TraitForms
-from phalanx.ui import flatten_values, input_node
+from phalanx.selfservice.traits import TraitForms, coerce_form_traits
+from phalanx.ui import UiNode, flatten_values, input_node
 
 __all__ = ["PasswordRegistration", "coerce_form_traits"]
 
 
-def coerce_form_traits(schema: Mapping[str, Any], traits: Any) -> Any:
-    """Form bodies carry strings only; turn them into the schema's number, integer and
-    boolean types as Kratos's form decoder does (values that do not parse stay strings, so
-    the schema reports them)."""
-    properties = (
-        schema.get("properties", {}).get("traits", {}) if isinstance(schema, Mapping) else {}
-    )
-
-    def walk(node: Any, value: Any) -> Any:
-        if not isinstance(node, Mapping):
-            return value
-        if isinstance(value, dict):
-            props = node.get("properties") or {}
-            return {k: walk(props.get(k), v) for k, v in value.items()}
-        if not isinstance(value, str):
-            return value
-        kind = node.get("type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        try:
-            if "integer" in kinds:
-                return int(value)
-            if "number" in kinds:
-                number = float(value)
-                return int(number) if number.is_integer() else number
-        except ValueError:
-            return value
-        if "boolean" in kinds and value.lower() in ("true", "false", "on", "1", "0"):
-            return value.lower() in ("true", "on", "1")
-        return value
-
-    return walk(properties, traits)
-
-
 class PasswordRegistration(RegistrationStrategy):
-    """The ``password`` method's registration cell (the traits' nodes come from here too)."""
+    """The ``password`` method's registration cell (the traits' nodes come from
+    ``profile``)."""
 
     id = "password"
 
@@ -70,32 +40,36 @@ class PasswordRegistration(RegistrationStrategy):
         self.policy = policy
 
     def populate(self, flow: RegistrationFlow) -> None:
-        for node in self.forms.trait_nodes(group="default"):
-            flow.ui.upsert(node)
-        flow.ui.upsert(
-            input_node(
-                "password",
-                "password",
-                group="password",
-                label=text.label_password(),
-                required=True,
-                autocomplete="new-password",
-            )
+        flow.ui.upsert(self._password_node())
+        flow.ui.upsert(self._submit_node())
+
+    def populate_profile(self, flow: RegistrationFlow, traits: Any) -> None:
+        flow.ui.remove_matching(self._password_node())
+        flow.ui.remove_matching(self._submit_node())
+
+    def populate_credentials(self, flow: RegistrationFlow, traits: Any) -> None:
+        flow.ui.upsert(self._password_node())
+        flow.ui.upsert(self._submit_node())
+
+    @staticmethod
+    def _password_node() -> UiNode:
+        return input_node(
+            "password",
+            "password",
+            group="password",
+            label=text.label_password(),
+            required=True,
+            autocomplete="new-password",
         )
-        flow.ui.upsert(
-            input_node(
-                "method", "submit", group="password", label=text.registration(), value="password"
-            )
+
+    @staticmethod
+    def _submit_node() -> UiNode:
+        return input_node(
+            "method", "submit", group="password", label=text.registration(), value="password"
         )
 
     def traits_of(self, req: FlowRequest, body: dict[str, Any]) -> Any:
-        traits = body.get("traits")
-        if traits is None:
-            return {}
-        content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            traits = coerce_form_traits(self.forms.raw_schema(), traits)
-        return traits
+        return self.forms.submitted_traits(req, body)
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
         """The registration schema: traits per identity schema, ``password`` required."""
@@ -116,7 +90,7 @@ class PasswordRegistration(RegistrationStrategy):
 
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
-    ) -> Identity:
+    ) -> RegistrationOutcome:
         password = body.get("password")
         assert isinstance(password, str)
         traits = self.traits_of(req, body)

@@ -1,0 +1,244 @@
+"""The ``code`` method in the login flow (Kratos ``code/strategy_login.go``), passwordless.
+
+* create: ``default/identifier`` and a ``code/method`` button "Send sign in code";
+* ``{method: code, identifier}`` (state ``choose_method``, or any state with
+  ``resend: code``) -> one 6-digit code per address of the identity's ``code`` credential
+  (only the address typed, if it is one of them), by mail or SMS -> ``sent_email``:
+  JSON clients get the flow with **400**, browsers a 303 to the login UI;
+* ``{method: code, identifier, code}`` (``sent_email``) -> the session; the address the
+  code went to is marked verified. Wrong code 4010008, too many attempts and used codes
+  4000001, an expired code answers the flow as expired.
+
+An unknown identifier answers 4000035 (Kratos's code method does not hide it); with
+``security.account_enumeration.mitigate`` the answer is the one a known identifier gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from phalanx import text
+from phalanx.clock import utcnow
+from phalanx.identity.model import AddressStatus, Identity
+from phalanx.identity.pool import IdentityPool
+from phalanx.schema.normalize import graceful_normalization
+from phalanx.selfservice.flow.base import FlowState
+from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
+from phalanx.selfservice.flow.login.flow import LoginFlow
+from phalanx.selfservice.flow.login.strategy import LoginOutcome, LoginResult, LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.request import FlowRequest
+from phalanx.selfservice.strategy.code.form import GROUP, code_sent_nodes, hide
+from phalanx.selfservice.strategy.code.sender import CodeAddress, CodeSender
+from phalanx.selfservice.strategy.code.store import (
+    CodeExpiredError,
+    CodeNotFoundError,
+    CodeStore,
+)
+from phalanx.selfservice.strategy.password.login import string_field_errors
+from phalanx.selfservice.traits import TraitForms
+from phalanx.session.model import AuthenticationMethod, Session
+from phalanx.ui import InputType, NodeGroup, input_node
+from phalanx.ui.attributes import InputAttributes
+
+__all__ = ["CodeLogin", "CodeLoginConfig", "code_addresses", "resend_button"]
+
+_FIELDS = ("code", "identifier", "address", "resend", "method")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLoginConfig:
+    """``selfservice.methods.code``: what the login cell needs of it."""
+
+    max_submissions: int
+    fallback: bool = False  # config.missing_credential_fallback_enabled
+
+
+def resend_button() -> Any:
+    """Login and registration's "Resend code": ``resend=code``."""
+    return input_node(
+        "resend", InputType.SUBMIT, group=GROUP, value="code", label=text.label_resend_otp()
+    )
+
+
+def code_addresses(identity: Identity) -> list[CodeAddress]:
+    """The addresses of the identity's ``code`` credential (Kratos ``CredentialsCode``)."""
+    credential = identity.credentials.get("code")
+    config = credential.config if credential is not None else {}
+    found: list[CodeAddress] = []
+    for entry in config.get("addresses") or []:
+        if isinstance(entry, dict) and entry.get("address"):
+            found.append(CodeAddress(str(entry.get("channel") or "email"), str(entry["address"])))
+    return found
+
+
+def _lower_email(value: str) -> str:
+    """Kratos ``maybeNormalizeEmail``: phones capitalise the first letter of e-mails."""
+    return value.lower() if "@" in value else value
+
+
+class CodeLogin(LoginStrategy):
+    """The ``code`` method's login cell (shares the sender and store with the other cells)."""
+
+    id: ClassVar[str] = "code"
+
+    def __init__(
+        self,
+        sender: CodeSender,
+        store: CodeStore,
+        pool: IdentityPool,
+        forms: TraitForms,
+        config: CodeLoginConfig,
+    ) -> None:
+        self.sender = sender
+        self.store = store
+        self.pool = pool
+        self.forms = forms
+        self.config = config
+
+    # -- form ---------------------------------------------------------------------------
+    def populate(self, flow: LoginFlow, session: Session | None) -> None:
+        if flow.requested_aal != "aal1":
+            return
+        flow.ui.upsert(
+            input_node(
+                "identifier",
+                InputType.TEXT,
+                group=NodeGroup.DEFAULT,
+                value="",
+                required=True,
+                label=self.forms.identifier_label(),
+            )
+        )
+        flow.ui.append(
+            input_node(
+                "method", InputType.SUBMIT, group=GROUP, value=self.id, label=text.login_code()
+            )
+        )
+
+    # -- submit -------------------------------------------------------------------------
+    def check_payload(self, flow: LoginFlow, body: dict[str, Any]) -> None:
+        """``code/.schema/login.schema.json``: every field a string, ``resend`` only
+        ``"code"``; the typed identifier goes back onto its node."""
+        errors = []
+        for name in _FIELDS:
+            value = body.get(name)
+            if value is not None and not isinstance(value, str | list):
+                errors += string_field_errors(body, name, required=False)
+        resend = body.get("resend")
+        if isinstance(resend, str) and resend and resend != "code":
+            errors.append(("resend", text.validation_generic('value must be "code"')))
+        identifier = body.get("address") or body.get("identifier")
+        if isinstance(identifier, str):
+            flow.ui.set_value("identifier", identifier)
+        if errors:
+            raise FlowValidationError(node_messages=errors)
+
+    async def login(
+        self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
+    ) -> LoginOutcome:
+        if flow.requested_aal != "aal1":
+            raise FlowValidationError([text.no_strategy("login")])
+        if body.get("resend") == "code" or not flow.state:
+            flow.state = FlowState.CHOOSE_METHOD
+        if flow.state == FlowState.CHOOSE_METHOD:
+            return await self._send(req, flow, body)
+        if flow.state == FlowState.SENT_EMAIL:
+            return await self._verify(req, flow, body)
+        raise FlowValidationError([text.no_strategy("login")])
+
+    def _identifier(self, body: dict[str, Any], *first: str) -> str:
+        for name in first:
+            value = body.get(name)
+            if isinstance(value, str) and value:
+                return _lower_email(value)
+        return ""
+
+    async def find(self, identifier: str) -> tuple[Identity, list[CodeAddress]]:
+        """Kratos ``findIdentityForIdentifier`` (first factor): the identity with a
+        ``code`` credential for ``identifier`` and its addresses; with the fallback, an
+        identity whose verifiable address it is. Else 4000035."""
+        if not identifier:
+            raise FlowValidationError(
+                node_messages=[("identifier", text.validation_required("identifier"))]
+            )
+        normalized = graceful_normalization(identifier)
+        identity = await self.pool.find_by_identifier("code", normalized)
+        if identity is not None:
+            addresses = code_addresses(identity)
+            if addresses:
+                return identity, addresses
+            raise FlowValidationError([text.no_code_user()])
+        if self.config.fallback:
+            address = await self.pool.find_verifiable_address("email", normalized)
+            fallback = await self.pool.get(address.identity_id) if address else None
+            if fallback is not None:
+                return fallback, [CodeAddress("email", identifier)]
+        raise FlowValidationError([text.no_code_user()])
+
+    async def _send(self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any]) -> ShowFlow:
+        identifier = self._identifier(body, "identifier", "address")
+        identity, addresses = await self.find(identifier)
+        typed = graceful_normalization(identifier)
+        chosen = [a for a in addresses if a.to == typed][:1] or addresses
+        await self.store.delete_login_codes(flow.id)
+        await self.sender.send_login_codes(flow, identity, chosen)
+        self.show_code_sent(req, flow, identifier)
+        return ShowFlow(status=400)
+
+    def show_code_sent(self, req: FlowRequest, flow: LoginFlow, identifier: str) -> None:
+        """``sent_email``: the identifier kept (hidden), the code field and buttons."""
+        kept = [hide(node) for node in flow.ui.nodes if node.id in ("identifier", "address")]
+        for node in kept:
+            if isinstance(node.attributes, InputAttributes):
+                node.attributes.name = "identifier"
+            node.attributes.set_value(identifier)
+        csrf = flow.ui.find("csrf_token")
+        flow.ui.nodes = code_sent_nodes(kept, text.label_login_code(), resend=resend_button())
+        if flow.is_browser and csrf is not None:
+            flow.ui.append(csrf)
+        flow.ui.messages = [text.login_code_sent()]
+        flow.state = FlowState.SENT_EMAIL
+        flow.active = self.id
+
+    async def _verify(self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any]) -> LoginResult:
+        identifier = self._identifier(body, "address", "identifier")
+        flow.ui.upsert(
+            input_node("identifier", InputType.HIDDEN, group=NodeGroup.DEFAULT, value=identifier)
+        )
+        code = body.get("code")
+        if not isinstance(code, str) or not code:
+            raise FlowValidationError(node_messages=[("code", text.validation_required("code"))])
+        identity, _ = await self.find(identifier)
+        try:
+            secret = await self.store.use_login_code(
+                flow.id, identity.id, code.strip(), max_submissions=self.config.max_submissions
+            )
+        except CodeExpiredError as expired:
+            raise ChallengeExpired(expired.expires_at) from None
+        except CodeNotFoundError:
+            raise FlowValidationError([text.login_code_invalid()]) from None
+        used = await self.pool.get(secret.identity_id or identity.id, with_credentials=True)
+        if used is None:
+            raise FlowValidationError([text.login_code_invalid()])
+        flow.state = FlowState.PASSED_CHALLENGE
+        await mark_verified(self.pool, used, secret.address, secret.via)
+        return LoginResult(identity=used, method=AuthenticationMethod(method=self.id))
+
+
+async def mark_verified(
+    pool: IdentityPool, identity: Identity, address: str | None, via: str | None
+) -> None:
+    """A code that reached ``address`` proves it: verify the identity's matching address
+    (Kratos ``verifyAddress`` + the update in ``loginVerifyCode``)."""
+    for candidate in identity.verifiable_addresses:
+        if candidate.verified or candidate.value != address:
+            continue
+        if via is not None and candidate.via != via:
+            continue
+        candidate.verified = True
+        candidate.verified_at = utcnow()
+        candidate.status = AddressStatus.COMPLETED
+        await pool.update_verifiable_address(candidate)
+        return
