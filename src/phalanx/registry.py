@@ -214,6 +214,7 @@ class Registry:
             self.session_renderer,
             flows.login.lifespan,
             load_identity=self.identities.get,
+            identifier_first=flows.login.style == "identifier_first",
         )
         self.registration = RegistrationService(
             env,

@@ -86,7 +86,6 @@ def test_quickstart_config(tmp_path: Path) -> None:
     assert unsupported_keys(cfg.raw) == [
         "serve.public.cors",
         "selfservice.methods.totp",
-        "selfservice.flows.login.style",
         "log.leak_sensitive_values",
         "ciphers.algorithm",
         "feature_flags.use_continue_with_transitions",
@@ -160,7 +159,8 @@ def test_is_supported() -> None:
     assert is_supported("selfservice.flows.settings.privileged_session_max_age")
     assert is_supported(["courier", "smtp", "connection_uri"])
     assert is_supported("phalanx.ui.product_name")
-    assert not is_supported("selfservice.flows.login.style")
+    assert is_supported("selfservice.flows.login.style")
+    assert is_supported("security.account_enumeration.mitigate")
     assert not is_supported("selfservice.methods.oidc")
     assert not is_supported("serve.public.cors.enabled")
     assert not is_supported("courier.http")

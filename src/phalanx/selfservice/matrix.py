@@ -192,6 +192,16 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
+def _identifier_first(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.idfirst.login import IdentifierFirstLogin
+
+    config = deps.config
+    if config.selfservice.flows.login.style != "identifier_first":
+        return []
+    mitigate = config.security.account_enumeration.mitigate
+    return [IdentifierFirstLogin(deps.identity_pool, deps.forms, mitigate=mitigate)]
+
+
 # Kratos's strategy order (``driver/registry_default.go``): the order of UI groups.
 METHODS: dict[str, MethodRow] = {
     "profile": MethodRow(_flows("registration", "settings"), _profile),
@@ -203,6 +213,7 @@ METHODS: dict[str, MethodRow] = {
     "passkey": MethodRow(_flows("login", "registration", "settings"), _none),
     "webauthn": MethodRow(_flows("login", "registration", "settings"), _none),
     "lookup_secret": MethodRow(_flows("login", "settings"), _none),
+    "identifier_first": MethodRow(_flows("login"), _identifier_first),
 }
 
 

@@ -49,6 +49,7 @@ from phalanx.persistence.sql.tables import (
     identity_recovery_addresses,
     identity_verifiable_addresses,
 )
+from phalanx.schema.normalize import normalize_identifier
 from phalanx.session.epoch import ChangeNotifier
 
 __all__ = ["SQLIdentityPool"]
@@ -212,6 +213,17 @@ class SQLIdentityPool:
         owner = (
             select(_ici.c.identity_id)
             .where(_ici.c.type == credential_type, _ici.c.identifier == identifier)
+            .scalar_subquery()
+        )
+        return await self._get_where(identities.c.id == owner, True)
+
+    async def find_by_any_identifier(self, identifier: str) -> Identity | None:
+        candidates = list(dict.fromkeys([identifier, normalize_identifier(identifier)]))
+        owner = (
+            select(_ici.c.identity_id)
+            .where(_ici.c.identifier.in_(candidates))
+            .order_by(_ici.c.identity_id)
+            .limit(1)
             .scalar_subquery()
         )
         return await self._get_where(identities.c.id == owner, True)

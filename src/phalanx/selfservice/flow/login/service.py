@@ -36,7 +36,7 @@ from phalanx.selfservice.flow.lifecycle import (
 )
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
-from phalanx.selfservice.flow.login.strategy import LoginStrategy
+from phalanx.selfservice.flow.login.strategy import Identified, LoginStrategy
 from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
@@ -65,6 +65,7 @@ class LoginService:
         lifespan: timedelta,
         *,
         load_identity: IdentityLoader | None = None,
+        identifier_first: bool = False,
     ) -> None:
         self.env = env
         self.store = store
@@ -73,6 +74,8 @@ class LoginService:
         self.render = render
         self.lifespan = lifespan
         self.load_identity = load_identity
+        #: ``selfservice.flows.login.style: identifier_first``
+        self.identifier_first = identifier_first
 
     # -- create -------------------------------------------------------------------------
     async def new_flow(
@@ -101,8 +104,13 @@ class LoginService:
         masked, new_cookie = self.env.csrf_for_flow(req, flow_type)
         flow.csrf_token = masked or None
         flow.ui.set_csrf(masked)
+        # Refresh flows (and second factors) ignore the identifier-first style (Kratos).
+        identification = self.identifier_first and not refresh and aal == "aal1"
         for strategy in self.strategies:
-            strategy.populate(flow, session if refreshing else None)
+            if identification:
+                strategy.populate_identification(flow)
+            else:
+                strategy.populate(flow, session if refreshing else None)
         if refresh:
             flow.ui.messages = [text.login_reauth()]
         flow.ui.sort("login")
@@ -221,6 +229,16 @@ class LoginService:
         flow.active = strategy.id
         flow.updated_at = utcnow()
         await self.store.update(flow)
+        if isinstance(result, Identified):
+            populated = False
+            for each in self.strategies:
+                populated = each.populate_identified(flow, result.identity, result.mitigate) or (
+                    populated
+                )
+            shown = strategy.finish_identified(flow, populated, result.mitigate)
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.show(req, flow, status=shown.status)
         if isinstance(result, ShowFlow):
             return self.env.show(req, flow, status=result.status)
         identity = result.identity

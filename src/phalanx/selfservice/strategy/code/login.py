@@ -117,6 +117,20 @@ class CodeLogin(LoginStrategy):
             )
         )
 
+    def populate_identified(
+        self, flow: LoginFlow, identity: Identity | None, mitigate: bool
+    ) -> bool:
+        """Identifier-first step 2: "Send sign in code" for any known identity (Kratos
+        does not look at its credentials), for everyone with enumeration mitigation."""
+        if identity is None and not mitigate:
+            return False
+        flow.ui.append(
+            input_node(
+                "method", InputType.SUBMIT, group=GROUP, value=self.id, label=text.login_code()
+            )
+        )
+        return True
+
     # -- submit -------------------------------------------------------------------------
     def check_payload(self, flow: LoginFlow, body: dict[str, Any]) -> None:
         """``code/.schema/login.schema.json``: every field a string, ``resend`` only

@@ -118,6 +118,30 @@ class PasswordLogin(LoginStrategy):
             input_node("method", "submit", group="password", label=text.login(), value="password")
         )
 
+    def populate_identified(
+        self, flow: LoginFlow, identity: Identity | None, mitigate: bool
+    ) -> bool:
+        """Identifier-first step 2: the password field and "Sign in with password" when
+        the identity has a password (always, with enumeration mitigation)."""
+        credential = identity.credentials.get("password") if identity is not None else None
+        has = bool(
+            credential is not None
+            and credential.identifiers
+            and credential.config.get("hashed_password")
+        )
+        if has or mitigate:
+            flow.ui.upsert(self._password_node())
+            flow.ui.append(
+                input_node(
+                    "method",
+                    "submit",
+                    group="password",
+                    label=text.login_password(),
+                    value="password",
+                )
+            )
+        return has
+
     @staticmethod
     def _password_node() -> Any:
         return input_node(
