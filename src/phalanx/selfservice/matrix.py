@@ -125,12 +125,22 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
+def _totp(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.totp.login import TotpLogin
+    from phalanx.selfservice.strategy.totp.settings import TotpSettings, totp_issuer
+
+    config = deps.config
+    issuer = totp_issuer(config.selfservice.methods.totp.config.issuer, config.public_base_url)
+    return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
+
+
 METHODS: dict[str, Callable[[Any], list[object]]] = {
     # method -> the strategies (one per flow it joins); order = order of UI groups
     "profile": _profile,
     "password": _password,
     "code": _code,
     "link": _link,
+    "totp": _totp,
 }
 
 
