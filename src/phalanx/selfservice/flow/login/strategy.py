@@ -7,6 +7,10 @@ lookup_secret, webauthn as 2FA, code as MFA) serve ``aal2`` and derive from
 :class:`SecondFactorLogin`. A strategy that does not serve the flow's level adds no nodes
 and is not responsible for a submission naming it (Kratos ``login.CheckAAL``), so a second
 factor can never start a session and a first factor can never complete an aal2 flow.
+
+``login`` returns a result, as every flow's strategies do: :class:`LoginResult` (who
+signed in, with which method) or :class:`~phalanx.selfservice.flow.results.ShowFlow` (the
+strategy moved the flow to its next step, e.g. "a code was sent").
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ from typing import Any, ClassVar
 from phalanx.errors import AAL1RequiredError
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.login.flow import LoginFlow
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import AAL, AuthenticationMethod, Session
 
-__all__ = ["LoginResult", "LoginStrategy", "SecondFactorLogin"]
+__all__ = ["LoginOutcome", "LoginResult", "LoginStrategy", "SecondFactorLogin", "ShowFlow"]
 
 
 @dataclass(slots=True)
 class LoginResult:
     identity: Identity
     method: AuthenticationMethod
+
+
+LoginOutcome = LoginResult | ShowFlow
 
 
 class LoginStrategy(ABC):
@@ -54,8 +62,9 @@ class LoginStrategy(ABC):
     @abstractmethod
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
-    ) -> LoginResult:
-        """Authenticate; raise FlowValidationError for wrong input or credentials."""
+    ) -> LoginOutcome:
+        """Authenticate (or take the flow one step further); raise FlowValidationError for
+        wrong input or credentials."""
 
 
 class SecondFactorLogin(LoginStrategy):
@@ -92,7 +101,7 @@ class SecondFactorLogin(LoginStrategy):
 
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
-    ) -> LoginResult:
+    ) -> LoginOutcome:
         if session is None or session.identity is None:
             raise AAL1RequiredError()
         identity = session.identity
