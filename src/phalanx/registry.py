@@ -235,11 +235,16 @@ class Registry:
                 send_verification=self.verification.send_after_registration
                 if flows.verification.enabled
                 else None,
+                decoy_verification=self.verification.decoy_after_registration
+                if flows.verification.enabled
+                else None,
             ),
             self.session_renderer,
             flows.registration.lifespan,
             flows.registration.enabled,
             two_step=two_step_registration(config),
+            mitigate=config.security.account_enumeration.mitigate,
+            notify_taken=self._notify_registration_taken,
         )
         self.settings = SettingsService(
             env,
@@ -258,6 +263,18 @@ class Registry:
         )
         self.logout = LogoutService(env)
         self._wire_recovery()
+
+    async def _notify_registration_taken(self, flow: Any, identity: Identity) -> None:
+        """Account enumeration mitigation: the owners of the e-mail addresses someone
+        tried to sign up with are told (Phalanx template ``registration_code_invalid``)."""
+        from phalanx.courier import TemplateType
+
+        model = {"request_url": flow.request_url, "transient_payload": flow.transient_payload}
+        for address in identity.verifiable_addresses:
+            if address.via == "email" and address.value:
+                await self.courier.queue_email(
+                    address.value, TemplateType.REGISTRATION_CODE_INVALID, model
+                )
 
     def _wire_verification(self) -> None:
         from phalanx.persistence.sql.flow_store import flow_store

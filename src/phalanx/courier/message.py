@@ -77,6 +77,9 @@ class TemplateType(StrEnum):
     STUB = "stub"
     LOGIN_CODE_VALID = "login_code_valid"
     REGISTRATION_CODE_VALID = "registration_code_valid"
+    #: Phalanx only: someone tried to sign up with an address that has an account
+    #: (``security.account_enumeration.mitigate``); sent to the owner instead.
+    REGISTRATION_CODE_INVALID = "registration_code_invalid"
 
     @property
     def directory(self) -> str:

@@ -51,6 +51,7 @@ _EMAIL: dict[TemplateType, tuple[ModelField, ...]] = {
     TemplateType.RECOVERY_CODE_INVALID: _INVALID,
     TemplateType.VERIFICATION_INVALID: _INVALID,
     TemplateType.VERIFICATION_CODE_INVALID: _INVALID,
+    TemplateType.REGISTRATION_CODE_INVALID: _INVALID,
     TemplateType.RECOVERY_VALID: _valid(ModelField("recovery_url", "RecoveryURL")),
     TemplateType.RECOVERY_CODE_VALID: _valid(ModelField("recovery_code", "RecoveryCode")),
     TemplateType.VERIFICATION_VALID: _valid(ModelField("verification_url", "VerificationURL")),

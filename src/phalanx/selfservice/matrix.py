@@ -141,6 +141,7 @@ def _code(deps: Any) -> list[object]:
         login = CodeLoginConfig(
             max_submissions=code.max_submissions,
             fallback=code.missing_credential_fallback_enabled,
+            mitigate=config.security.account_enumeration.mitigate,
         )
         cells.append(CodeLogin(sender, deps.code_store, deps.identity_pool, deps.forms, login))
         cells.append(
@@ -150,6 +151,8 @@ def _code(deps: Any) -> list[object]:
                 deps.forms,
                 max_submissions=code.max_submissions,
                 two_step=two_step_registration(config),
+                pool=deps.identity_pool,
+                mitigate=config.security.account_enumeration.mitigate,
             )
         )
     return [

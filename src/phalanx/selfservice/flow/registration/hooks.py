@@ -29,7 +29,7 @@ class RegistrationHookResult:
     """What the hooks produced: the stored session (exposed only with the ``session`` hook),
     ``continue_with`` items and, for browsers, where to go instead of ``return_to``."""
 
-    session: Session
+    session: Session | None
     expose_session: bool = False
     continue_with: list[dict[str, Any]] = field(default_factory=list)
     browser_location: str | None = None
@@ -43,10 +43,25 @@ class RegistrationHooks:
         hooks_for: Callable[[str], Sequence[str]],
         sessions: SessionManager,
         send_verification: VerificationSender | None = None,
+        decoy_verification: VerificationSender | None = None,
     ) -> None:
         self.hooks_for = hooks_for
         self.sessions = sessions
         self.send_verification = send_verification
+        self.decoy_verification = decoy_verification
+
+    def signs_in(self, method: str) -> bool:
+        """Whether a registration by ``method`` hands out a session (``session`` hook)."""
+        return "session" in self.hooks_for(method)
+
+    async def after_duplicate(
+        self, req: FlowRequest, flow: RegistrationFlow, identity: Identity, method: str
+    ) -> list[dict[str, Any]]:
+        """Account enumeration mitigation: the ``continue_with`` a new ``identity`` (not
+        stored: its address has an account) would get, nothing sent."""
+        if self.decoy_verification is None:
+            return []
+        return await self.decoy_verification(req, identity, str(flow.type))
 
     async def after_registration(
         self, req: FlowRequest, flow: RegistrationFlow, identity: Identity, method: str

@@ -7,7 +7,7 @@ identity and password policy, identity creation (duplicate → 4000007), session
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from phalanx.errors import (
     SessionAlreadyAvailableError,
 )
 from phalanx.identity.manager import IdentityManager
+from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
@@ -31,7 +32,10 @@ from phalanx.selfservice.flow.lifecycle import (
     pick_strategy,
 )
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
-from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
+from phalanx.selfservice.flow.registration.hooks import (
+    RegistrationHookResult,
+    RegistrationHooks,
+)
 from phalanx.selfservice.flow.registration.strategy import NextScreen, RegistrationStrategy
 from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
@@ -47,6 +51,14 @@ _ALREADY = "A valid session was detected and thus registration is not possible."
 
 def _already_logged_in() -> SessionAlreadyAvailableError:
     return SessionAlreadyAvailableError(_ALREADY)
+
+
+NotifyTaken = Callable[[RegistrationFlow, Identity], Awaitable[None]]
+"""Tells the owner of an address that someone tried to sign up with it."""
+
+
+async def _no_notice(flow: RegistrationFlow, identity: Identity) -> None:
+    return None
 
 
 def _disabled() -> FlowDisabledError:
@@ -72,6 +84,8 @@ class RegistrationService:
         enabled: bool,
         *,
         two_step: bool = False,
+        mitigate: bool = False,
+        notify_taken: NotifyTaken | None = None,
     ) -> None:
         self.env = env
         self.store = store
@@ -84,6 +98,9 @@ class RegistrationService:
         self.enabled = enabled
         #: ``style: profile_first`` (and no ``enable_legacy_one_step``): traits first
         self.two_step = two_step
+        #: ``security.account_enumeration.mitigate``: a taken address answers like a new one
+        self.mitigate = mitigate and notify_taken is not None
+        self.notify_taken: NotifyTaken = notify_taken or _no_notice
 
     # -- create -------------------------------------------------------------------------
     async def new_flow(
@@ -240,8 +257,17 @@ class RegistrationService:
         return_to = self.env.secure_return_to(
             flow.request_return_to(), FlowKind.REGISTRATION, strategy.id
         )
-        await self.identities.create(identity)
-        done = await self.hooks.after_registration(req, flow, identity, strategy.id)
+        try:
+            await self.identities.create(identity)
+            done = await self.hooks.after_registration(req, flow, identity, strategy.id)
+        except ConflictError:
+            if not self.mitigate or self.hooks.signs_in(strategy.id):
+                raise
+            # Account enumeration mitigation (Phalanx): the answer a new identity gets,
+            # its owner told by mail instead.
+            await self.notify_taken(flow, identity)
+            decoy = await self.hooks.after_duplicate(req, flow, identity, strategy.id)
+            done = RegistrationHookResult(session=None, continue_with=decoy)
         flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
         await self.store.update(flow)
 
@@ -255,7 +281,7 @@ class RegistrationService:
         continue_with.extend(done.continue_with)
         identity_json = self.render.identity_json(identity, False)
         session = done.session
-        if done.expose_session:
+        if done.expose_session and session is not None:
             if flow.is_api:
                 continue_with.append(
                     {"action": "set_ory_session_token", "ory_session_token": session.token}
@@ -291,6 +317,6 @@ class RegistrationService:
                 out["continue_with"] = continue_with
             return Outcome.json(out)
         location = done.browser_location or return_to
-        if req.accepts_json:
+        if req.accepts_json and session is not None:
             return Outcome.json(self.render.session(session))
         return Outcome.redirect(location)

@@ -212,6 +212,19 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         ]
         return await self._start(req, identity, FlowType(flow_type), addresses, rebind=False)
 
+    async def decoy_after_registration(
+        self, req: FlowRequest, identity: Identity, flow_type: str
+    ) -> list[dict[str, Any]]:
+        """Registration under account enumeration mitigation, for addresses that have an
+        account: the ``continue_with`` a new identity gets, for a flow that sends nothing
+        (``identity`` is not stored)."""
+        if not self.enabled:
+            return []
+        addresses = [a for a in identity.verifiable_addresses if not a.verified and a.value]
+        return await self._start(
+            req, identity, FlowType(flow_type), addresses, rebind=True, decoy=True
+        )
+
     async def start_for_login(
         self, req: FlowRequest, login_flow: Flow, identity: Identity, address: VerifiableAddress
     ) -> dict[str, Any]:
@@ -227,13 +240,14 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         addresses: Sequence[VerifiableAddress],
         *,
         rebind: bool,
+        decoy: bool = False,
     ) -> list[dict[str, Any]]:
         strategy = self._strategy()
         items: list[dict[str, Any]] = []
         for address in addresses:
             flow = self._blank(req, flow_type, strategy.id)
             flow.request_url = _post_hook_request_url(req.url)
-            flow.identity_id = identity.id
+            flow.identity_id = None if decoy else identity.id
             flow.state = FlowState.SENT_EMAIL
             if req.session is not None:
                 flow.session_id = req.session.id
@@ -242,9 +256,10 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
                 flow.internal_context[_BIND_TO_SESSION] = True
             strategy.populate_sent(flow, masked, address.value)
             await self.store.create(flow)
-            await strategy.send(flow, identity, address)
             address.status = AddressStatus.SENT
-            await self.pool.update_verifiable_address(address)
+            if not decoy:
+                await strategy.send(flow, identity, address)
+                await self.pool.update_verifiable_address(address)
             item: dict[str, Any] = {"id": str(flow.id), "verifiable_address": address.value}
             if flow.is_browser:
                 item["url"] = self.env.flow_ui_url(flow)

@@ -9,12 +9,15 @@
   code went to is marked verified. Wrong code 4010008, too many attempts and used codes
   4000001, an expired code answers the flow as expired.
 
-An unknown identifier answers 4000035 (Kratos's code method does not hide it); with
-``security.account_enumeration.mitigate`` the answer is the one a known identifier gets.
+An unknown identifier answers 4000035 (Kratos's code method does not hide it). With
+``security.account_enumeration.mitigate`` Phalanx goes further: the answer is the one a
+known identifier gets (``sent_email``, nothing mailed, the same work done), and any code
+entered then is simply wrong (4010008), attempts counted as for a real code.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -53,6 +56,7 @@ class CodeLoginConfig:
 
     max_submissions: int
     fallback: bool = False  # config.missing_credential_fallback_enabled
+    mitigate: bool = False  # security.account_enumeration.mitigate
 
 
 def resend_button() -> Any:
@@ -191,13 +195,26 @@ class CodeLogin(LoginStrategy):
                 return fallback, [CodeAddress("email", identifier)]
         raise FlowValidationError([text.no_code_user()])
 
+    async def _find_or_hide(self, identifier: str) -> tuple[Identity, list[CodeAddress]] | None:
+        """:meth:`find`; None instead of 4000035 when enumeration is mitigated."""
+        try:
+            return await self.find(identifier)
+        except FlowValidationError as error:
+            if self.config.mitigate and identifier and error.messages:
+                return None
+            raise
+
     async def _send(self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any]) -> ShowFlow:
         identifier = self._identifier(body, "identifier", "address")
-        identity, addresses = await self.find(identifier)
-        typed = graceful_normalization(identifier)
-        chosen = [a for a in addresses if a.to == typed][:1] or addresses
+        found = await self._find_or_hide(identifier)
         await self.store.delete_login_codes(flow.id)
-        await self.sender.send_login_codes(flow, identity, chosen)
+        if found is None:
+            await self.sender.login_stand_in(flow, identifier)
+        else:
+            identity, addresses = found
+            typed = graceful_normalization(identifier)
+            chosen = [a for a in addresses if a.to == typed][:1] or addresses
+            await self.sender.send_login_codes(flow, identity, chosen)
         self.show_code_sent(req, flow, identifier)
         return ShowFlow(status=400)
 
@@ -224,16 +241,18 @@ class CodeLogin(LoginStrategy):
         code = body.get("code")
         if not isinstance(code, str) or not code:
             raise FlowValidationError(node_messages=[("code", text.validation_required("code"))])
-        identity, _ = await self.find(identifier)
+        found = await self._find_or_hide(identifier)
+        # Nobody (mitigated): a code for no identity is counted and matches nothing.
+        owner = found[0].id if found is not None else uuid.uuid4()
         try:
             secret = await self.store.use_login_code(
-                flow.id, identity.id, code.strip(), max_submissions=self.config.max_submissions
+                flow.id, owner, code.strip(), max_submissions=self.config.max_submissions
             )
         except CodeExpiredError as expired:
             raise ChallengeExpired(expired.expires_at) from None
         except CodeNotFoundError:
             raise FlowValidationError([text.login_code_invalid()]) from None
-        used = await self.pool.get(secret.identity_id or identity.id, with_credentials=True)
+        used = await self.pool.get(secret.identity_id or owner, with_credentials=True)
         if used is None:
             raise FlowValidationError([text.login_code_invalid()])
         flow.state = FlowState.PASSED_CHALLENGE

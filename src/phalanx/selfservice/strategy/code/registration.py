@@ -10,6 +10,10 @@
   ones answer 4000036, a wrong code 4040003; a right one returns the identity with the
   address the code reached already verified (the flow's hooks then run as for any
   registration).
+
+With ``security.account_enumeration.mitigate`` (Phalanx goes beyond Kratos here) an
+address that has an account gets no code: its owner is mailed a notice, the answer is
+the one a new address gets, and any code entered afterwards is wrong (4040003).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, ClassVar
 from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.identity.model import AddressStatus, Identity
+from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import FlowState
 from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
@@ -64,12 +69,17 @@ class CodeRegistration(RegistrationStrategy):
         *,
         max_submissions: int,
         two_step: bool,
+        pool: IdentityPool | None = None,
+        mitigate: bool = False,
     ) -> None:
         self.sender = sender
         self.store = store
         self.forms = forms
         self.max_submissions = max_submissions
         self.two_step = two_step
+        #: security.account_enumeration.mitigate: taken addresses get a notice, no code
+        self.pool = pool
+        self.mitigate = mitigate and pool is not None
 
     # -- forms ----------------------------------------------------------------------------
     def populate(self, flow: RegistrationFlow) -> None:
@@ -151,7 +161,18 @@ class CodeRegistration(RegistrationStrategy):
     ) -> ShowFlow:
         traits, identity = self._identity(req, body)
         await self.store.delete_registration_codes(flow.id)
-        await self.sender.send_registration_codes(flow, traits, code_addresses(identity))
+        addresses = code_addresses(identity)
+        if self.mitigate and self.pool is not None:
+            # Phalanx: an address that has an account gets its owner a notice instead of
+            # a code; the answer is the same, and any code entered then is wrong.
+            fresh = []
+            for address in addresses:
+                if await self.pool.find_by_identifier("code", address.to) is None:
+                    fresh.append(address)
+                else:
+                    await self.sender.registration_taken(flow, address)
+            addresses = fresh
+        await self.sender.send_registration_codes(flow, traits, addresses)
         kept: list[UiNode] = []
         for node in flow.ui.nodes:
             attributes = node.attributes

@@ -308,3 +308,34 @@ class CodeSender(AddressSender):
             # The SMS template's model calls the traits "identity" (Kratos).
             model["identity" if address.via == "sms" else "traits"] = dict(traits)
             await self.mail(address.via, address.to, TemplateType.REGISTRATION_CODE_VALID, model)
+
+    # -- enumeration mitigation -----------------------------------------------------------
+    async def login_stand_in(self, flow: Flow, to: str) -> None:
+        """A sign-in code asked for an address nobody can use: no mail, the same work
+        (the identity read was done by the caller; a code and a message are written)."""
+        model = {
+            "to": to,
+            "login_code": generate_code(),
+            "identity": {},
+            "request_url": flow.request_url,
+            "transient_payload": flow.transient_payload,
+            "expires_in_minutes": self.minutes,
+        }
+        kind = TemplateType.LOGIN_CODE_VALID
+        await self.deps.courier.renderer.render_email(
+            kind, normalize(MessageType.EMAIL, kind, model)
+        )
+        await self.store.simulate_write()
+        await self.store.simulate_write()
+
+    async def registration_taken(self, flow: Flow, address: CodeAddress) -> None:
+        """A sign-up for an address that has an account: its owner is told (by e-mail)
+        instead of getting a code; one stand-in write for the code not stored."""
+        model = {"request_url": flow.request_url, "transient_payload": flow.transient_payload}
+        if address.via == "email":
+            await self.deps.courier.queue_email(
+                address.to, TemplateType.REGISTRATION_CODE_INVALID, model
+            )
+        else:
+            await self.store.simulate_write()
+        await self.store.simulate_write()
