@@ -134,16 +134,20 @@ def _code(deps: Any) -> list[object]:
     sms = any(channel.id == "sms" for channel in config.courier.channels)
     cells: list[object] = []
     method = config.selfservice.methods.code
-    if method.passwordless_enabled:
+    mitigate = config.security.account_enumeration.mitigate
+    if method.passwordless_enabled or method.mfa_enabled:
         from phalanx.selfservice.strategy.code.login import CodeLogin, CodeLoginConfig
-        from phalanx.selfservice.strategy.code.registration import CodeRegistration
 
         login = CodeLoginConfig(
             max_submissions=code.max_submissions,
             fallback=code.missing_credential_fallback_enabled,
-            mitigate=config.security.account_enumeration.mitigate,
+            mitigate=mitigate,
+            mfa=method.mfa_enabled,
         )
         cells.append(CodeLogin(sender, deps.code_store, deps.identity_pool, deps.forms, login))
+    if method.passwordless_enabled:
+        from phalanx.selfservice.strategy.code.registration import CodeRegistration
+
         cells.append(
             CodeRegistration(
                 sender,
@@ -152,7 +156,7 @@ def _code(deps: Any) -> list[object]:
                 max_submissions=code.max_submissions,
                 two_step=two_step_registration(config),
                 pool=deps.identity_pool,
-                mitigate=config.security.account_enumeration.mitigate,
+                mitigate=mitigate,
             )
         )
     return [

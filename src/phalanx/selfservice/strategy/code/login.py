@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from phalanx import text
 from phalanx.clock import utcnow
+from phalanx.errors import AAL1RequiredError
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
 from phalanx.schema.normalize import graceful_normalization
@@ -41,7 +42,7 @@ from phalanx.selfservice.strategy.code.store import (
 )
 from phalanx.selfservice.strategy.password.login import string_field_errors
 from phalanx.selfservice.traits import TraitForms
-from phalanx.session.model import AuthenticationMethod, Session
+from phalanx.session.model import AAL, AuthenticationMethod, Session
 from phalanx.ui import InputType, NodeGroup, input_node
 from phalanx.ui.attributes import InputAttributes
 
@@ -57,6 +58,7 @@ class CodeLoginConfig:
     max_submissions: int
     fallback: bool = False  # config.missing_credential_fallback_enabled
     mitigate: bool = False  # security.account_enumeration.mitigate
+    mfa: bool = False  # mfa_enabled: a second factor (aal2) instead of a first one
 
 
 def resend_button() -> Any:
@@ -100,9 +102,41 @@ class CodeLogin(LoginStrategy):
         self.pool = pool
         self.forms = forms
         self.config = config
+        #: passwordless: first factor (aal1); mfa_enabled: second factor (aal2)
+        self.levels = frozenset({AAL.AAL2 if config.mfa else AAL.AAL1})
+        self.aal = AAL.AAL2 if config.mfa else AAL.AAL1
+
+    def handles(self, body: dict[str, Any]) -> bool:
+        """``method: code``; as a second factor also a bare ``address`` (Kratos accepts
+        ``{"address": ..., "csrf_token": ...}`` without ``method`` when MFA is on)."""
+        if super().handles(body):
+            return True
+        method = body.get("method")
+        return self.config.mfa and not method and bool(body.get("address"))
 
     # -- form ---------------------------------------------------------------------------
+    def mfa_addresses(self, identity: Identity) -> list[CodeAddress]:
+        """Where a second-factor code may go: the ``code`` credential's addresses, else
+        (``missing_credential_fallback_enabled``) the verifiable addresses."""
+        found = code_addresses(identity)
+        if not found and self.config.fallback:
+            found = [CodeAddress(a.via, a.value) for a in identity.verifiable_addresses if a.value]
+        return sorted(found, key=lambda a: (a.to, a.via))
+
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
+        if self.config.mfa:
+            identity = session.identity if session is not None else None
+            for address in self.mfa_addresses(identity) if identity is not None else []:
+                flow.ui.append(
+                    input_node(
+                        "address",
+                        InputType.SUBMIT,
+                        group=GROUP,
+                        value=address.to,
+                        label=text.login_aal2_code_address(address.via, address.to),
+                    )
+                )
+            return
         if flow.requested_aal != "aal1":
             return
         flow.ui.upsert(
@@ -156,15 +190,73 @@ class CodeLogin(LoginStrategy):
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
     ) -> LoginOutcome:
-        if flow.requested_aal != "aal1":
+        if flow.requested_aal != self.aal:
             raise FlowValidationError([text.no_strategy("login")])
         if body.get("resend") == "code" or not flow.state:
             flow.state = FlowState.CHOOSE_METHOD
+        if self.config.mfa:
+            if session is None or session.identity is None:
+                raise AAL1RequiredError()
+            if flow.state == FlowState.CHOOSE_METHOD:
+                return await self._send_second_factor(req, flow, body, session.identity)
+            if flow.state == FlowState.SENT_EMAIL:
+                return await self._verify_second_factor(flow, body, session.identity)
+            raise FlowValidationError([text.no_strategy("login")])
         if flow.state == FlowState.CHOOSE_METHOD:
-            return await self._send(req, flow, body)
+            return await self._send(req, flow, body, session if flow.refresh else None)
         if flow.state == FlowState.SENT_EMAIL:
             return await self._verify(req, flow, body)
         raise FlowValidationError([text.no_strategy("login")])
+
+    # -- second factor (mfa_enabled) ----------------------------------------------------
+    def _session_address(self, identity: Identity, identifier: str) -> CodeAddress:
+        """The session identity's address ``identifier`` names. Only the session's own
+        addresses are accepted (Kratos v25.4 looked the address up among every identity,
+        so a code could be sent to another account's address; ory/kratos#4194)."""
+        if not identifier:
+            raise FlowValidationError(
+                node_messages=[("identifier", text.validation_required("identifier"))]
+            )
+        wanted = graceful_normalization(identifier)
+        for address in self.mfa_addresses(identity):
+            if address.to in (identifier, wanted):
+                return address
+        if self.config.fallback:
+            raise FlowValidationError([text.login_address_unknown()])
+        raise FlowValidationError([text.no_code_user()])
+
+    async def _send_second_factor(
+        self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], identity: Identity
+    ) -> ShowFlow:
+        identifier = self._identifier(body, "identifier", "address")
+        address = self._session_address(identity, identifier)
+        await self.store.delete_login_codes(flow.id)
+        await self.sender.send_login_codes(flow, identity, [address])
+        self.show_code_sent(req, flow, address.to)
+        return ShowFlow(status=400)
+
+    async def _verify_second_factor(
+        self, flow: LoginFlow, body: dict[str, Any], identity: Identity
+    ) -> LoginResult:
+        code = body.get("code")
+        if isinstance(code, list) and code:
+            code = code[0]
+        if not isinstance(code, str) or not code:
+            raise FlowValidationError(node_messages=[("code", text.validation_required("code"))])
+        # The code is looked up for the session's identity only, whatever was typed.
+        try:
+            secret = await self.store.use_login_code(
+                flow.id, identity.id, code.strip(), max_submissions=self.config.max_submissions
+            )
+        except CodeExpiredError as expired:
+            raise ChallengeExpired(expired.expires_at) from None
+        except CodeNotFoundError:
+            raise FlowValidationError([text.login_code_invalid()]) from None
+        flow.state = FlowState.PASSED_CHALLENGE
+        await mark_verified(self.pool, identity, secret.address, secret.via)
+        return LoginResult(
+            identity=identity, method=AuthenticationMethod(method=self.id, aal=AAL.AAL2)
+        )
 
     def _identifier(self, body: dict[str, Any], *first: str) -> str:
         for name in first:
@@ -204,9 +296,19 @@ class CodeLogin(LoginStrategy):
                 return None
             raise
 
-    async def _send(self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any]) -> ShowFlow:
+    async def _send(
+        self,
+        req: FlowRequest,
+        flow: LoginFlow,
+        body: dict[str, Any],
+        session: Session | None = None,
+    ) -> ShowFlow:
         identifier = self._identifier(body, "identifier", "address")
         found = await self._find_or_hide(identifier)
+        if session is not None and found is not None and found[0].id != session.identity_id:
+            # A refresh proves the session's identity: another account's address gets no
+            # code (Kratos v25.4 sent one and let the refresh switch identities).
+            raise FlowValidationError([text.no_code_user()])
         await self.store.delete_login_codes(flow.id)
         if found is None:
             await self.sender.login_stand_in(flow, identifier)
@@ -224,7 +326,8 @@ class CodeLogin(LoginStrategy):
         for node in kept:
             if isinstance(node.attributes, InputAttributes):
                 node.attributes.name = "identifier"
-            node.attributes.set_value(identifier)
+        if kept:
+            kept[0].attributes.set_value(identifier)
         csrf = flow.ui.find("csrf_token")
         flow.ui.nodes = code_sent_nodes(kept, text.label_login_code(), resend=resend_button())
         if flow.is_browser and csrf is not None:
