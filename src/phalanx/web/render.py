@@ -9,8 +9,9 @@ template. The rules:
   a submit button gets ``formnovalidate`` when the form holds required fields of another
   method (social sign-in or "send me a code" must not demand the password; the server
   validates anyway). Otherwise (settings, recovery, verification) each group is its own
-  ``<form>`` carrying the default group's hidden inputs (the CSRF token), so one method's
-  required fields never block another. Either way, a submit that is not a ``method``
+  ``<form>`` carrying the default group's hidden inputs (the CSRF token) and those of any
+  group that has nothing but hidden inputs (identifier-first's identifier), so one
+  method's required fields never block another. Either way, a submit that is not a ``method``
   button (``email`` "Resend code", ``resend``, ``totp_unlink``, ``lookup_secret_*``, ...)
   is an action that needs none of the form's inputs: it gets ``formnovalidate`` too, else
   an empty required code field would stop "Resend code".
@@ -177,7 +178,15 @@ def render_ui(
     view = FlowView(messages=[*messages_of(ui.get("messages"), locale), *orphans], forms=[])
 
     shared_visible = any(f.group == _DEFAULT and f.kind != "hidden" for f, _ in entries)
-    groups = list(dict.fromkeys(f.group for f, _ in entries if f.group != _DEFAULT))
+    # A group holding nothing but hidden inputs (identifier-first's identifier once the
+    # methods are shown) has no form of its own: its inputs go with every method's form.
+    hidden_only = {
+        f.group
+        for f, _ in entries
+        if all(g.kind == "hidden" for g, _ in entries if g.group == f.group)
+    }
+    shared = hidden_only | {_DEFAULT}
+    groups = list(dict.fromkeys(f.group for f, _ in entries if f.group not in shared))
 
     if shared_visible or len(groups) <= 1:
         form = Form(dom_id="form", action=action, method=method, group=None)
@@ -194,7 +203,7 @@ def render_ui(
         _mark_primary(form)
         view.forms.append(form)
     else:
-        shared_hidden = [f for f, _ in entries if f.group == _DEFAULT and f.kind == "hidden"]
+        shared_hidden = [f for f, _ in entries if f.group in shared and f.kind == "hidden"]
         for group in groups:
             form = Form(
                 dom_id=f"form-{slug(group)}",
@@ -216,7 +225,7 @@ def render_ui(
             _mark_primary(form)
             view.forms.append(form)
         for item, lifted in entries:
-            if item.group == _DEFAULT:
+            if item.group in shared:
                 view.messages.extend(lifted)
 
     first_invalid = next(
