@@ -106,7 +106,8 @@ async def flow_request(request: Request, *, with_body: bool = False) -> FlowRequ
     req = FlowRequest(
         method=request.method,
         url=_request_url(request),
-        query=dict(request.query_params),
+        # A repeated query parameter means its first value, as Go's ``Query().Get``.
+        query={key: request.query_params.getlist(key)[0] for key in request.query_params},
         headers={k.lower(): v for k, v in request.headers.items()},
         cookies=dict(request.cookies),
         client_ip=_client_ip(request),

@@ -34,6 +34,7 @@ from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.flow.store import FlowStore
+from phalanx.selfservice.form import decode_form_traits
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
@@ -186,6 +187,9 @@ class RegistrationService:
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
+        if req.is_form:
+            traits = decode_form_traits(self.forms.raw_schema(), body.get("traits", {}))
+            body = {**body, "traits": traits}
         strategy = pick_strategy(self.strategies, body.get("method"), flow)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
