@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.env import is_config_var
 
-pytest_plugins = ["tests.support.server", "tests.support.mail"]
+pytest_plugins = ["tests.support.server", "tests.support.mail", "tests.support.oidc"]
 
 
 @pytest.fixture

@@ -125,10 +125,25 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
+def _oidc(deps: Any) -> list[object]:
+    from phalanx.registry import url_loader
+    from phalanx.selfservice.strategy.oidc.callback import OidcCallback
+    from phalanx.selfservice.strategy.oidc.core import OidcCore
+    from phalanx.selfservice.strategy.oidc.login import OidcLogin
+    from phalanx.selfservice.strategy.oidc.mapper import Mapper
+    from phalanx.selfservice.strategy.oidc.registration import OidcRegistration
+    from phalanx.selfservice.strategy.oidc.settings import OidcSettings
+
+    core = OidcCore(deps.config, deps, Mapper(url_loader(deps.config)))
+    # The callback route is no flow cell; it lands in ``Matrix.extra``.
+    return [OidcLogin(core), OidcRegistration(core), OidcSettings(core), OidcCallback(core)]
+
+
 METHODS: dict[str, Callable[[Any], list[object]]] = {
     # method -> the strategies (one per flow it joins); order = order of UI groups
     "profile": _profile,
     "password": _password,
+    "oidc": _oidc,
     "code": _code,
     "link": _link,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
@@ -18,6 +18,8 @@ __all__ = ["LoginResult", "LoginStrategy"]
 class LoginResult:
     identity: Identity
     method: AuthenticationMethod
+    #: More AMR entries for the new session (a social profile linked on this login).
+    extra_methods: list[AuthenticationMethod] = field(default_factory=list)
 
 
 class LoginStrategy(ABC):
@@ -34,6 +36,11 @@ class LoginStrategy(ABC):
         the method's JSON schema first; raise FlowValidationError. Also puts the typed
         values back on the flow's nodes. Default: nothing to check."""
         return None
+
+    async def link_pending(self, flow: LoginFlow, identity: Identity) -> list[AuthenticationMethod]:
+        """Kratos ``LinkableStrategy``: after a successful login in an account-linking flow,
+        attach the credential that was refused at registration; the extra AMR entries."""
+        return []
 
     @abstractmethod
     async def login(

@@ -44,7 +44,7 @@ from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
@@ -60,6 +60,7 @@ from phalanx.selfservice.flow.settings.hooks import SendVerification, SettingsHo
 from phalanx.selfservice.flow.settings.strategy import (
     PrivilegedSessionRequired,
     SettingsContext,
+    SettingsResult,
     SettingsStrategy,
 )
 from phalanx.selfservice.flow.store import FlowStore
@@ -201,7 +202,9 @@ class SettingsService:
             if not browser:
                 raise
             return await self.env.forward_error(req, error)
-        flow, new_cookie = self.new_flow(req, flow_type, session.identity, req.url)
+        # Strategies render from the identity's credentials (linked providers, factors).
+        full = await self.identities.get(session.identity_id, with_credentials=True)
+        flow, new_cookie = self.new_flow(req, flow_type, full, req.url)
         await self.store.create(flow)
         if browser and not req.accepts_json:
             outcome = Outcome.redirect(self.env.flow_ui_url(flow))
@@ -317,7 +320,10 @@ class SettingsService:
                 # only this session can resume it (the login may have rotated the CSRF cookie).
                 payload = self.continuity.resume(flow, strategy.id, session)
             if payload is None:
-                if method != strategy.id:
+                implicit = not method and any(
+                    body.get(name) for name in getattr(strategy, "implicit_fields", ())
+                )
+                if method != strategy.id and not implicit:
                     continue
                 try:
                     payload = strategy.decode(req, flow, body)
@@ -350,10 +356,26 @@ class SettingsService:
         ctx = SettingsContext(req, flow, session, identity, self.is_privileged(session))
         try:
             result = await strategy.apply(ctx, payload)
+        except StrategyCompleted as done:
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return done.outcome
         except PrivilegedSessionRequired:
             return await self._refresh_required(req, flow, session, strategy, payload)
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
+        return await self.complete(req, flow, session, strategy, result)
+
+    async def complete(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        result: SettingsResult,
+    ) -> Outcome:
+        """Save the changed identity and answer with the success state (or the error).
+        The OIDC callback calls this to finish linking a provider."""
         try:
             return_to = self._success_return_to(flow, strategy.id)
             try:
@@ -363,6 +385,21 @@ class SettingsService:
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
         return await self._succeed(req, flow, session, strategy, result.continue_with, return_to)
+
+    async def fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:
+        """Answer a failed settings step (public for strategies finishing elsewhere)."""
+        return await self._fail(req, flow, error)
+
+    async def refresh_required(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        payload: dict[str, Any],
+    ) -> Outcome:
+        """The session is too old for the change: ask for a refresh login."""
+        return await self._refresh_required(req, flow, session, strategy, payload)
 
     async def _refresh_required(
         self,
@@ -407,7 +444,7 @@ class SettingsService:
         continue_with: list[dict[str, Any]],
         return_to: str,
     ) -> Outcome:
-        identity = await self.identities.get(session.identity_id, with_credentials=False)
+        identity = await self.identities.get(session.identity_id, with_credentials=True)
         session.identity = identity
         # The flow is re-rendered for the updated identity and can be used again.
         flow.state = FlowState.SUCCESS
