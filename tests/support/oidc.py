@@ -38,6 +38,7 @@ __all__ = [
     "CALLBACK_PATHS",
     "OidcProvider",
     "ProviderUser",
+    "fetch_id_token",
     "oidc_provider",
     "provider_config",
     "sign_in_at_provider",
@@ -49,6 +50,10 @@ CALLBACK_PATHS = (
     "/self-service/methods/oidc/callback/dotpkce",
     "/self-service/methods/oidc/callback/dotnever",
     "/self-service/methods/oidc/callback/second",
+    "/self-service/methods/oidc/callback/dotpkcenever",
+    "/self-service/methods/oidc/callback/dotimport",
+    "/self-service/methods/oidc/callback/dotloop",
+    "/self-service/methods/oidc/callback/dotbad",
     "/self-service/methods/oidc/callback",
 )
 
@@ -231,3 +236,40 @@ def sign_in_at_provider(
             continue
         raise AssertionError(f"unexpected provider answer {r.status_code}: {r.text[:500]}")
     raise AssertionError("too many redirects at the provider")
+
+
+def fetch_id_token(
+    provider: OidcProvider,
+    user: ProviderUser,
+    *,
+    client_id: str = "phalanx",
+    nonce: str | None = None,
+    callback: str = "/self-service/methods/oidc/callback/dot",
+) -> str:
+    """An ID token issued by the provider's real authorize and token endpoints (what a
+    native app's SDK would get), for the native ``id_token`` sign-in."""
+    import secrets as _secrets
+    from urllib.parse import parse_qs, urlencode
+
+    redirect_uri = f"http://127.0.0.1{callback}"
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "openid email profile",
+        "state": _secrets.token_urlsafe(8),
+    }
+    if nonce is not None:
+        params["nonce"] = nonce
+    with httpx.Client(follow_redirects=False, timeout=30) as client:
+        back = sign_in_at_provider(
+            client, f"{provider.issuer}/authorize/?{urlencode(params)}", user
+        )
+        code = parse_qs(urlsplit(back).query)["code"][0]
+        r = client.post(
+            f"{provider.issuer}/token/",
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+            auth=(client_id, provider.clients[client_id]),
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["id_token"])

@@ -34,12 +34,16 @@ class MappedIdentity:
 
 
 def merge_traits(mapped: dict[str, Any], submitted: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Kratos ``merge``: submitted form traits deep-merged over the mapper's (form wins)."""
+    """Kratos ``merge`` (``mergo.WithOverride``): submitted form traits deep-merged over the
+    mapper's; the form wins, except with empty values ("", 0, false, null, empty objects and
+    lists), which never override (a sign-up form's blank fields keep the mapped values)."""
     out = dict(mapped)
     for key, value in (submitted or {}).items():
         if isinstance(value, Mapping) and isinstance(out.get(key), dict):
             out[key] = merge_traits(out[key], value)
-        else:
+        elif value not in (None, "", 0, False) and value != {} and value != []:
+            out[key] = value
+        elif key not in out:
             out[key] = value
     return out
 
