@@ -258,6 +258,7 @@ class Registry:
             # Hook point for the verification flow: an async
             # ``send_verification(req, identity, flow_type) -> continue_with items``.
             send_verification=self.verification.send_after_settings,
+            disabled_methods=self.matrix.disabled_in("settings"),
         )
         self.logout = LogoutService(env)
         self._wire_recovery()

@@ -37,6 +37,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.model import Session
@@ -213,6 +214,11 @@ class LoginService:
             flow.updated_at = utcnow()
             await self.store.update(flow)
             return done.outcome
+        if isinstance(result, ShowFlow):
+            flow.active = strategy.id
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.show(req, flow, status=result.status)
         return await self.complete(req, flow, result, strategy.id, session)
 
     async def complete(

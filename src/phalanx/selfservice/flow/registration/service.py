@@ -34,6 +34,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
@@ -197,6 +198,11 @@ class RegistrationService:
             flow.updated_at = utcnow()
             await self.store.update(flow)
             return done.outcome
+        if isinstance(identity, ShowFlow):
+            flow.active = strategy.id
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.show(req, flow, status=identity.status)
         return await self.complete(req, flow, identity, strategy.id)
 
     async def fail(self, req: FlowRequest, flow: RegistrationFlow, error: Exception) -> Outcome:
@@ -222,7 +228,7 @@ class RegistrationService:
             flow.request_return_to(), FlowKind.REGISTRATION, method
         )
         await self.identities.create(identity)
-        result = await self.hooks.after_registration(req, flow, identity, method, provider)
+        done = await self.hooks.after_registration(req, flow, identity, method, provider)
         flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
         await self.store.update(flow)
 
@@ -233,10 +239,10 @@ class RegistrationService:
             continue_with.append(
                 {"action": "redirect_browser_to", "redirect_browser_to": return_to}
             )
-        continue_with.extend(result.continue_with)
+        continue_with.extend(done.continue_with)
         identity_json = self.render.identity_json(identity, False)
-        session = result.session
-        if result.expose_session:
+        session = done.session
+        if done.expose_session:
             if flow.is_api:
                 continue_with.append(
                     {"action": "set_ory_session_token", "ory_session_token": session.token}
@@ -257,7 +263,7 @@ class RegistrationService:
                     "continue_with": continue_with,
                 }
                 return Outcome(status=200, body=body_out, issue_session=session, rotate_csrf=rotate)
-            location = result.browser_location or return_to
+            location = done.browser_location or return_to
             if req.accepts_json:
                 return Outcome(
                     status=200,
@@ -271,7 +277,7 @@ class RegistrationService:
             if continue_with:
                 out["continue_with"] = continue_with
             return Outcome.json(out)
-        location = result.browser_location or return_to
+        location = done.browser_location or return_to
         if req.accepts_json:
             return Outcome.json(self.render.session(session))
         return Outcome.redirect(location)

@@ -41,9 +41,7 @@ def merge_traits(mapped: dict[str, Any], submitted: Mapping[str, Any] | None) ->
     for key, value in (submitted or {}).items():
         if isinstance(value, Mapping) and isinstance(out.get(key), dict):
             out[key] = merge_traits(out[key], value)
-        elif value not in (None, "", 0, False) and value != {} and value != []:
-            out[key] = value
-        elif key not in out:
+        elif (value not in (None, "", 0, False) and value != {} and value != []) or key not in out:
             out[key] = value
     return out
 
