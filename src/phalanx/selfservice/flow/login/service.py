@@ -37,7 +37,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.model import Session
@@ -214,10 +214,12 @@ class LoginService:
             flow.updated_at = utcnow()
             await self.store.update(flow)
             return done.outcome
-        if isinstance(result, ShowFlow):
+        if isinstance(result, (ShowFlow, ExternalRedirect)):
             flow.active = strategy.id
             flow.updated_at = utcnow()
             await self.store.update(flow)
+            if isinstance(result, ExternalRedirect):
+                return self.env.external_redirect(req, result)
             return self.env.show(req, flow, status=result.status)
         return await self.complete(req, flow, result, strategy.id, session)
 

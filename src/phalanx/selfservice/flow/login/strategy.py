@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.login.flow import LoginFlow
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import AuthenticationMethod, Session
 
@@ -28,7 +28,7 @@ class LoginResult:
     extra_methods: list[AuthenticationMethod] = field(default_factory=list)
 
 
-LoginOutcome = LoginResult | ShowFlow
+LoginOutcome = LoginResult | ShowFlow | ExternalRedirect
 
 
 class LoginStrategy(ABC):

@@ -34,7 +34,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
@@ -198,10 +198,12 @@ class RegistrationService:
             flow.updated_at = utcnow()
             await self.store.update(flow)
             return done.outcome
-        if isinstance(identity, ShowFlow):
+        if isinstance(identity, (ShowFlow, ExternalRedirect)):
             flow.active = strategy.id
             flow.updated_at = utcnow()
             await self.store.update(flow)
+            if isinstance(identity, ExternalRedirect):
+                return self.env.external_redirect(req, identity)
             return self.env.show(req, flow, status=identity.status)
         return await self.complete(req, flow, identity, strategy.id)
 

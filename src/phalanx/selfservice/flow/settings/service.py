@@ -53,6 +53,7 @@ from phalanx.selfservice.flow.lifecycle import (
     flow_not_found,
     mint_csrf,
 )
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.settings.continuity import Continuity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
@@ -363,6 +364,10 @@ class SettingsService:
             return await self._refresh_required(req, flow, session, strategy, payload)
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
+        if isinstance(result, ExternalRedirect):  # linking a provider: off to its login
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.external_redirect(req, result)
         return await self.complete(req, flow, session, strategy, result)
 
     async def complete(

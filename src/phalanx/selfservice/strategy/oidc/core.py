@@ -22,13 +22,11 @@ from phalanx.config import Config
 from phalanx.errors import (
     BadGatewayError,
     BadRequestError,
-    BrowserLocationChangeRequiredError,
     ConflictError,
     ForbiddenError,
     InternalServerError,
     KratosError,
     NotFoundError,
-    error_envelope,
 )
 from phalanx.identity.credentials import oidc_identifier
 from phalanx.identity.model import AddressStatus, Credential, CredentialType, Identity
@@ -37,6 +35,7 @@ from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.strategy import LoginResult
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.selfservice.strategy.oidc import continuity
 from phalanx.selfservice.strategy.oidc.claims import Claims, validate_claims
@@ -169,9 +168,9 @@ class OidcCore:
         traits: Mapping[str, Any] | None,
         upstream: Any,
         refresh: bool = False,
-    ) -> Outcome:
+    ) -> ExternalRedirect:
         """Seal the state, pause the continuity container, and send the browser to the
-        provider: 422 ``browser_location_change_required`` for JSON clients, else 303."""
+        provider (422 ``browser_location_change_required`` for JSON clients, else 303)."""
         if upstream is not None and not isinstance(upstream, Mapping):
             raise BadRequestError("upstream_parameters must be an object")
         params = {str(k): str(v) for k, v in (upstream or {}).items() if isinstance(v, str)}
@@ -191,13 +190,7 @@ class OidcCore:
             state, code_verifier=verifier or None, upstream=params, refresh=refresh
         )
         flow.active = "oidc"
-        if req.is_json:
-            error = BrowserLocationChangeRequiredError(url)
-            outcome = Outcome(status=error.code, body=error_envelope(error))
-        else:
-            outcome = Outcome.redirect(url)
-        outcome.set_continuity = cookie
-        return outcome
+        return ExternalRedirect(url, continuity=cookie)
 
     # -- native id_token ---------------------------------------------------------------------
     async def verify_native(self, provider: Provider, id_token: str, nonce: str) -> Claims:

@@ -9,7 +9,7 @@ from phalanx import text
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
 from phalanx.selfservice.flow.login.flow import LoginFlow
-from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
+from phalanx.selfservice.flow.login.strategy import LoginOutcome, LoginStrategy
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.oidc import continuity
 from phalanx.selfservice.strategy.oidc.core import OidcCore, Tokens, linked_provider_ids
@@ -42,7 +42,7 @@ class OidcLogin(LoginStrategy):
 
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
-    ) -> LoginResult:
+    ) -> LoginOutcome:
         provider_id = submitted_provider(req, body)
         if not provider_id or flow.requested_aal != "aal1":
             raise FlowValidationError([text.no_strategy("login")])
@@ -62,7 +62,7 @@ class OidcLogin(LoginStrategy):
             outcome = await self.core.login(req, flow, provider, claims, Tokens(), container)
             raise StrategyCompleted(outcome)
         submitted = body.get("traits")
-        outcome = await self.core.start(
+        return await self.core.start(
             req,
             flow,
             provider,
@@ -70,7 +70,6 @@ class OidcLogin(LoginStrategy):
             upstream=body.get("upstream_parameters"),
             refresh=flow.refresh,
         )
-        raise StrategyCompleted(outcome)
 
     async def link_pending(self, flow: LoginFlow, identity: Identity) -> list[AuthenticationMethod]:
         return await self.core.link_pending(flow, identity)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from phalanx import text
-from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
-from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
+from phalanx.selfservice.flow.registration.strategy import (
+    RegistrationOutcome,
+    RegistrationStrategy,
+)
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.oidc import continuity
 from phalanx.selfservice.strategy.oidc.core import OidcCore, Tokens
@@ -29,7 +31,7 @@ class OidcRegistration(RegistrationStrategy):
 
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
-    ) -> Identity:
+    ) -> RegistrationOutcome:
         provider_id = submitted_provider(req, body)
         if not provider_id:
             raise FlowValidationError([text.no_strategy("registration")])
@@ -47,7 +49,6 @@ class OidcRegistration(RegistrationStrategy):
             )
             outcome = await self.core.register(req, flow, provider, claims, Tokens(), container)
             raise StrategyCompleted(outcome)
-        outcome = await self.core.start(
+        return await self.core.start(
             req, flow, provider, traits=traits, upstream=body.get("upstream_parameters")
         )
-        raise StrategyCompleted(outcome)

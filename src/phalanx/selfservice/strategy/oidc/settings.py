@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from phalanx import text
 from phalanx.identity.credentials import count_first_factors, oidc_identifier
 from phalanx.identity.model import CredentialType, Identity
-from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
+from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
 from phalanx.selfservice.flow.settings.strategy import (
     SettingsContext,
@@ -62,7 +63,9 @@ class OidcSettings(SettingsStrategy):
             payload["traits"] = body["traits"]
         return payload
 
-    async def apply(self, ctx: SettingsContext, payload: dict[str, Any]) -> SettingsResult:
+    async def apply(
+        self, ctx: SettingsContext, payload: dict[str, Any]
+    ) -> SettingsResult | ExternalRedirect:
         link, unlink = payload.get("link"), payload.get("unlink")
         if link and unlink:
             raise _invalid("it is not possible to link and unlink providers in the same request")
@@ -70,14 +73,13 @@ class OidcSettings(SettingsStrategy):
             self._check_linkable(ctx.identity, str(link))
             ctx.require_privileged()
             provider = self.core.provider(str(link))
-            outcome = await self.core.start(
+            return await self.core.start(
                 ctx.req,
                 ctx.flow,
                 provider,
                 traits=payload.get("traits"),
                 upstream=payload.get("upstream_parameters"),
             )
-            raise StrategyCompleted(outcome)
         if unlink:
             ctx.require_privileged()
             return SettingsResult(identity=self._unlink(ctx.identity, str(unlink)))
