@@ -112,6 +112,8 @@ def credential_to_wire(
     }
     if with_config:
         config = credential.config if isinstance(credential.config, dict) else {}
+        # Phalanx-only bookkeeping (e.g. the TOTP replay guard) is not Kratos's config.
+        config = {k: v for k, v in config.items() if not k.startswith("phalanx_")}
         if credential.type == CredentialType.OIDC:
             config = _declassified_oidc(config, with_tokens=True, decrypt=decrypt)
         elif credential.type == CredentialType.SAML:

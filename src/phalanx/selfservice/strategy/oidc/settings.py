@@ -3,7 +3,7 @@ starting a link (the callback finishes it) and unlinking."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from phalanx import text
 from phalanx.identity.credentials import count_first_factors, oidc_identifier
@@ -30,10 +30,15 @@ def _invalid(reason: str) -> FlowValidationError:
 class OidcSettings(SettingsStrategy):
     id = "oidc"
     group = "oidc"
-    implicit_fields: ClassVar[tuple[str, ...]] = ("link", "unlink")
 
     def __init__(self, core: OidcCore) -> None:
         self.core = core
+
+    def handles(self, body: dict[str, Any]) -> bool:
+        """``method: oidc``, or no method and a ``link``/``unlink`` button (Kratos's
+        strategy decides by the fields it finds)."""
+        method = body.get("method")
+        return method == self.id or (not method and bool(body.get("link") or body.get("unlink")))
 
     def _count(self, identity: Identity) -> int:
         return count_first_factors(identity, self.core.deps.identities.factors)
