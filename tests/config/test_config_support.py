@@ -158,7 +158,7 @@ def test_is_supported() -> None:
     assert is_supported("phalanx.ui.product_name")
     assert not is_supported("selfservice.flows.login.style")
     assert is_supported("selfservice.methods.oidc")
-    assert not is_supported("selfservice.methods.totp")
+    assert not is_supported("selfservice.methods.webauthn")
     assert not is_supported("serve.public.cors.enabled")
     assert not is_supported("courier.http")
 
