@@ -21,42 +21,7 @@ from phalanx.ui import UiNode, nodes_from_schema
 if TYPE_CHECKING:
     from phalanx.selfservice.request import FlowRequest
 
-__all__ = ["TraitForms", "coerce_form_traits"]
-
-_JSON = "application/json"
-
-
-def coerce_form_traits(schema: Mapping[str, Any], traits: Any) -> Any:
-    """Form bodies carry strings only; turn them into the schema's number, integer and
-    boolean types as Kratos's form decoder does (values that do not parse stay strings, so
-    the schema reports them)."""
-    properties = (
-        schema.get("properties", {}).get("traits", {}) if isinstance(schema, Mapping) else {}
-    )
-
-    def walk(node: Any, value: Any) -> Any:
-        if not isinstance(node, Mapping):
-            return value
-        if isinstance(value, dict):
-            props = node.get("properties") or {}
-            return {k: walk(props.get(k), v) for k, v in value.items()}
-        if not isinstance(value, str):
-            return value
-        kind = node.get("type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        try:
-            if "integer" in kinds:
-                return int(value)
-            if "number" in kinds:
-                number = float(value)
-                return int(number) if number.is_integer() else number
-        except ValueError:
-            return value
-        if "boolean" in kinds and value.lower() in ("true", "false", "on", "1", "0"):
-            return value.lower() in ("true", "on", "1")
-        return value
-
-    return walk(properties, traits)
+__all__ = ["TraitForms"]
 
 
 class TraitForms:
@@ -73,15 +38,10 @@ class TraitForms:
         return self._raw(schema_id)
 
     def submitted_traits(self, req: FlowRequest, body: Mapping[str, Any]) -> Any:
-        """The ``traits`` of a registration submission; form bodies (strings only) get
-        the schema's number, integer and boolean types."""
+        """The ``traits`` of a registration submission (form bodies are typed by the
+        registration service, ``decode_form_traits``)."""
         traits = body.get("traits")
-        if traits is None:
-            return {}
-        content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != _JSON:
-            traits = coerce_form_traits(self.raw_schema(), traits)
-        return traits
+        return {} if traits is None else traits
 
     def trait_nodes(
         self, *, group: str, values: Any = None, schema_id: str | None = None

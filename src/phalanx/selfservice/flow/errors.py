@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from phalanx.text import UiText
 
-__all__ = ["ChallengeExpired", "FlowValidationError", "StrategyNotResponsible"]
+if TYPE_CHECKING:
+    from phalanx.selfservice.request import Outcome
+
+__all__ = [
+    "ChallengeExpired",
+    "FlowValidationError",
+    "StrategyCompleted",
+    "StrategyNotResponsible",
+]
 
 
 class FlowValidationError(Exception):
@@ -43,3 +52,12 @@ class ChallengeExpired(Exception):
     def __init__(self, expires_at: datetime) -> None:
         super().__init__("the code expired")
         self.expires_at = expires_at
+
+
+class StrategyCompleted(Exception):
+    """The strategy answered the submission itself (a redirect to an upstream provider, a
+    flow it switched to): the flow service stores the flow and returns ``outcome``."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("completed by strategy")
+        self.outcome = outcome

@@ -26,7 +26,11 @@ from phalanx.errors import (
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
+from phalanx.selfservice.flow.errors import (
+    ChallengeExpired,
+    FlowValidationError,
+    StrategyCompleted,
+)
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
@@ -38,8 +42,8 @@ from phalanx.selfservice.flow.lifecycle import (
 )
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
-from phalanx.selfservice.flow.login.strategy import Identified, LoginStrategy
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.login.strategy import Identified, LoginResult, LoginStrategy
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.aal import aal_rank, pass_request_params
@@ -236,23 +240,46 @@ class LoginService:
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
-        result = await strategy.login(req, flow, body, session)
-        flow.active = strategy.id
-        flow.updated_at = utcnow()
-        await self.store.update(flow)
+        try:
+            result = await strategy.login(req, flow, body, session)
+        except StrategyCompleted as done:
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return done.outcome
         if isinstance(result, Identified):
+            flow.active = strategy.id
             populated = False
-            for each in self.strategies:
-                populated = each.populate_identified(flow, result.identity, result.mitigate) or (
-                    populated
-                )
+            for each in serving:
+                found = each.populate_identified(flow, result.identity, result.mitigate)
+                populated = found or populated
             shown = strategy.finish_identified(flow, populated, result.mitigate)
             flow.updated_at = utcnow()
             await self.store.update(flow)
             return self.env.show(req, flow, status=shown.status)
-        if isinstance(result, ShowFlow):
+        if isinstance(result, (ShowFlow, ExternalRedirect)):
+            flow.active = strategy.id
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            if isinstance(result, ExternalRedirect):
+                return self.env.external_redirect(req, result)
             return self.env.show(req, flow, status=result.status)
+        return await self.complete(req, flow, result, strategy.id, session)
+
+    async def complete(
+        self,
+        req: FlowRequest,
+        flow: LoginFlow,
+        result: LoginResult,
+        method: str,
+        session: Session | None,
+    ) -> Outcome:
+        """Issue (or refresh) the session for an authenticated identity, run the after-login
+        hooks and answer by client kind. Strategies that finish outside the submit (the OIDC
+        callback) call this too."""
         identity = result.identity
+        flow.active = method
+        flow.updated_at = utcnow()
+        await self.store.update(flow)
         if session is not None and session.identity_id != identity.id:
             session = None  # another account's credentials: a new session, not a refresh
         if not identity.is_active:
@@ -263,15 +290,25 @@ class LoginService:
             issued = sessions.refresh_authentication(session, result.method)
         else:
             issued = sessions.new_session(identity, result.method, req)
+        for strategy in self.strategies:
+            result.extra_methods.extend(await strategy.link_pending(flow, identity))
+        for extra in result.extra_methods:
+            issued.authentication_methods.append(extra)
         rotate = await self.env.rotate_csrf_for(req, issued)
-        aborted = await self.hooks.run(req, flow, issued, identity, strategy.id)
+        aborted = await self.hooks.run(req, flow, issued, identity, method)
         if aborted is not None:
             return aborted
         if session is not None:
             await sessions.save(issued)
         else:
             await sessions.persist(issued)
-        return await self._success(req, flow, issued, strategy.id, rotate)
+        return await self._success(req, flow, issued, method, rotate)
+
+    async def fail(self, req: FlowRequest, flow: LoginFlow, error: Exception) -> Outcome:
+        """Answer a failed login step (Kratos ``login.ErrorHandler.WriteFlowError``)."""
+        if isinstance(error, AddressNotVerified):
+            error = FlowValidationError([text.address_not_verified()])
+        return await handle_submit_error(self.env, req, flow, error, self.store, sort_keys=())
 
     async def _aal_redirect(self, flow: LoginFlow, session: Session) -> str | None:
         """Kratos ``checkAAL``: where to send a session that ``session.whoami.required_aal``

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.request import FlowRequest
 
 __all__ = [
@@ -41,7 +41,7 @@ class NextScreen:
     traits: Any = None
 
 
-RegistrationOutcome = Identity | ShowFlow | NextScreen
+RegistrationOutcome = Identity | ShowFlow | NextScreen | ExternalRedirect
 
 
 def first_value(value: Any) -> Any:

@@ -22,10 +22,10 @@ from phalanx.selfservice.flow.registration.strategy import (
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.password.login import string_field_errors
 from phalanx.selfservice.strategy.password.policy import PasswordPolicy
-from phalanx.selfservice.traits import TraitForms, coerce_form_traits
+from phalanx.selfservice.traits import TraitForms
 from phalanx.ui import UiNode, flatten_values, input_node
 
-__all__ = ["PasswordRegistration", "coerce_form_traits"]
+__all__ = ["PasswordRegistration"]
 
 
 class PasswordRegistration(RegistrationStrategy):
@@ -69,7 +69,9 @@ class PasswordRegistration(RegistrationStrategy):
         )
 
     def traits_of(self, req: FlowRequest, body: dict[str, Any]) -> Any:
-        return self.forms.submitted_traits(req, body)
+        """The submitted traits (a form's already typed by the registration service)."""
+        traits = body.get("traits")
+        return {} if traits is None else traits
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
         """The registration schema: traits per identity schema, ``password`` required."""
