@@ -29,6 +29,13 @@ class OidcRegistration(RegistrationStrategy):
     def populate(self, flow: RegistrationFlow) -> None:
         self.core.add_buttons(flow.ui, text.registration_with, self.core.buttons())
 
+    def populate_profile(self, flow: RegistrationFlow, traits: Any) -> None:
+        """Two-step registration shows the providers on both screens (Kratos)."""
+        self.populate(flow)
+
+    def populate_credentials(self, flow: RegistrationFlow, traits: Any) -> None:
+        self.populate(flow)
+
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
     ) -> RegistrationOutcome:
