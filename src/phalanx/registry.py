@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from phalanx.selfservice.traits import TraitForms
     from phalanx.session.epoch import RevocationEpoch
     from phalanx.session.manager import SessionManager
+    from phalanx.session.tokenizer import SessionTokenizer
     from phalanx.session.whoami import Whoami
     from phalanx.session.wire import SessionRenderer
 
@@ -63,6 +64,8 @@ class Registry:
     session_renderer: SessionRenderer = field(init=False)
     #: ``/sessions/whoami``: lookup, rendering and the ``phalanx.session_cache``.
     whoami: Whoami = field(init=False)
+    #: ``?tokenize_as=``: JWTs from ``session.whoami.tokenizer.templates``.
+    tokenizer: SessionTokenizer = field(init=False)
     error_store: SQLErrorStore = field(init=False)
     #: Courier: messages queued in the database, delivered by the worker.
     courier_store: SQLCourierStore = field(init=False)
@@ -118,10 +121,12 @@ class Registry:
         return identity_to_wire(identity, public_base_url=self.config.public_base_url, admin=admin)
 
     def _wire_sessions(self) -> None:
+        from phalanx.outbound import guard_from_config
         from phalanx.persistence.sql.error_store import SQLErrorStore
         from phalanx.persistence.sql.session_store import SQLSessionStore
         from phalanx.session.cache import WhoamiCache
         from phalanx.session.manager import SessionManager
+        from phalanx.session.tokenizer import SessionTokenizer
         from phalanx.session.whoami import Whoami
         from phalanx.session.wire import SessionRenderer
 
@@ -147,6 +152,11 @@ class Registry:
             )
             if cache_config.enabled
             else None,
+        )
+        self.tokenizer = SessionTokenizer(
+            templates=config.session.whoami.tokenizer.templates,
+            issuer=config.public_base_url,
+            guard=guard_from_config(config),
         )
         self.error_store = SQLErrorStore(self.database)
 

@@ -35,8 +35,8 @@ import httpx
 from phalanx.config.model_hooks import DEFAULT_HTTP_BODY, ApiKeyAuth, BasicAuth, HttpRequestConfig
 from phalanx.courier.channel import Channel, DeliveryError
 from phalanx.courier.message import Message, MessageType, TemplateType
-from phalanx.courier.sources import SourceError, load_uri
 from phalanx.courier.template import TemplateRenderer
+from phalanx.outbound.sources import SourceError, load_url
 
 try:  # optional: custom jsonnet bodies
     import _jsonnet
@@ -142,7 +142,7 @@ class HTTPChannel(Channel):
             return default_body(ctx)
         if self._snippet is None:
             try:
-                self._snippet = (await load_uri(body_uri, client=self._client)).decode("utf-8")
+                self._snippet = (await load_url(body_uri, client=self._client)).decode("utf-8")
             except (SourceError, UnicodeDecodeError) as exc:
                 raise DeliveryError(f"unable to load the request body template: {exc}") from exc
         ctx_json = json.dumps(ctx, ensure_ascii=False)
