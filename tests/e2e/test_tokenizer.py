@@ -53,6 +53,21 @@ def _other_jwk() -> dict[str, Any]:
     return out
 
 
+MAPPER = """
+local claims = std.extVar('claims');
+local session = std.extVar('session');
+{
+  claims: {
+    iss: 'https://issuer.example',
+    sub: 'not-allowed',
+    email: session.identity.traits.email,
+    base_exp: claims.exp,
+    aud: ['api'],
+  },
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def jwks_host() -> Iterator[str]:
     document = json.dumps({"keys": [_jwk("ES512", "es512-key"), _other_jwk()]}).encode()
@@ -89,6 +104,18 @@ def server(
         "es256": {"jwks_url": f"file://{es256}"},
         "es512": {"jwks_url": jwks_host, "ttl": "1h"},
         "eddsa": {"jwks_url": _b64({"keys": [_jwk("EdDSA", "ed-key")]}), "ttl": "30s"},
+        "mapped": {
+            "jwks_url": _b64({"keys": [_jwk("RS256", "rs-key")]}),
+            "claims_mapper_url": "base64://" + base64.b64encode(MAPPER.encode()).decode(),
+        },
+        "mapper-fails": {
+            "jwks_url": _b64({"keys": [_jwk("RS256", "rs-key")]}),
+            "claims_mapper_url": "base64://" + base64.b64encode(b"error 'no'").decode(),
+        },
+        "mapper-no-claims": {
+            "jwks_url": _b64({"keys": [_jwk("RS256", "rs-key")]}),
+            "claims_mapper_url": "base64://" + base64.b64encode(b"{other: {}}").decode(),
+        },
         "empty": {"jwks_url": _b64({"keys": []})},
         "bad-alg": {"jwks_url": _b64({"keys": [unsigned]})},
         "by-external-id": {
@@ -183,6 +210,11 @@ def test_whoami_without_tokenize_as_is_untouched(server: PhalanxServer, token: s
     ("template", "reason"),
     [
         ("nope", 'Unable to find tokenizer template "nope".'),
+        ("mapper-fails", "Unable to execute tokenizer JsonNet."),
+        (
+            "mapper-no-claims",
+            "Expected tokenizer JsonNet to return a claims object but it did not.",
+        ),
         ("empty", "Could not find key a suitable key for tokenization in the JWKS url."),
         ("bad-alg", 'The JSON Web Key must include a valid "alg" parameter but "XX999" was given.'),
         (
@@ -217,3 +249,19 @@ def test_subject_from_external_id(server: PhalanxServer, token: str) -> None:
 def test_no_session_is_401_before_any_template_lookup(server: PhalanxServer) -> None:
     r = _whoami(server, "ory_st_nothing", "nope")
     assert r.status_code == 401
+
+
+def test_claims_mapper_merges_over_the_base_claims_but_not_sub(
+    server: PhalanxServer, token: str
+) -> None:
+    r = _whoami(server, token, "mapped")
+    assert r.status_code == 200, r.text
+    session = r.json()
+    claims = jwt.decode(
+        session["tokenized"], _KEYS["RS256"].public_key(), algorithms=["RS256"], audience="api"
+    )
+    assert claims["iss"] == "https://issuer.example"
+    assert claims["sub"] == session["identity"]["id"]
+    assert claims["email"] == session["identity"]["traits"]["email"]
+    assert claims["base_exp"] == claims["exp"] and claims["aud"] == ["api"]
+    assert claims["sid"] == session["id"]

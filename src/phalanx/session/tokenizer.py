@@ -31,7 +31,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from phalanx.config.model_core import TokenizerTemplateConfig
-from phalanx.errors import BadRequestError, InternalServerError, KratosError
+from phalanx.errors import BadRequestError, InternalServerError
+from phalanx.jsonnet import JsonnetError, evaluate_jsonnet
 from phalanx.outbound.guard import AddressGuard
 from phalanx.outbound.sources import SourceError, load_url
 
@@ -72,7 +73,7 @@ class SessionTokenizer:
     templates: Mapping[str, Any]
     issuer: str
     guard: AddressGuard = field(default_factory=AddressGuard)
-    evaluate: JsonnetEvaluator | None = None
+    evaluate: JsonnetEvaluator = evaluate_jsonnet
     clock: Callable[[], float] = time.time
     _jwks: dict[str, _Cached] = field(default_factory=dict)
     _mappers: dict[str, _Cached] = field(default_factory=dict)
@@ -140,16 +141,12 @@ class SessionTokenizer:
     async def _mapped(
         self, url: str, session: Mapping[str, Any], claims: dict[str, Any]
     ) -> dict[str, Any]:
-        if self.evaluate is None:
-            raise InternalServerError("Claims mappers need the Jsonnet sandbox.")
         source = (await self._load(self._mappers, url)).decode("utf-8", "replace")
         try:
             result = await self.evaluate(
                 source, ext={"session": dict(session), "claims": claims}, name=url[:80]
             )
-        except KratosError:
-            raise
-        except Exception as exc:
+        except JsonnetError as exc:
             raise BadRequestError(
                 "Unable to execute tokenizer JsonNet.", details={"debug": str(exc)}
             ) from exc
