@@ -7,6 +7,7 @@ then the method's payload, and only then CSRF.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -145,6 +146,9 @@ class LoginService:
         flow, new_cookie = await self.new_flow(
             req, flow_type, refresh=refresh, aal=aal, session=session
         )
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
@@ -222,6 +226,10 @@ class LoginService:
             issued = sessions.refresh_authentication(session, result.method)
         else:
             issued = sessions.new_session(identity, result.method, req)
+        # Hook changes to the identity are not stored on login (as Kratos): hooks get a copy.
+        await self.env.after_hooks(
+            req, flow, copy.deepcopy(identity), strategy.id, self.render.session(issued)
+        )
         rotate = await self.env.rotate_csrf_for(req, issued)
         aborted = await self.hooks.run(req, flow, issued, identity, strategy.id)
         if aborted is not None:

@@ -149,6 +149,10 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         address.verified_at = now
         address.status = AddressStatus.COMPLETED
         await self.pool.update_verifiable_address(address)
+        if self.env.hooks(flow.kind) is not None:
+            identity = await self.pool.get(address.identity_id)
+            if identity is not None:
+                await self.env.after_hooks(req, flow, identity, flow.active)
         back = self.continue_url(flow)
         flow.ui = UiContainer(action=back, method="GET")
         flow.state = FlowState.PASSED_CHALLENGE
