@@ -60,9 +60,10 @@ class Receiver:
                     answer = receiver.answers.get(path, Answer())
                 if answer.delay:
                     time.sleep(answer.delay)
-                data = b"" if answer.body is None else json.dumps(answer.body).encode()
                 if isinstance(answer.body, bytes):
                     data = answer.body
+                else:
+                    data = b"" if answer.body is None else json.dumps(answer.body).encode()
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", "application/json")

@@ -127,14 +127,13 @@ class WebHookCaller:
         self, config: WebHookConfig, event: HookEvent, *, target: Identity | None = None
     ) -> None:
         """Run one hook for ``event``; ``target`` is the identity a parsed reply may change."""
-        ignore = config.response is not None and config.response.ignore
-        request = await self._build(config, event)
-        if request is None:  # the Jsonnet body said ``error "cancel"``
-            return
-        if ignore:
-            task = asyncio.get_running_loop().create_task(self._background_call(config, request))
+        if config.response is not None and config.response.ignore:
+            task = asyncio.get_running_loop().create_task(self._background_call(config, event))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+            return
+        request = await self._build(config, event)
+        if request is None:  # the Jsonnet body said ``error "cancel"``
             return
         response = await self._send(config, request)
         self._read(config, response, target)
@@ -224,10 +223,12 @@ class WebHookCaller:
             await asyncio.sleep(settings.backoff * (2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _background_call(
-        self, config: WebHookConfig, request: tuple[str, dict[str, str], bytes | None]
-    ) -> None:
+    async def _background_call(self, config: WebHookConfig, event: HookEvent) -> None:
+        """``response.ignore``: the whole call (Jsonnet included) off the user's request."""
         try:
+            request = await self._build(config, event)
+            if request is None:
+                return
             response = await self._send(config, request)
         except Exception as exc:
             log.warning(
