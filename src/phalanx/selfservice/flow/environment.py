@@ -253,6 +253,13 @@ class FlowEnvironment:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
+    def show(self, req: FlowRequest, flow: Flow, *, status: int = 200) -> Outcome:
+        """A flow a strategy changed (:class:`~.results.ShowFlow`): JSON with ``status``
+        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI."""
+        if flow.is_browser and not req.is_json:
+            return Outcome.redirect(self.flow_ui_url(flow))
+        return Outcome.json(flow.to_dict(), status=status)
+
     async def forward_error(self, req: FlowRequest, error: KratosError) -> Outcome:
         """Kratos's error manager (``errorx.Forward``): JSON clients get the envelope,
         browsers a 303 to the error UI with the stored error's id."""

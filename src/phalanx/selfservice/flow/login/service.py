@@ -38,6 +38,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.model import Session
@@ -212,10 +213,12 @@ class LoginService:
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
         result = await strategy.login(req, flow, body, session)
-        identity = result.identity
         flow.active = strategy.id
         flow.updated_at = utcnow()
         await self.store.update(flow)
+        if isinstance(result, ShowFlow):
+            return self.env.show(req, flow, status=result.status)
+        identity = result.identity
         if session is not None and session.identity_id != identity.id:
             session = None  # another account's credentials: a new session, not a refresh
         if not identity.is_active:
