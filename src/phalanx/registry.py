@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from phalanx.selfservice.flow.registration.service import RegistrationService
     from phalanx.selfservice.flow.settings.service import SettingsService
     from phalanx.selfservice.flow.verification.service import VerificationService
+    from phalanx.selfservice.hook.password_migration import PasswordMigrationHook
     from phalanx.selfservice.hook.python import PythonHooks
     from phalanx.selfservice.hook.web_hook import WebHookCaller
     from phalanx.selfservice.matrix import Matrix
@@ -76,6 +77,8 @@ class Registry:
     error_store: SQLErrorStore = field(init=False)
     #: ``web_hook`` calls (shared by every flow's hook points).
     web_hooks: WebHookCaller = field(init=False)
+    #: ``selfservice.methods.password.config.migrate_hook`` (None when disabled).
+    password_migration: PasswordMigrationHook | None = field(init=False)
     #: Courier: messages queued in the database, delivered by the worker.
     courier_store: SQLCourierStore = field(init=False)
     courier: Courier = field(init=False)
@@ -270,6 +273,7 @@ class Registry:
     def _wire_hooks(self) -> None:
         """``web_hook`` hooks and Python hooks at every flow's hook points."""
         from phalanx.outbound import guard_from_config
+        from phalanx.selfservice.hook.password_migration import PasswordMigrationHook
         from phalanx.selfservice.hook.runner import FlowHooks
         from phalanx.selfservice.hook.web_hook import WebHookCaller, WebHookSettings
 
@@ -282,6 +286,10 @@ class Registry:
                 retries=config.phalanx.web_hooks.retries,
             ),
             identity_json=lambda identity: self.identity_json(identity, False),
+        )
+        migrate = config.selfservice.methods.password.config.migrate_hook
+        self.password_migration = (
+            PasswordMigrationHook(migrate.config, self.web_hooks) if migrate.enabled else None
         )
         flows = config.selfservice.flows
         for kind, block in (

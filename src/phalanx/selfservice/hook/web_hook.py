@@ -165,21 +165,29 @@ class WebHookCaller:
         headers = request_headers(config.headers, config.auth)
         if method == "TRACE" or not config.body:
             return method, headers, None
-        url = config.body if "://" in config.body else f"file://{config.body}"
-        source = await self._template(url)
         ctx = hook_context(event, self.settings.header_allowlist, self.identity_json)
+        content = await self.render(config.body, ctx, headers, _hook_name(config))
+        return None if content is None else (method, headers, content)
+
+    async def render(
+        self, body: str, ctx: dict[str, Any], headers: Mapping[str, str], name: str
+    ) -> bytes | None:
+        """The request body: the Jsonnet template at ``body`` called with ``ctx``, encoded
+        for the content type; None when the template says ``error "cancel"``."""
+        url = body if "://" in body else f"file://{body}"
+        source = await self._template(url)
         try:
             payload = await self.evaluate(source, tla={"ctx": ctx}, name=url[:80])
         except JsonnetError as exc:
             if _is_cancel(exc):
-                log.info("web hook %s canceled by its Jsonnet body", _hook_name(config))
+                log.info("web hook %s canceled by its Jsonnet body", name)
                 return None
             raise InternalServerError(
                 "The web hook's request body could not be rendered by its Jsonnet template.",
                 message=str(exc),
             ) from exc
         try:
-            return method, headers, encode_body(payload, headers)
+            return encode_body(payload, headers)
         except BodyEncodingError as exc:
             raise InternalServerError(
                 "The web hook's request body could not be encoded.", message=str(exc)
@@ -189,12 +197,32 @@ class WebHookCaller:
         self, config: WebHookConfig, request: tuple[str, dict[str, str], bytes | None]
     ) -> OutboundResponse:
         method, headers, content = request
+        return await self.deliver(
+            str(config.url),
+            method,
+            headers,
+            content,
+            emit_analytics_event=config.emit_analytics_event,
+            name=_hook_name(config),
+        )
+
+    async def deliver(
+        self,
+        url: str,
+        method: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        *,
+        emit_analytics_event: bool = True,
+        name: str = "",
+    ) -> OutboundResponse:
+        """Send with the retry rules; a timeout raises 504, another failure 500."""
         settings = self.settings
         trigger = str(uuid.uuid4())
         attempts = settings.retries + 1
         for attempt in range(attempts):
             sent = dict(headers)
-            if config.emit_analytics_event:
+            if emit_analytics_event:
                 sent["Ory-Webhook-Request-ID"] = str(uuid.uuid4())
                 sent["Ory-Webhook-Trigger-ID"] = trigger
             last = attempt == attempts - 1
@@ -202,7 +230,7 @@ class WebHookCaller:
                 response = await send(
                     settings.guard,
                     method,
-                    str(config.url),
+                    url,
                     headers=sent,
                     content=content,
                     time_limit=settings.timeout,
@@ -210,7 +238,7 @@ class WebHookCaller:
                 )
             except OutboundError as exc:
                 if exc.blocked or last:
-                    log.error("web hook %s failed: %s", _hook_name(config), exc)
+                    log.error("web hook %s failed: %s", name or url, exc)
                     if exc.timeout:
                         raise GatewayTimeoutError(_UNREACHABLE, message=str(exc)) from exc
                     raise InternalServerError(
