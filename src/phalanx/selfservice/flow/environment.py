@@ -91,12 +91,16 @@ class FlowEnvironment:
         flow: Flow,
         identity: Identity,
         method: str | None,
-        session_json: dict[str, Any] | None = None,
+        session: Session | None = None,
+        *,
+        keep_changes: bool = True,
     ) -> None:
         """Login/recovery/verification after-hooks (see :class:`FlowHooks`)."""
         points = self.hooks(flow.kind)
         if points is not None:
-            await points.after(req, flow.to_dict, identity, method, session_json)
+            await points.after(
+                req, flow.to_dict, identity, method, session, keep_changes=keep_changes
+            )
 
     # -- URLs ----------------------------------------------------------------------------
     @property

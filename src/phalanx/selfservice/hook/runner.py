@@ -17,6 +17,7 @@ A method's own hook list replaces the flow's global one (``after.<method>.hooks`
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,10 @@ class FlowHooks:
         self.caller = caller
         self.python = python
         self.render_session = render_session
+
+    def wants_after(self, method: str | None) -> bool:
+        """Whether anything runs after ``method`` (callers skip loading data otherwise)."""
+        return bool(self._after_hooks(method) or self.python.at(self.flow, "after", method))
 
     def _after_hooks(self, method: str | None) -> list[WebHookConfig]:
         return _web_hooks(configured_entries(self.after_block, method))
@@ -137,13 +142,19 @@ class FlowHooks:
         flow_json: Callable[[], dict[str, Any]],
         identity: Identity,
         method: str | None,
-        session_json: dict[str, Any] | None = None,
+        session: Session | None = None,
+        *,
+        keep_changes: bool = True,
     ) -> None:
-        """Login/recovery/verification: every after web hook, then Python after-hooks."""
+        """Login/recovery/verification: every after web hook, then Python after-hooks.
+        With ``keep_changes=False`` (login) the hooks see a copy of the identity."""
         hooks = self._after_hooks(method)
         python = self.python.at(self.flow, "after", method)
         if not hooks and not python:
             return
+        if not keep_changes:
+            identity = copy.deepcopy(identity)
+        session_json = self.render_session(session) if session is not None else None
         event = self._event("after", req, flow_json(), method, identity, session_json)
         for config in hooks:
             await self.caller.call(config, event, target=identity)

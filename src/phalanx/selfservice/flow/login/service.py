@@ -7,7 +7,6 @@ then the method's payload, and only then CSRF.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -230,9 +229,7 @@ class LoginService:
         else:
             issued = sessions.new_session(identity, result.method, req)
         # Hook changes to the identity are not stored on login (as Kratos): hooks get a copy.
-        await self.env.after_hooks(
-            req, flow, copy.deepcopy(identity), strategy.id, self.render.session(issued)
-        )
+        await self.env.after_hooks(req, flow, identity, strategy.id, issued, keep_changes=False)
         rotate = await self.env.rotate_csrf_for(req, issued)
         aborted = await self.hooks.run(req, flow, issued, identity, strategy.id)
         if aborted is not None:
