@@ -106,12 +106,11 @@ def test_env_set_keys_are_reported(tmp_path: Path) -> None:
         tmp_path,
         yaml.safe_dump(doc),
         env={
-            "SELFSERVICE_METHODS_WEBAUTHN_ENABLED": "true",
+            "OAUTH2_PROVIDER_URL": "https://hydra.example.com/",
             "SERVE_PUBLIC_PORT": "4455",
-            "SELFSERVICE_METHODS_WEBAUTHN_CONFIG": '{"rp": {"id": "x", "display_name": "X"}}',
         },
     )
-    assert unsupported_keys(cfg.raw) == ["selfservice.methods.webauthn"]
+    assert unsupported_keys(cfg.raw) == ["oauth2_provider.url"]
 
 
 def test_defaults_disabled_and_nulls_are_not_reported() -> None:

@@ -63,6 +63,8 @@ SUPPORTED_KEYS: tuple[str, ...] = (
     "selfservice.methods.profile",
     "selfservice.methods.code",
     "selfservice.methods.link",
+    "selfservice.methods.webauthn",
+    "selfservice.methods.passkey",
     "courier.smtp",
     "courier.templates",
     "courier.template_override_path",

@@ -26,6 +26,7 @@ def public_routes() -> list[BaseRoute]:
         sessions,
         settings,
         verification,
+        webauthn,
     )
     from phalanx.web.routes import routes as web_routes
 
@@ -44,6 +45,7 @@ def public_routes() -> list[BaseRoute]:
         *verification.routes,
         *logout.routes,
         *errors.routes,
+        *webauthn.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves
     ]

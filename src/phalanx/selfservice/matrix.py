@@ -125,12 +125,54 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
+def _passkey(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.passkey.login import PasskeyLogin
+    from phalanx.selfservice.strategy.passkey.registration import PasskeyRegistration
+    from phalanx.webauthnx import passkey_party
+
+    config = deps.config
+    rp = passkey_party(config)
+    if rp is None:
+        return []
+    public_url = config.public_base_url
+    return [
+        PasskeyLogin(deps.identity_pool, deps.forms, rp, public_url),
+        PasskeyRegistration(deps.forms, rp, public_url),
+    ]
+
+
+def _webauthn(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.webauthn.login import WebAuthnLogin, WebAuthnLoginSettings
+    from phalanx.selfservice.strategy.webauthn.registration import WebAuthnRegistration
+    from phalanx.webauthnx import webauthn_party
+
+    config = deps.config
+    rp = webauthn_party(config)
+    method = config.selfservice.methods.webauthn.config
+    if rp is None or method is None:
+        return []
+    passwordless = bool(method.passwordless)
+    argon2 = config.hashers.argon2
+    settings = WebAuthnLoginSettings(
+        passwordless=passwordless,
+        public_url=config.public_base_url,
+        delay=argon2.expected_duration.total_seconds(),
+        deviation=argon2.expected_deviation.total_seconds(),
+    )
+    cells: list[object] = [WebAuthnLogin(deps.identity_pool, deps.forms, rp, settings)]
+    if passwordless:
+        cells.append(WebAuthnRegistration(deps.forms, rp, config.public_base_url))
+    return cells
+
+
 METHODS: dict[str, Callable[[Any], list[object]]] = {
     # method -> the strategies (one per flow it joins); order = order of UI groups
     "profile": _profile,
     "password": _password,
     "code": _code,
     "link": _link,
+    "passkey": _passkey,
+    "webauthn": _webauthn,
 }
 
 

@@ -9,7 +9,7 @@ Kratos spreads these over ``flow.NewFlow``-style constructors, ``x.ParseUUID``,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -48,7 +48,14 @@ class Method(Protocol):
     def id(self) -> str: ...
 
 
+class Claiming(Method, Protocol):
+    """A strategy that decides whether a submission is its own."""
+
+    def claims(self, flow: Any, body: Mapping[str, Any]) -> bool: ...
+
+
 M = TypeVar("M", bound=Method)
+C = TypeVar("C", bound=Claiming)
 
 
 # -- flow ids --------------------------------------------------------------------------------
@@ -111,11 +118,13 @@ def mint_csrf(env: FlowEnvironment, req: FlowRequest, flow: Flow) -> tuple[str, 
     return mask_token(new_real_token()), None
 
 
-def pick_strategy(strategies: Iterable[M], method: Any, flow: Flow) -> M:
-    """The strategy whose id is the submitted ``method``, else the flow's "no strategy
+def pick_strategy(strategies: Iterable[C], body: Mapping[str, Any], flow: Flow) -> C:
+    """The first strategy responsible for the submission (Kratos asks each strategy in order;
+    most answer "not responsible" unless ``method`` names them, WebAuthn and passkeys also
+    claim a body carrying their non-empty result field), else the flow's "no strategy
     found" validation error (4010002 ...)."""
     for strategy in strategies:
-        if strategy.id == method:
+        if strategy.claims(flow, body):
             return strategy
     raise FlowValidationError([text.no_strategy(str(flow.kind))])
 

@@ -24,8 +24,12 @@ from phalanx.errors import (
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError
-from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
+from phalanx.selfservice.flow.errors import FlowValidationError, ShowFlowAgain
+from phalanx.selfservice.flow.handling import (
+    expired_outcome,
+    handle_submit_error,
+    show_flow_again,
+)
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
     fetch_flow,
@@ -178,6 +182,8 @@ class LoginService:
                     self.env, req, flow, lambda: self._replacement(req, flow), self.store
                 )
             return await self._authenticate(req, flow, session)
+        except ShowFlowAgain:
+            return await show_flow_again(self.env, req, flow, self.store)
         except AddressNotVerified:
             legacy = FlowValidationError([text.address_not_verified()])
             return await handle_submit_error(self.env, req, flow, legacy, self.store, sort_keys=())
@@ -203,7 +209,7 @@ class LoginService:
         self, req: FlowRequest, flow: LoginFlow, session: Session | None
     ) -> Outcome:
         body = req.body
-        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        strategy = pick_strategy(self.strategies, body, flow)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)

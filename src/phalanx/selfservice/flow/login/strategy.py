@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -28,6 +29,11 @@ class LoginStrategy(ABC):
     @abstractmethod
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
         """Add this method's nodes to a new flow (``session`` is set for refresh logins)."""
+
+    def claims(self, flow: LoginFlow, body: Mapping[str, Any]) -> bool:
+        """Whether this strategy handles the submission: by default when ``method`` names
+        it (Kratos's "strategy not responsible" otherwise)."""
+        return bool(body.get("method") == self.id)
 
     def check_payload(self, flow: LoginFlow, body: dict[str, Any]) -> None:
         """Validate the submitted body before CSRF is checked, as Kratos decodes it against

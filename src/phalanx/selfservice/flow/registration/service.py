@@ -186,7 +186,7 @@ class RegistrationService:
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
-        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        strategy = pick_strategy(self.strategies, body, flow)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)

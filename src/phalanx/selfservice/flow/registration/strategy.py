@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
@@ -18,6 +19,11 @@ class RegistrationStrategy(ABC):
     @abstractmethod
     def populate(self, flow: RegistrationFlow) -> None:
         """Add this method's nodes to a new flow."""
+
+    def claims(self, flow: RegistrationFlow, body: Mapping[str, Any]) -> bool:
+        """Whether this strategy handles the submission: by default when ``method`` names
+        it (Kratos's "strategy not responsible" otherwise)."""
+        return bool(body.get("method") == self.id)
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
         """Validate the submitted body before CSRF is checked (Kratos decodes it against the
