@@ -348,3 +348,91 @@ def test_passkey_of_unknown_user_handle(server: PhalanxServer, key: SoftAuthenti
         login = browser.init("login")
         r = browser.submit(login, {"passkey_login": key.get(_options(login, "passkey_challenge"))})
         assert r.status_code == 400 and message_ids(r.json()) == [4000015]
+
+
+def _settings(browser: Browser) -> dict[str, Any]:
+    return browser.init("settings")
+
+
+def test_settings_add_and_remove_security_keys(
+    server: PhalanxServer, key: SoftAuthenticator
+) -> None:
+    email = unique_email()
+    with Browser(server) as browser:
+        r = _register_webauthn(browser, key, email, name="First")
+        identity_id = r.json()["identity"]["id"]
+        flow = _settings(browser)
+        (remove,) = [
+            n for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "webauthn_remove"
+        ]
+        assert remove["attributes"]["value"] == key.credentials[0].id.hex()
+        assert remove["attributes"]["disabled"] is True  # the only first factor
+        assert remove["meta"]["label"]["id"] == 1050018
+        assert remove["meta"]["label"]["text"] == 'Remove security key "First"'
+        assert set(remove["meta"]["label"]["context"]) == {
+            "display_name",
+            "added_at",
+            "added_at_unix",
+        }
+        trigger = node(flow, "webauthn_register_trigger")
+        assert trigger["meta"]["label"]["id"] == 1050012
+        options = json.loads(trigger["attributes"]["value"])
+        assert unb64url(options["publicKey"]["user"]["id"]).hex() == identity_id.replace("-", "")
+        # Removing the last passwordless key would lock the account out.
+        r = browser.submit(
+            flow, {"method": "webauthn", "webauthn_remove": remove["attributes"]["value"]}
+        )
+        assert r.status_code == 400, r.text
+        messages = node(r.json(), "webauthn_remove")["messages"]
+        assert [m["id"] for m in messages] == [4000001]
+        # Add a second key (webauthn.js posts without "method").
+        flow = _settings(browser)
+        options = _options(flow, "webauthn_register_trigger")
+        r = browser.submit(
+            flow,
+            {"webauthn_register": key.create(options), "webauthn_register_displayname": "Second"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["state"] == "success" and message_ids(r.json()) == [1050001]
+        removes = [
+            n for n in r.json()["ui"]["nodes"] if n["attributes"].get("name") == "webauthn_remove"
+        ]
+        assert [n["attributes"]["disabled"] for n in removes] == [False, False]
+        methods = browser.whoami().json()["authentication_methods"]
+        assert [m["method"] for m in methods] == ["webauthn", "webauthn"]
+        # Now the first one can go; an unknown id cannot.
+        r = browser.submit(r.json(), {"method": "webauthn", "webauthn_remove": "00ff"})
+        assert r.status_code == 400 and message_ids(r.json()) == [4000001]
+        flow = _settings(browser)
+        r = browser.submit(flow, {"webauthn_remove": key.credentials[0].id.hex()})
+        assert r.status_code == 200, r.text
+    stored = _admin_identity(server, identity_id, "webauthn")["credentials"]["webauthn"]
+    names = [c["display_name"] for c in stored["config"]["credentials"]]
+    assert names == ["Second"]
+
+
+def test_settings_add_passkey_then_sign_in_with_it(
+    server: PhalanxServer, key: SoftAuthenticator
+) -> None:
+    email = unique_email()
+    with Browser(server) as browser:
+        identity_id = _register_webauthn(browser, key, email).json()["identity"]["id"]
+        flow = _settings(browser)
+        data = json.loads(node(flow, "passkey_create_data")["attributes"]["value"])
+        assert list(data) == ["publicKey"]
+        assert data["publicKey"]["user"]["name"] == email
+        trigger = node(flow, "passkey_register_trigger")["attributes"]
+        assert trigger["onclick"] == "window.oryPasskeySettingsRegistration()"
+        r = browser.submit(flow, {"passkey_settings_register": key.create(data)})
+        assert r.status_code == 200, r.text
+        removes = [
+            n for n in r.json()["ui"]["nodes"] if n["attributes"].get("name") == "passkey_remove"
+        ]
+        assert len(removes) == 1 and removes[0]["meta"]["label"]["id"] == 1050020
+    stored = _admin_identity(server, identity_id, "passkey")["credentials"]["passkey"]
+    assert stored["identifiers"] == [key.credentials[-1].user_handle.decode()]
+    with Browser(server) as browser:
+        flow = browser.init("login")
+        r = browser.submit(flow, {"passkey_login": key.get(_options(flow, "passkey_challenge"))})
+        assert r.status_code == 200, r.text
+        assert r.json()["session"]["identity"]["id"] == identity_id

@@ -128,6 +128,7 @@ def _link(deps: Any) -> list[object]:
 def _passkey(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.passkey.login import PasskeyLogin
     from phalanx.selfservice.strategy.passkey.registration import PasskeyRegistration
+    from phalanx.selfservice.strategy.passkey.settings import PasskeySettings
     from phalanx.webauthnx import passkey_party
 
     config = deps.config
@@ -138,12 +139,14 @@ def _passkey(deps: Any) -> list[object]:
     return [
         PasskeyLogin(deps.identity_pool, deps.forms, rp, public_url),
         PasskeyRegistration(deps.forms, rp, public_url),
+        PasskeySettings(deps.forms, rp, public_url, factors=deps.identities.factors),
     ]
 
 
 def _webauthn(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.webauthn.login import WebAuthnLogin, WebAuthnLoginSettings
     from phalanx.selfservice.strategy.webauthn.registration import WebAuthnRegistration
+    from phalanx.selfservice.strategy.webauthn.settings import WebAuthnSettings
     from phalanx.webauthnx import webauthn_party
 
     config = deps.config
@@ -159,7 +162,12 @@ def _webauthn(deps: Any) -> list[object]:
         delay=argon2.expected_duration.total_seconds(),
         deviation=argon2.expected_deviation.total_seconds(),
     )
-    cells: list[object] = [WebAuthnLogin(deps.identity_pool, deps.forms, rp, settings)]
+    cells: list[object] = [
+        WebAuthnLogin(deps.identity_pool, deps.forms, rp, settings),
+        WebAuthnSettings(
+            rp, config.public_base_url, passwordless=passwordless, factors=deps.identities.factors
+        ),
+    ]
     if passwordless:
         cells.append(WebAuthnRegistration(deps.forms, rp, config.public_base_url))
     return cells

@@ -201,7 +201,9 @@ class SettingsService:
             if not browser:
                 raise
             return await self.env.forward_error(req, error)
-        flow, new_cookie = self.new_flow(req, flow_type, session.identity, req.url)
+        # Methods show the identity's credentials (security keys, passkeys ...).
+        identity = await self.identities.get(session.identity_id, with_credentials=True)
+        flow, new_cookie = self.new_flow(req, flow_type, identity, req.url)
         await self.store.create(flow)
         if browser and not req.accepts_json:
             outcome = Outcome.redirect(self.env.flow_ui_url(flow))
@@ -301,6 +303,7 @@ class SettingsService:
     async def _replacement(
         self, req: FlowRequest, old: SettingsFlow, identity: Identity
     ) -> SettingsFlow:
+        identity = await self.identities.get(identity.id, with_credentials=True)
         flow, _ = self.new_flow(req, old.type, identity, old.request_url)
         await self.store.create(flow)
         return flow
@@ -317,7 +320,7 @@ class SettingsService:
                 # only this session can resume it (the login may have rotated the CSRF cookie).
                 payload = self.continuity.resume(flow, strategy.id, session)
             if payload is None:
-                if method != strategy.id:
+                if not strategy.handles(body):
                     continue
                 try:
                     payload = strategy.decode(req, flow, body)
@@ -362,6 +365,8 @@ class SettingsService:
                 raise FlowValidationError([text.duplicate_credentials()]) from None
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
+        if result.authenticated is not None:
+            await self.env.sessions.add_authentication_method(session, result.authenticated)
         return await self._succeed(req, flow, session, strategy, result.continue_with, return_to)
 
     async def _refresh_required(
@@ -407,7 +412,7 @@ class SettingsService:
         continue_with: list[dict[str, Any]],
         return_to: str,
     ) -> Outcome:
-        identity = await self.identities.get(session.identity_id, with_credentials=False)
+        identity = await self.identities.get(session.identity_id, with_credentials=True)
         session.identity = identity
         # The flow is re-rendered for the updated identity and can be used again.
         flow.state = FlowState.SUCCESS

@@ -143,7 +143,7 @@ class PasskeyLogin(LoginStrategy):
                 session_of(flow, METHOD),
                 assertion,
                 config.filtered(passwordless=True),
-                user_handle=config.user_handle,
+                user_handle=handle,  # one of the identity's passkey handles (its identifiers)
                 discoverable=True,
             )
         except CeremonyError:
