@@ -11,7 +11,12 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
-from phalanx.errors import BadRequestError, CSRFViolationError, KratosError
+from phalanx.errors import (
+    BadRequestError,
+    BrowserLocationChangeRequiredError,
+    CSRFViolationError,
+    KratosError,
+)
 from phalanx.selfservice.flow.base import Flow, FlowKind, FlowType
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
 from phalanx.selfservice.flow.return_to import secure_redirect
@@ -215,6 +220,19 @@ class FlowEnvironment:
         (``SendFlowCompletedAsRedirectOrJSON`` negotiates on Accept only)."""
         if flow.is_browser and not req.accepts_json:
             return Outcome.redirect(self.flow_ui_url(flow))
+        return Outcome.json(flow.to_dict(), status=status)
+
+    def show(
+        self, req: FlowRequest, flow: Flow, *, status: int = 200, relocate: bool = False
+    ) -> Outcome:
+        """A flow a strategy changed (:class:`~.results.ShowFlow`): JSON with ``status``
+        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI;
+        ``relocate`` answers JSON clients of browser flows with ``422
+        browser_location_change_required`` pointing at that UI."""
+        if flow.is_browser and not req.is_json:
+            return Outcome.redirect(self.flow_ui_url(flow))
+        if flow.is_browser and relocate:
+            raise BrowserLocationChangeRequiredError(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
     async def forward_error(self, req: FlowRequest, error: KratosError) -> Outcome:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from phalanx.text import UiText
 
-__all__ = ["FlowValidationError", "ShowFlowAgain", "StrategyNotResponsible"]
+__all__ = ["FlowValidationError", "StrategyNotResponsible"]
 
 
 class FlowValidationError(Exception):
@@ -32,9 +32,3 @@ class FlowValidationError(Exception):
 
 class StrategyNotResponsible(Exception):
     """A strategy was asked to handle a submission whose ``method`` is not its own."""
-
-
-class ShowFlowAgain(Exception):
-    """A strategy rebuilt the flow's form and the browser must show it (Kratos's
-    ``ErrCompletedByStrategy`` after a 422/303 to the flow UI, e.g. the second step of
-    passwordless WebAuthn). The flow service stores the flow and points the browser at it."""

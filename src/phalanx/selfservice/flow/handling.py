@@ -13,12 +13,7 @@ from typing import TypeVar
 
 from phalanx import text
 from phalanx.clock import isoformat, utcnow
-from phalanx.errors import (
-    BrowserLocationChangeRequiredError,
-    FlowExpiredError,
-    IdentityDisabledError,
-    KratosError,
-)
+from phalanx.errors import FlowExpiredError, IdentityDisabledError, KratosError
 from phalanx.selfservice.flow.base import Flow, FlowKind
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
@@ -31,7 +26,6 @@ __all__ = [
     "expired_kind_reason",
     "expired_outcome",
     "handle_submit_error",
-    "show_flow_again",
 ]
 
 F = TypeVar("F", bound=Flow)
@@ -136,17 +130,3 @@ def expired_kind_reason(kind: FlowKind, api: bool) -> str:
         f"The {name} flow has expired. Redirect the user to the {name} flow init endpoint to "
         f"initialize a new {name} flow."
     )
-
-
-async def show_flow_again(
-    env: FlowEnvironment, req: FlowRequest, flow: F, store: FlowStore[F]
-) -> Outcome:
-    """A strategy rebuilt the form (``ShowFlowAgain``): store it, then send the browser to
-    the flow UI -- ``422 browser_location_change_required`` for JSON clients, else a 303."""
-    env.refresh_csrf_node(req, flow)
-    flow.updated_at = utcnow()
-    await store.update(flow)
-    url = env.flow_ui_url(flow)
-    if req.is_json:
-        raise BrowserLocationChangeRequiredError(url)
-    return Outcome.redirect(url)

@@ -24,12 +24,8 @@ from phalanx.errors import (
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError, ShowFlowAgain
-from phalanx.selfservice.flow.handling import (
-    expired_outcome,
-    handle_submit_error,
-    show_flow_again,
-)
+from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
     fetch_flow,
@@ -41,6 +37,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.model import Session
@@ -182,8 +179,6 @@ class LoginService:
                     self.env, req, flow, lambda: self._replacement(req, flow), self.store
                 )
             return await self._authenticate(req, flow, session)
-        except ShowFlowAgain:
-            return await show_flow_again(self.env, req, flow, self.store)
         except AddressNotVerified:
             legacy = FlowValidationError([text.address_not_verified()])
             return await handle_submit_error(self.env, req, flow, legacy, self.store, sort_keys=())
@@ -214,10 +209,12 @@ class LoginService:
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
         result = await strategy.login(req, flow, body, session)
-        identity = result.identity
         flow.active = strategy.id
         flow.updated_at = utcnow()
         await self.store.update(flow)
+        if isinstance(result, ShowFlow):
+            return self.env.show(req, flow, status=result.status, relocate=result.relocate)
+        identity = result.identity
         if session is not None and session.identity_id != identity.id:
             session = None  # another account's credentials: a new session, not a refresh
         if not identity.is_active:

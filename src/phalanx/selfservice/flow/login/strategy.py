@@ -1,4 +1,9 @@
-"""The contract a method implements to join the login flow."""
+"""The contract a method implements to join the login flow.
+
+``login`` returns a result, as every flow's strategies do: :class:`LoginResult` (who
+signed in, with which method) or :class:`~phalanx.selfservice.flow.results.ShowFlow` (the
+strategy moved the flow to its next step, e.g. "a code was sent").
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,20 @@ from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.login.flow import LoginFlow
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import AuthenticationMethod, Session
 
-__all__ = ["LoginResult", "LoginStrategy"]
+__all__ = ["LoginOutcome", "LoginResult", "LoginStrategy", "ShowFlow"]
 
 
 @dataclass(slots=True)
 class LoginResult:
     identity: Identity
     method: AuthenticationMethod
+
+
+LoginOutcome = LoginResult | ShowFlow
 
 
 class LoginStrategy(ABC):
@@ -44,5 +53,6 @@ class LoginStrategy(ABC):
     @abstractmethod
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
-    ) -> LoginResult:
-        """Authenticate; raise FlowValidationError for wrong input or credentials."""
+    ) -> LoginOutcome:
+        """Authenticate (or take the flow one step further); raise FlowValidationError for
+        wrong input or credentials."""

@@ -22,7 +22,7 @@ session get the paused change applied (:mod:`.continuity`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,8 +70,6 @@ from phalanx.ui import UiContainer
 
 __all__ = ["SettingsService"]
 
-#: Methods Kratos has a settings strategy for; a disabled one answers 404 when submitted.
-_SETTINGS_METHODS = ("profile", "password", "oidc", "totp", "lookup_secret", "webauthn", "passkey")
 _ENDPOINT_DISABLED = (
     "This endpoint was disabled by system administrator. Please check your url or contact "
     "the system administrator to enable it."
@@ -94,8 +92,11 @@ class SettingsService:
         privileged_max_age: timedelta,
         *,
         send_verification: SendVerification | None = None,
+        disabled_methods: Collection[str] = (),
     ) -> None:
         config = env.config
+        #: methods with a settings cell that the config switched off (404 when submitted)
+        self.disabled_methods = frozenset(disabled_methods)
         self.env = env
         self.store = store
         self.strategies = list(strategies)
@@ -328,10 +329,8 @@ class SettingsService:
                 except (FlowValidationError, KratosError) as error:
                     return await self._fail(req, flow, error)
             return await self._run(req, flow, session, strategy, payload)
-        if method in _SETTINGS_METHODS:
-            method_config = getattr(self.env.config.selfservice.methods, str(method), None)
-            if not getattr(method_config, "enabled", True):
-                return await self._fail(req, flow, NotFoundError(_ENDPOINT_DISABLED))
+        if method in self.disabled_methods:
+            return await self._fail(req, flow, NotFoundError(_ENDPOINT_DISABLED))
         return await self._fail(req, flow, FlowValidationError([text.settings_no_strategy()]))
 
     async def _fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:

@@ -10,9 +10,10 @@ from typing import Any
 from phalanx import text
 from phalanx.identity.model import Identity
 from phalanx.identity.pool import IdentityPool
-from phalanx.selfservice.flow.errors import FlowValidationError, ShowFlowAgain
+from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
-from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
+from phalanx.selfservice.flow.login.strategy import LoginOutcome, LoginResult, LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.webauthn.support import (
     credential_config,
@@ -78,6 +79,7 @@ class PasskeyLogin(LoginStrategy):
         if flow.requested_aal != "aal1":
             return
         self._first_factor_nodes(flow)
+        flow.ui.append(passkey_login_trigger())
 
     def _first_factor_nodes(self, flow: LoginFlow) -> None:
         options, data = begin_login(self.rp)
@@ -96,7 +98,6 @@ class PasskeyLogin(LoginStrategy):
         flow.ui.upsert(passkey_challenge(go_json(options)))
         flow.ui.upsert(script_node(self.public_url))
         flow.ui.upsert(passkey_login_input())
-        flow.ui.append(passkey_login_trigger())
 
     def _populate_refresh(self, flow: LoginFlow, identity: Identity) -> None:
         config = credential_config(identity, METHOD)
@@ -114,13 +115,15 @@ class PasskeyLogin(LoginStrategy):
     # -- submit -------------------------------------------------------------------------
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
-    ) -> LoginResult:
+    ) -> LoginOutcome:
         if flow.requested_aal != "aal1":
             raise FlowValidationError([text.no_strategy("login")])
         if not filled(body, "passkey_login"):
             flow.ui.nodes = []
+            flow.ui.set_csrf(flow.csrf_token or "")
             self._first_factor_nodes(flow)
-            raise ShowFlowAgain()
+            flow.ui.append(passkey_login_trigger())
+            return ShowFlow(relocate=True)
         try:
             assertion = parse_assertion(body.get("passkey_login"))
         except ResponseParseError:

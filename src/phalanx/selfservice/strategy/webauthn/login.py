@@ -20,9 +20,10 @@ from phalanx import text
 from phalanx.identity.model import Identity
 from phalanx.identity.pool import IdentityPool
 from phalanx.schema import normalize_identifier
-from phalanx.selfservice.flow.errors import FlowValidationError, ShowFlowAgain
+from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
-from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
+from phalanx.selfservice.flow.login.strategy import LoginOutcome, LoginResult, LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.password.login import string_field_errors
 from phalanx.selfservice.strategy.webauthn.support import (
@@ -162,7 +163,7 @@ class WebAuthnLogin(LoginStrategy):
 
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
-    ) -> LoginResult:
+    ) -> LoginOutcome:
         if self.passwordless or (flow.refresh and flow.requested_aal == "aal1"):
             return await self._first_factor(flow, body)
         if session is None or flow.requested_aal != "aal2":
@@ -172,7 +173,7 @@ class WebAuthnLogin(LoginStrategy):
             raise FlowValidationError([text.no_webauthn_device()])
         return await self._authenticate(flow, body, identity, aal="aal2")
 
-    async def _first_factor(self, flow: LoginFlow, body: dict[str, Any]) -> LoginResult:
+    async def _first_factor(self, flow: LoginFlow, body: dict[str, Any]) -> LoginOutcome:
         if flow.requested_aal != "aal1":
             raise FlowValidationError([text.no_strategy("login")])
         identifier = str(body.get("identifier") or "")
@@ -191,7 +192,7 @@ class WebAuthnLogin(LoginStrategy):
             flow.ui.upsert(
                 input_node("identifier", "hidden", group="default", value=identifier, required=True)
             )
-            raise ShowFlowAgain()
+            return ShowFlow(relocate=True)
         return await self._authenticate(flow, body, identity, aal="aal1")
 
     async def _authenticate(
