@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import PASSWORD, Browser, flows_config, message_ids, node
+from tests.selfservice.drivers import Browser, flows_config, message_ids, node
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.identities import unique_email
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory, free_port
@@ -99,7 +99,8 @@ def test_security_key_is_the_second_factor(server: PhalanxServer, key: SoftAuthe
         r = browser.submit(flow, {"method": "webauthn", "identifier": email, "webauthn_login": bad})
         assert r.status_code == 400 and message_ids(r.json()) == [4000008]
         r = browser.submit(
-            r.json(), {"method": "webauthn", "identifier": email, "webauthn_login": key.get(options)}
+            r.json(),
+            {"method": "webauthn", "identifier": email, "webauthn_login": key.get(options)},
         )
         assert r.status_code == 200, r.text
         session = r.json()["session"]
@@ -119,7 +120,9 @@ def test_second_factor_key_cannot_sign_in_alone(
         names = {n["attributes"].get("name") for n in flow["ui"]["nodes"]}
         assert "webauthn_login_trigger" not in names and "webauthn_login" not in names
         forged = key.get({"publicKey": {"challenge": "AAAA", "rpId": "localhost"}})
-        r = browser.submit(flow, {"method": "webauthn", "identifier": email, "webauthn_login": forged})
+        r = browser.submit(
+            flow, {"method": "webauthn", "identifier": email, "webauthn_login": forged}
+        )
         assert r.status_code == 400
         assert browser.whoami().status_code == 401
 

@@ -203,6 +203,15 @@ def _webauthn(deps: Any) -> list[object]:
     return cells
 
 
+def _totp(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.totp.login import TotpLogin
+    from phalanx.selfservice.strategy.totp.settings import TotpSettings, totp_issuer
+
+    config = deps.config
+    issuer = totp_issuer(config.selfservice.methods.totp.config.issuer, config.public_base_url)
+    return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
+
+
 # Kratos's strategy order (``driver/registry_default.go``): the order of UI groups.
 METHODS: dict[str, MethodRow] = {
     "profile": MethodRow(_flows("registration", "settings"), _profile),
@@ -210,7 +219,7 @@ METHODS: dict[str, MethodRow] = {
     "oidc": MethodRow(_flows("login", "registration", "settings"), _none),
     "code": MethodRow(_flows("login", "registration", "recovery", "verification"), _code),
     "link": MethodRow(_flows("recovery", "verification"), _link),
-    "totp": MethodRow(_flows("login", "settings"), _none),
+    "totp": MethodRow(_flows("login", "settings"), _totp),
     "passkey": MethodRow(_flows("login", "registration", "settings"), _passkey),
     "webauthn": MethodRow(_flows("login", "registration", "settings"), _webauthn),
     "lookup_secret": MethodRow(_flows("login", "settings"), _none),

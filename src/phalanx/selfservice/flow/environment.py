@@ -22,6 +22,7 @@ from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_mat
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.store import ErrorStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.session.aal import AalGuard
 from phalanx.session.manager import SessionManager
 from phalanx.session.model import Session
 
@@ -58,10 +59,18 @@ _TOKEN_MISMATCH = (
 class FlowEnvironment:
     """Config, sessions and the error store as every flow service needs them."""
 
-    def __init__(self, config: Config, sessions: SessionManager, errors: ErrorStore) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sessions: SessionManager,
+        errors: ErrorStore,
+        aal: AalGuard,
+    ) -> None:
         self.config = config
         self.sessions = sessions
         self.errors = errors
+        #: ``DoesSessionSatisfy`` (whoami's and settings' ``required_aal``, login checkAAL).
+        self.aal = aal
         #: Kratos: ``--dev`` plus ``DEV_DISABLE_API_FLOW_ENFORCEMENT=true`` (for test rigs).
         self.disable_api_flow_enforcement = config.dev and (
             os.environ.get("DEV_DISABLE_API_FLOW_ENFORCEMENT") == "true"

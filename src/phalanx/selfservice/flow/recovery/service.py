@@ -68,7 +68,7 @@ class SettingsFlows(Protocol):
 
     store: FlowStore[SettingsFlow]
 
-    def new_flow(
+    async def new_flow(
         self, req: FlowRequest, flow_type: FlowType, identity: Identity, request_url: str
     ) -> tuple[SettingsFlow, str | None]: ...
 
@@ -266,7 +266,7 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         self, req: FlowRequest, recovery: RecoveryFlow, identity: Identity, browser: bool
     ) -> SettingsFlow:
         flow_type = FlowType.BROWSER if browser else FlowType.API
-        flow, _ = self.settings.new_flow(req, flow_type, identity, req.url)
+        flow, _ = await self.settings.new_flow(req, flow_type, identity, req.url)
         after = self.env.config.selfservice.flows.recovery.after.default_browser_return_url
         fallback = self.env.config.absolute_url(str(after)) if after else None
         flow.request_url = take_over_return_to(recovery.request_url, flow.request_url, fallback)

@@ -65,7 +65,7 @@ from phalanx.selfservice.flow.settings.strategy import (
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.selfservice.traits import TraitForms
-from phalanx.session.model import AAL, Session
+from phalanx.session.model import Session
 from phalanx.ui import UiContainer
 
 __all__ = ["SettingsService"]
@@ -140,14 +140,15 @@ class SettingsService:
         self._render_identity(flow, identity)
         return new_cookie
 
-    def new_flow(
+    async def new_flow(
         self, req: FlowRequest, flow_type: FlowType, identity: Identity, request_url: str
     ) -> tuple[SettingsFlow, str | None]:
         """A new flow for ``identity`` (not stored) and the CSRF cookie to set, if any."""
         flow = blank_flow(
             SettingsFlow, self.env, flow_type, request_url, self.lifespan, identity_id=identity.id
         )
-        return flow, self._render_form(req, flow, identity)
+        full = await self.identities.get(identity.id, with_credentials=True)
+        return flow, self._render_form(req, flow, full)
 
     # -- sessions ---------------------------------------------------------------------------
     def is_privileged(self, session: Session) -> bool:
@@ -164,17 +165,11 @@ class SettingsService:
             self.env.self_service_url("login/browser"), refresh="true", return_to=back
         )
 
-    def _aal_error(self, session: Session, request_url: str | None) -> AAL2RequiredError | None:
+    async def _aal_error(
+        self, session: Session, request_url: str | None
+    ) -> AAL2RequiredError | None:
         """Kratos ``DoesSessionSatisfy(settings.required_aal)``."""
-        if session.aal == AAL.AAL2 or self.required_aal == "aal1":
-            return None
-        identity = session.identity
-        if identity is None or identity.available_aal != AAL.AAL2:
-            return None
-        login = with_query(
-            self.env.self_service_url("login/browser"), aal="aal2", return_to=request_url
-        )
-        return AAL2RequiredError(login)
+        return await self.env.aal.check(session, self.required_aal, request_url=request_url)
 
     # -- create -----------------------------------------------------------------------------
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
@@ -191,7 +186,7 @@ class SettingsService:
                 raise SessionInactiveError(extra={"CredentialsMissing": False})
             login = self.env.self_service_url("login/browser")
             return Outcome.redirect(with_query(login, return_to=req.query.get("return_to")))
-        aal = self._aal_error(session, req.url if req.query.get("return_to") else None)
+        aal = await self._aal_error(session, req.url if req.query.get("return_to") else None)
         if aal is not None:
             if browser and not req.is_json:
                 return Outcome.redirect(aal.redirect_browser_to)
@@ -202,9 +197,7 @@ class SettingsService:
             if not browser:
                 raise
             return await self.env.forward_error(req, error)
-        # Methods show the identity's credentials (security keys, passkeys ...).
-        identity = await self.identities.get(session.identity_id, with_credentials=True)
-        flow, new_cookie = self.new_flow(req, flow_type, identity, req.url)
+        flow, new_cookie = await self.new_flow(req, flow_type, session.identity, req.url)
         await self.store.create(flow)
         if browser and not req.accepts_json:
             outcome = Outcome.redirect(self.env.flow_ui_url(flow))
@@ -238,7 +231,7 @@ class SettingsService:
                 "The request was made for another identity and has been blocked for security "
                 "reasons."
             )
-        aal = self._aal_error(session, self.env.flow_ui_url(flow))
+        aal = await self._aal_error(session, self.env.flow_ui_url(flow))
         if aal is not None:
             raise aal
         if flow.is_expired():
@@ -271,7 +264,7 @@ class SettingsService:
                 NotFoundError("The settings request could not be found. Please restart the flow."),
             )
         flow.continue_with = []
-        aal = self._aal_error(session, req.url)
+        aal = await self._aal_error(session, req.url)
         if aal is not None:
             if flow.is_api or req.is_json:
                 raise aal
@@ -304,8 +297,7 @@ class SettingsService:
     async def _replacement(
         self, req: FlowRequest, old: SettingsFlow, identity: Identity
     ) -> SettingsFlow:
-        identity = await self.identities.get(identity.id, with_credentials=True)
-        flow, _ = self.new_flow(req, old.type, identity, old.request_url)
+        flow, _ = await self.new_flow(req, old.type, identity, old.request_url)
         await self.store.create(flow)
         return flow
 

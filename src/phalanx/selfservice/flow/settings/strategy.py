@@ -57,12 +57,12 @@ class SettingsContext:
 
 @dataclass(slots=True)
 class SettingsResult:
-    """The identity to save (credentials included)."""
+    """The identity to save (credentials included). ``authenticated``: the change proved a
+    factor (a TOTP code, confirmed backup codes, a new security key), so the current
+    session gains that method (Kratos ``SessionAddAuthenticationMethods``)."""
 
     identity: Identity
     continue_with: list[dict[str, Any]] = field(default_factory=list)
-    #: the change proved a factor (a new security key ...): the current session gains that
-    #: method (Kratos ``SessionAddAuthenticationMethods``)
     authenticated: AuthenticationMethod | None = None
 
 
@@ -82,7 +82,7 @@ class SettingsStrategy(ABC):
 
     def handles(self, body: dict[str, Any]) -> bool:
         """Whether a submission is for this strategy: ``method`` names it (some methods
-        also claim submissions by their own fields, e.g. a non-empty ``webauthn_register``)."""
+        also claim submissions by their own fields, e.g. ``totp_unlink: true``)."""
         return body.get("method") == self.id
 
     @abstractmethod

@@ -38,7 +38,7 @@ from phalanx.selfservice.strategy.webauthn.support import (
     verifier_wrong,
 )
 from phalanx.selfservice.traits import TraitForms
-from phalanx.session.model import AuthenticationMethod, Session
+from phalanx.session.model import AAL, AuthenticationMethod, Session
 from phalanx.text import UiText
 from phalanx.ui import input_node
 from phalanx.webauthnx import (
@@ -84,6 +84,8 @@ class WebAuthnLogin(LoginStrategy):
         self.forms = forms
         self.rp = rp
         self.settings = settings
+        # A first factor joins aal1 flows; a second factor only aal2 flows (login.CheckAAL).
+        self.levels = frozenset({AAL.AAL1 if settings.passwordless else AAL.AAL2})
 
     @property
     def passwordless(self) -> bool:
