@@ -436,3 +436,22 @@ def test_settings_add_passkey_then_sign_in_with_it(
         r = browser.submit(flow, {"passkey_login": key.get(_options(flow, "passkey_challenge"))})
         assert r.status_code == 200, r.text
         assert r.json()["session"]["identity"]["id"] == identity_id
+
+
+def test_refresh_with_a_security_key_keeps_the_session(
+    server: PhalanxServer, key: SoftAuthenticator
+) -> None:
+    email = unique_email()
+    with Browser(server) as browser:
+        first = _register_webauthn(browser, key, email).json()["session"]
+        flow = browser.init("login", refresh="true")
+        assert node(flow, "identifier")["attributes"]["type"] == "hidden"
+        assert node(flow, "identifier")["attributes"]["value"] == email
+        trigger = node(flow, "webauthn_login_trigger")
+        assert trigger["meta"]["label"]["id"] == 1010008
+        options = json.loads(trigger["attributes"]["value"])
+        r = browser.submit(flow, {"identifier": email, "webauthn_login": key.get(options)})
+        assert r.status_code == 200, r.text
+        session = r.json()["session"]
+        assert session["id"] == first["id"]
+        assert [m["method"] for m in session["authentication_methods"]] == ["webauthn", "webauthn"]
