@@ -48,14 +48,7 @@ class Method(Protocol):
     def id(self) -> str: ...
 
 
-class Claiming(Method, Protocol):
-    """A strategy that decides whether a submission is its own."""
-
-    def claims(self, flow: Any, body: Mapping[str, Any]) -> bool: ...
-
-
 M = TypeVar("M", bound=Method)
-C = TypeVar("C", bound=Claiming)
 
 
 # -- flow ids --------------------------------------------------------------------------------
@@ -118,14 +111,23 @@ def mint_csrf(env: FlowEnvironment, req: FlowRequest, flow: Flow) -> tuple[str, 
     return mask_token(new_real_token()), None
 
 
-def pick_strategy(strategies: Iterable[C], body: Mapping[str, Any], flow: Flow) -> C:
-    """The first strategy responsible for the submission (Kratos asks each strategy in order;
-    most answer "not responsible" unless ``method`` names them, WebAuthn and passkeys also
-    claim a body carrying their non-empty result field), else the flow's "no strategy
-    found" validation error (4010002 ...)."""
+def pick_strategy(
+    strategies: Iterable[M], method: Any, flow: Flow, body: Mapping[str, Any] | None = None
+) -> M:
+    """The strategy whose id is the submitted ``method``, else the flow's "no strategy
+    found" validation error (4010002 ...).
+
+    Without a ``method``, a strategy that lists one of the body's fields in its
+    ``implicit_fields`` takes it, as Kratos's strategies decide by themselves (an OIDC
+    provider button posts only ``provider``)."""
+    strategies = list(strategies)
     for strategy in strategies:
-        if strategy.claims(flow, body):
+        if strategy.id == method:
             return strategy
+    if not method and body:
+        for strategy in strategies:
+            if any(body.get(name) for name in getattr(strategy, "implicit_fields", ())):
+                return strategy
     raise FlowValidationError([text.no_strategy(str(flow.kind))])
 
 

@@ -8,15 +8,14 @@ moved the flow to its next step, e.g. "a code was sent").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.request import FlowRequest
 
-RegistrationOutcome = Identity | ShowFlow
+RegistrationOutcome = Identity | ShowFlow | ExternalRedirect
 
 __all__ = ["RegistrationOutcome", "RegistrationStrategy", "ShowFlow"]
 
@@ -27,11 +26,6 @@ class RegistrationStrategy(ABC):
     @abstractmethod
     def populate(self, flow: RegistrationFlow) -> None:
         """Add this method's nodes to a new flow."""
-
-    def claims(self, flow: RegistrationFlow, body: Mapping[str, Any]) -> bool:
-        """Whether this strategy handles the submission: by default when ``method`` names
-        it (Kratos's "strategy not responsible" otherwise)."""
-        return bool(body.get("method") == self.id)
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
         """Validate the submitted body before CSRF is checked (Kratos decodes it against the

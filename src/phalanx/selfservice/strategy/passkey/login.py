@@ -4,8 +4,7 @@ credential's identifier); only that identity's passkeys are accepted."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from phalanx import text
 from phalanx.identity.model import Identity
@@ -54,6 +53,8 @@ class PasskeyLogin(LoginStrategy):
     """The ``passkey`` method's login cell."""
 
     id = METHOD
+    #: ``webauthn.js`` submits the form without the button.
+    implicit_fields: ClassVar[tuple[str, ...]] = ("passkey_login",)
 
     def __init__(
         self, pool: IdentityPool, forms: TraitForms, rp: RelyingParty, public_url: str
@@ -62,11 +63,6 @@ class PasskeyLogin(LoginStrategy):
         self.forms = forms
         self.rp = rp
         self.public_url = public_url
-
-    def claims(self, flow: LoginFlow, body: Mapping[str, Any]) -> bool:
-        if not flow.is_browser:
-            return False
-        return body.get("method") == METHOD or filled(body, "passkey_login")
 
     # -- form ---------------------------------------------------------------------------
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
@@ -113,6 +109,11 @@ class PasskeyLogin(LoginStrategy):
         flow.ui.upsert(input_node("identifier", "hidden", group="default", value=name))
 
     # -- submit -------------------------------------------------------------------------
+    def check_payload(self, flow: LoginFlow, body: dict[str, Any]) -> None:
+        """Browser flows only (Kratos: "not responsible" for API flows)."""
+        if not flow.is_browser:
+            raise FlowValidationError([text.no_strategy("login")])
+
     async def login(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], session: Session | None
     ) -> LoginOutcome:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
+from phalanx import text
 from phalanx.errors import BadRequestError
 from phalanx.identity.model import Identity
+from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.request import FlowRequest
@@ -62,19 +63,13 @@ class PasskeyRegistration(RegistrationStrategy):
     """The ``passkey`` method's registration cell."""
 
     id = METHOD
+    #: ``webauthn.js`` submits the form without the button.
+    implicit_fields: ClassVar[tuple[str, ...]] = ("passkey_register",)
 
     def __init__(self, forms: TraitForms, rp: RelyingParty, public_url: str) -> None:
         self.forms = forms
         self.rp = rp
         self.public_url = public_url
-
-    def claims(self, flow: RegistrationFlow, body: Mapping[str, Any]) -> bool:
-        """A non-empty ``passkey_register`` other than ``"true"`` (the React SDK's empty)."""
-        return (
-            flow.is_browser
-            and filled(body, "passkey_register")
-            and body.get("passkey_register") != "true"
-        )
 
     def populate(self, flow: RegistrationFlow) -> None:
         if not flow.is_browser:
@@ -94,6 +89,11 @@ class PasskeyRegistration(RegistrationStrategy):
         flow.ui.upsert(passkey_register_input())
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
+        """Responsible for a browser flow's non-empty ``passkey_register`` other than
+        ``"true"`` (what the React SDK sends for an empty field)."""
+        value = body.get("passkey_register")
+        if not flow.is_browser or not filled(body, "passkey_register") or value == "true":
+            raise FlowValidationError([text.no_strategy("registration")])
         echo_traits(flow, self.forms, body)
 
     async def register(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from phalanx import text
 from phalanx.identity.model import Identity
@@ -72,6 +72,9 @@ class WebAuthnLogin(LoginStrategy):
     """The ``webauthn`` method's login cell."""
 
     id = METHOD
+    #: ``webauthn.js`` submits the form without the button: a non-empty ``webauthn_login``
+    #: makes this method responsible.
+    implicit_fields: ClassVar[tuple[str, ...]] = ("webauthn_login",)
 
     def __init__(
         self,
@@ -90,13 +93,6 @@ class WebAuthnLogin(LoginStrategy):
     @property
     def passwordless(self) -> bool:
         return self.settings.passwordless
-
-    def claims(self, flow: LoginFlow, body: Mapping[str, Any]) -> bool:
-        """Any non-empty ``webauthn_login`` makes this method responsible, whatever
-        ``method`` says (``webauthn.js`` submits the form without the button)."""
-        if not flow.is_browser:
-            return False
-        return body.get("method") == METHOD or filled(body, "webauthn_login")
 
     # -- form ---------------------------------------------------------------------------
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
@@ -158,7 +154,10 @@ class WebAuthnLogin(LoginStrategy):
 
     # -- submit -------------------------------------------------------------------------
     def check_payload(self, flow: LoginFlow, body: dict[str, Any]) -> None:
-        """``login.schema.json``: ``identifier`` is a required non-empty string."""
+        """Browser flows only; ``login.schema.json``: ``identifier`` is a required
+        non-empty string."""
+        if not flow.is_browser:
+            raise FlowValidationError([text.no_strategy("login")])
         errors = string_field_errors(body, "identifier", required=True)
         if errors:
             raise FlowValidationError(node_messages=errors)

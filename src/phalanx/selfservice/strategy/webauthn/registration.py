@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from phalanx import text
 from phalanx.errors import BadRequestError
@@ -86,15 +86,13 @@ class WebAuthnRegistration(RegistrationStrategy):
     """The ``webauthn`` method's registration cell (passwordless only)."""
 
     id = METHOD
+    #: ``webauthn.js`` submits the form without the button.
+    implicit_fields: ClassVar[tuple[str, ...]] = ("webauthn_register",)
 
     def __init__(self, forms: TraitForms, rp: RelyingParty, public_url: str) -> None:
         self.forms = forms
         self.rp = rp
         self.public_url = public_url
-
-    def claims(self, flow: RegistrationFlow, body: Mapping[str, Any]) -> bool:
-        """Responsible for a non-empty ``webauthn_register`` only (browser flows)."""
-        return flow.is_browser and filled(body, "webauthn_register")
 
     def populate(self, flow: RegistrationFlow) -> None:
         if not flow.is_browser:
@@ -111,6 +109,9 @@ class WebAuthnRegistration(RegistrationStrategy):
         flow.ui.upsert(webauthn_register_input())
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
+        """Responsible for a browser flow's non-empty ``webauthn_register`` only."""
+        if not flow.is_browser or not filled(body, "webauthn_register"):
+            raise FlowValidationError([text.no_strategy("registration")])
         name = body.get("webauthn_register_displayname")
         if isinstance(name, str):
             flow.ui.set_value("webauthn_register_displayname", name)
