@@ -157,7 +157,8 @@ def test_is_supported() -> None:
     assert is_supported("phalanx.ui.product_name")
     assert not is_supported("selfservice.flows.login.style")
     assert is_supported("selfservice.methods.oidc")
-    assert not is_supported("selfservice.methods.webauthn")
+    assert is_supported("selfservice.methods.webauthn")
+    assert not is_supported("oauth2_provider.url")
     assert not is_supported("serve.public.cors.enabled")
     assert not is_supported("courier.http")
 
