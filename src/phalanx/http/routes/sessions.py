@@ -9,12 +9,19 @@ import json
 import uuid
 from typing import TYPE_CHECKING
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from phalanx.clock import utcnow
-from phalanx.errors import AAL2RequiredError, BadRequestError, KratosError, UnauthorizedError
+from phalanx.errors import (
+    AAL2RequiredError,
+    BadRequestError,
+    KratosError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from phalanx.http.adapter import flow_request, issue_session_cookie
 from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
@@ -82,10 +89,17 @@ async def whoami(request: Request) -> Response:
             media_type="application/json",
             headers={"Cache-Control": NO_CACHE, "Ory-Error-Id": AAL2RequiredError.error_id},
         )
-    response = Response(answer.body, media_type="application/json")
+    body = answer.body
+    template = request.query_params.get("tokenize_as") if request.scope["query_string"] else None
+    if template:
+        try:
+            body = await _tokenized(registry, template, body)
+        except KratosError as error:
+            return error_response(error)
+    response = Response(body, media_type="application/json")
     response.headers["Cache-Control"] = NO_CACHE
     response.headers["X-Kratos-Authenticated-Identity-Id"] = str(answer.identity_id)
-    if flags.cacheable_sessions:
+    if flags.cacheable_sessions and not template:
         seconds = (answer.expires_at - utcnow()).total_seconds()
         limit = flags.cacheable_sessions_max_age
         if limit is not None and limit.total_seconds() > 0:
@@ -96,6 +110,13 @@ async def whoami(request: Request) -> Response:
         if issued_for is None or issued_for < round(answer.expires_at.timestamp(), 6):
             issue_session_cookie(registry, response, found.token, answer.expires_at)
     return response
+
+
+async def _tokenized(registry: Registry, template: str, body: bytes) -> bytes:
+    """The whoami body with ``tokenized`` (``?tokenize_as=<template>``, Kratos's tokenizer)."""
+    session = orjson.loads(body)
+    session["tokenized"] = await registry.tokenizer.tokenize(template, session)
+    return orjson.dumps(session)
 
 
 async def list_sessions(request: Request) -> Response:
@@ -149,10 +170,27 @@ async def revoke_one(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def token_exchange(request: Request) -> Response:
+    """``GET /sessions/token-exchange?init_code=&return_to_code=`` (Kratos ``exchangeCode``).
+
+    Exchange codes are handed out by native (API) flows that finish in a browser (social
+    sign-in with ``return_session_token_exchange_code``); until a flow issues them no pair
+    of codes matches, and the answer is Kratos's for an unknown pair.
+    """
+    init_code = request.query_params.get("init_code", "")
+    return_to_code = request.query_params.get("return_to_code", "")
+    if not init_code or not return_to_code:
+        return error_response(
+            BadRequestError('"init_code" and "return_to_code" query params must be set')
+        )
+    return error_response(NotFoundError('no session yet for this "code"'))
+
+
 _WHOAMI_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "OPTIONS", "TRACE"]
 
 routes = [
     Route("/sessions/whoami", whoami, methods=_WHOAMI_METHODS),
+    Route("/sessions/token-exchange", token_exchange, methods=["GET"]),
     Route("/sessions", list_sessions, methods=["GET"]),
     Route("/sessions", revoke_others, methods=["DELETE"]),
     Route("/sessions/{id}", revoke_one, methods=["DELETE"]),

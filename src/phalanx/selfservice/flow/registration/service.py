@@ -36,6 +36,7 @@ from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
+from phalanx.selfservice.form import decode_form_traits
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
@@ -123,6 +124,9 @@ class RegistrationService:
         if return_to:
             self.env.secure_return_to(return_to, FlowKind.REGISTRATION)
         flow, new_cookie = await self.new_flow(req, flow_type)
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
@@ -188,6 +192,9 @@ class RegistrationService:
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
+        if req.is_form:
+            traits = decode_form_traits(self.forms.raw_schema(), body.get("traits", {}))
+            body = {**body, "traits": traits}
         strategy = pick_strategy(self.strategies, body.get("method"), flow, body)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
@@ -229,8 +236,13 @@ class RegistrationService:
         return_to = self.env.secure_return_to(
             flow.request_return_to(), FlowKind.REGISTRATION, method
         )
+        points = self.env.hooks(flow.kind)
+        if points is not None:
+            await points.pre_persist(req, flow.to_dict, identity, method)
         await self.identities.create(identity)
         done = await self.hooks.after_registration(req, flow, identity, method, provider)
+        if points is not None:
+            await points.post_persist(req, flow.to_dict, identity, method)
         flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
         await self.store.update(flow)
 

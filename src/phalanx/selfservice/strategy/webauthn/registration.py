@@ -16,7 +16,6 @@ from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.request import FlowRequest
-from phalanx.selfservice.strategy.password.registration import coerce_form_traits
 from phalanx.selfservice.strategy.webauthn.support import (
     filled,
     pop_session,
@@ -73,13 +72,9 @@ def echo_traits(flow: RegistrationFlow, forms: TraitForms, body: Mapping[str, An
 
 
 def submitted_traits(req: FlowRequest, forms: TraitForms, body: Mapping[str, Any]) -> Any:
+    """The submitted traits (a form's already typed by the registration service)."""
     traits = body.get("traits")
-    if traits is None:
-        return {}
-    content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        traits = coerce_form_traits(forms.raw_schema(), traits)
-    return traits
+    return {} if traits is None else traits
 
 
 class WebAuthnRegistration(RegistrationStrategy):
