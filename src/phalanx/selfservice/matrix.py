@@ -161,7 +161,7 @@ def _link(deps: Any) -> list[object]:
 
 
 def _oidc(deps: Any) -> list[object]:
-    from phalanx.registry import url_loader
+    from phalanx.outbound import guard_from_config
     from phalanx.selfservice.strategy.oidc.callback import OidcCallback
     from phalanx.selfservice.strategy.oidc.core import OidcCore
     from phalanx.selfservice.strategy.oidc.login import OidcLogin
@@ -169,7 +169,7 @@ def _oidc(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.oidc.registration import OidcRegistration
     from phalanx.selfservice.strategy.oidc.settings import OidcSettings
 
-    core = OidcCore(deps.config, deps, Mapper(url_loader(deps.config)))
+    core = OidcCore(deps.config, deps, Mapper(guard_from_config(deps.config)))
     # The callback route is no flow cell; it lands in ``Matrix.extra``.
     return [OidcLogin(core), OidcRegistration(core), OidcSettings(core), OidcCallback(core)]
 
