@@ -59,6 +59,7 @@ __all__ = [
     "TokenizerConfig",
     "TokenizerTemplateConfig",
     "TracingConfig",
+    "WebHooksConfig",
     "WhoAmIConfig",
 ]
 
@@ -327,6 +328,14 @@ class SessionCacheConfig(Strict):
     max_ttl: Duration = timedelta(seconds=30)
 
 
+class WebHooksConfig(Strict):
+    """``phalanx.web_hooks``: how ``web_hook`` hooks call out (Kratos's fixed values are the
+    defaults: 30 s per attempt, 2 retries on connection errors and 5xx other than 501)."""
+
+    timeout: Duration = timedelta(seconds=30)
+    retries: int = Field(default=2, ge=0, le=10)
+
+
 class PhalanxOIDCConfig(Strict):
     """``phalanx.oidc``: ``generic_id_token`` lets native apps sign in with an ``id_token``
     of a ``generic`` provider, verified against its discovered JWKS (Kratos allows the
@@ -353,3 +362,4 @@ class PhalanxConfig(Strict):
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()
     link_confirmation: LinkConfirmationConfig = LinkConfirmationConfig()
+    web_hooks: WebHooksConfig = WebHooksConfig()

@@ -257,6 +257,9 @@ class ChallengeService(ABC, Generic[F, S]):
 
     async def _created(self, req: FlowRequest, flow: F, new_cookie: str | None) -> Outcome:
         """Store a flow made by ``GET /self-service/<flow>/{browser,api}`` and answer it."""
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie

@@ -237,6 +237,7 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         session = await self.env.sessions.issue(
             identity, AuthenticationMethod(method=f"{method}_recovery"), req
         )
+        await self.env.after_hooks(req, flow, identity, method)
         if "revoke_active_sessions" in self.after_hooks():
             await self.env.sessions.revoke_others(identity.id, session.id)
         continue_with: list[dict[str, Any]] = []
