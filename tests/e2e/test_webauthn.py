@@ -36,10 +36,13 @@ def webauthn_config(port: int, **extra: Any) -> dict[str, Any]:
                 },
                 "flows": {
                     "registration": {
+                        # These tests drive the one-step form; with Kratos's default
+                        # profile_first the keys appear on the credential screen instead.
+                        "style": "unified",
                         "after": {
                             "webauthn": {"hooks": [{"hook": "session"}]},
                             "passkey": {"hooks": [{"hook": "session"}]},
-                        }
+                        },
                     }
                 },
             },

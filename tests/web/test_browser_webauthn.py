@@ -39,7 +39,12 @@ def server(module_server_factory: ServerFactory) -> PhalanxServer:
                     "passkey": {"enabled": True, "config": {"rp": rp}},
                 },
                 "flows": {
-                    "registration": {"after": {"webauthn": session_hook, "passkey": session_hook}}
+                    # The one-step form (Kratos's default profile_first shows the keys on
+                    # the credential screen).
+                    "registration": {
+                        "style": "unified",
+                        "after": {"webauthn": session_hook, "passkey": session_hook},
+                    }
                 },
             },
         }

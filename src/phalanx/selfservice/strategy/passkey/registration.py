@@ -68,6 +68,10 @@ class PasskeyRegistration(RegistrationStrategy):
         self.rp = rp
         self.public_url = public_url
 
+    def populate_credentials(self, flow: RegistrationFlow, traits: Any) -> None:
+        """Two-step registration: the key's nodes on the credential screen (Kratos)."""
+        self.populate(flow)
+
     def populate(self, flow: RegistrationFlow) -> None:
         if not flow.is_browser:
             return
