@@ -36,7 +36,7 @@ from phalanx.courier.channel import Channel, DeliveryError, PermanentDeliveryErr
 from phalanx.courier.message import Message, TemplateType
 from phalanx.courier.template import TemplateRenderer
 
-__all__ = ["SMTPChannel", "SMTPSettings"]
+__all__ = ["SMTPChannel", "SMTPSettings", "ascii_domain"]
 
 log = logging.getLogger("phalanx.courier.smtp")
 
@@ -116,6 +116,24 @@ async def _connected_socket(host: str, port: int, seconds: float) -> socket.sock
     raise aiosmtplib.SMTPConnectError(f"Error connecting to {host} on port {port}: {error}")
 
 
+def ascii_domain(address: str) -> str:
+    """``address`` with an internationalized domain in its ASCII (IDNA) form, so that only
+    a non-ASCII local part needs the server's SMTPUTF8 extension."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
+_NO_SMTPUTF8 = (
+    "The recipient address contains non-ASCII characters, which need the SMTPUTF8 "
+    "extension, and the SMTP server does not offer it."
+)
+
+
 def _is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return any(r.code >= 500 for r in exc.recipients)
@@ -148,7 +166,7 @@ class SMTPChannel(Channel):
             mail["From"] = Address(display_name=cfg.from_name, addr_spec=cfg.from_address)
         else:
             mail["From"] = cfg.from_address
-        mail["To"] = message.recipient
+        mail["To"] = ascii_domain(message.recipient)
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = make_msgid(domain=cfg.from_address.rpartition("@")[2] or None)
@@ -204,6 +222,11 @@ class SMTPChannel(Channel):
                 if settings.username and client.supports_extension("auth"):
                     await client.login(settings.username, settings.password or "")
                 await client.send_message(mail)
+            except aiosmtplib.SMTPNotSupported as exc:
+                if "SMTPUTF8" not in str(exc):
+                    raise
+                log.error("Unable to send email to %r: %s", message.recipient, _NO_SMTPUTF8)
+                raise PermanentDeliveryError(_NO_SMTPUTF8, reason=_REASON, code=400) from exc
             finally:
                 if client.is_connected:
                     try:

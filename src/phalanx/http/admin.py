@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.guard import InputGuard
 from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
@@ -62,7 +63,7 @@ def create_admin_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=admin_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(HTTPMetrics), Middleware(InputGuard)],
     )
     app.state.registry = registry
     return AdminPrefix(app)

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.guard import InputGuard
 from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
@@ -53,7 +54,7 @@ def create_public_app(registry: Registry) -> Starlette:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(HTTPMetrics), Middleware(InputGuard)],
     )
     app.state.registry = registry
     return app

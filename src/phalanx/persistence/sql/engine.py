@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from phalanx.persistence.sql.nul_guard import install_nul_guard
 from phalanx.persistence.sql.types import json_dumps, json_loads
 
 __all__ = ["Database", "DatabaseUnavailableError", "create_engine"]
@@ -62,6 +63,7 @@ def create_engine(
         kwargs["connect_args"] = {"check_same_thread": False}
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, wal=not memory)
+        install_nul_guard(engine)
         return engine
     if backend in ("mysql", "mariadb"):
         if "charset" not in url.query:
@@ -69,7 +71,9 @@ def create_engine(
         kwargs["pool_recycle"] = 3600  # below MySQL's default wait_timeout (8 h)
     if pool_size is not None:
         kwargs["pool_size"] = pool_size
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    install_nul_guard(engine)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
