@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from phalanx.identity.model import Identity
 
 if TYPE_CHECKING:
+    from phalanx.cipher import Cipher
     from phalanx.config import Config
     from phalanx.courier import Courier
     from phalanx.hash import PasswordHashing
@@ -54,6 +55,8 @@ class Registry:
     #: Advanced after every write that can change a whoami answer; ``phalanx serve
     #: --workers N`` passes one shared by all its workers (None: a private one).
     epoch: RevocationEpoch | None = None
+    #: ``secrets.cipher`` with ``ciphers.algorithm``: values encrypted at rest (OIDC tokens).
+    cipher: Cipher = field(init=False)
     #: Identity storage (SQL) and the manager every identity write goes through.
     identity_pool: IdentityPool = field(init=False)
     identities: IdentityManager = field(init=False)
@@ -82,6 +85,7 @@ class Registry:
     verification: VerificationService = field(init=False)
 
     def __post_init__(self) -> None:
+        from phalanx.cipher import cipher_for
         from phalanx.identity.manager import IdentityManager
         from phalanx.persistence.sql.identity_pool import SQLIdentityPool
         from phalanx.schema.normalize import normalize_identifier
@@ -89,6 +93,7 @@ class Registry:
 
         if self.epoch is None:
             self.epoch = RevocationEpoch()
+        self.cipher = cipher_for(self.config.ciphers.algorithm, self.config.cipher_secrets)
         self.identity_pool = SQLIdentityPool(
             self.database, normalize=normalize_identifier, notifier=self.epoch
         )
