@@ -36,7 +36,7 @@ from phalanx.courier.channel import Channel, DeliveryError, PermanentDeliveryErr
 from phalanx.courier.message import Message, TemplateType
 from phalanx.courier.template import TemplateRenderer
 
-__all__ = ["SMTPChannel", "SMTPSettings", "ascii_domain"]
+__all__ = ["SMTPChannel", "SMTPSettings"]
 
 log = logging.getLogger("phalanx.courier.smtp")
 
@@ -116,18 +116,6 @@ async def _connected_socket(host: str, port: int, seconds: float) -> socket.sock
     raise aiosmtplib.SMTPConnectError(f"Error connecting to {host} on port {port}: {error}")
 
 
-def ascii_domain(address: str) -> str:
-    """``address`` with an internationalized domain in its ASCII (IDNA) form, so that only
-    a non-ASCII local part needs the server's SMTPUTF8 extension."""
-    local, at, domain = address.rpartition("@")
-    if not at or domain.isascii():
-        return address
-    try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        return address
-
-
 _NO_SMTPUTF8 = (
     "The recipient address contains non-ASCII characters, which need the SMTPUTF8 "
     "extension, and the SMTP server does not offer it."
@@ -166,7 +154,7 @@ class SMTPChannel(Channel):
             mail["From"] = Address(display_name=cfg.from_name, addr_spec=cfg.from_address)
         else:
             mail["From"] = cfg.from_address
-        mail["To"] = ascii_domain(message.recipient)
+        mail["To"] = message.recipient
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = make_msgid(domain=cfg.from_address.rpartition("@")[2] or None)

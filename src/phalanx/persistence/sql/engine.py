@@ -24,8 +24,8 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from phalanx.persistence.sql.nul_guard import install_nul_guard
 from phalanx.persistence.sql.types import json_dumps, json_loads
+from phalanx.persistence.sql.value_guard import install_value_guard
 
 __all__ = ["Database", "DatabaseUnavailableError", "create_engine"]
 
@@ -63,7 +63,7 @@ def create_engine(
         kwargs["connect_args"] = {"check_same_thread": False}
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, wal=not memory)
-        install_nul_guard(engine)
+        install_value_guard(engine)
         return engine
     if backend in ("mysql", "mariadb"):
         if "charset" not in url.query:
@@ -72,7 +72,7 @@ def create_engine(
     if pool_size is not None:
         kwargs["pool_size"] = pool_size
     engine = create_async_engine(url, **kwargs)
-    install_nul_guard(engine)
+    install_value_guard(engine)
     return engine
 
 

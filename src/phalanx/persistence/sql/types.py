@@ -26,7 +26,7 @@ from sqlalchemy import JSON, DateTime, Dialect, Uuid
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from phalanx.persistence.sql.nul_guard import check_json_text
+from phalanx.persistence.sql.value_guard import check_json_text
 
 __all__ = ["UUID", "JSONValue", "UTCDateTime", "json_dumps", "json_loads"]
 
