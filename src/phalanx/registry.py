@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from phalanx.persistence.sql.engine import Database
     from phalanx.persistence.sql.error_store import SQLErrorStore
     from phalanx.persistence.sql.session_store import SQLSessionStore
-    from phalanx.schema import SchemaRegistry
+    from phalanx.schema import SchemaLoader, SchemaRegistry
     from phalanx.selfservice.flow.environment import FlowEnvironment
     from phalanx.selfservice.flow.login.service import LoginService
     from phalanx.selfservice.flow.logout.service import LogoutService
@@ -33,14 +33,16 @@ if TYPE_CHECKING:
     from phalanx.selfservice.flow.settings.service import SettingsService
     from phalanx.selfservice.flow.verification.service import VerificationService
     from phalanx.selfservice.matrix import Matrix
+    from phalanx.selfservice.strategy.oidc.callback import OidcCallback
     from phalanx.selfservice.strategy.password.policy import PasswordPolicy
     from phalanx.selfservice.traits import TraitForms
+    from phalanx.session.aal import AalGuard
     from phalanx.session.epoch import RevocationEpoch
     from phalanx.session.manager import SessionManager
     from phalanx.session.whoami import Whoami
     from phalanx.session.wire import SessionRenderer
 
-__all__ = ["Registry", "identity_schemas"]
+__all__ = ["Registry", "identity_schemas", "url_loader"]
 
 
 @dataclass
@@ -64,6 +66,8 @@ class Registry:
     session_store: SQLSessionStore = field(init=False)
     sessions: SessionManager = field(init=False)
     session_renderer: SessionRenderer = field(init=False)
+    #: Kratos ``DoesSessionSatisfy``: required AALs of whoami, settings, login checkAAL.
+    aal: AalGuard = field(init=False)
     #: ``/sessions/whoami``: lookup, rendering and the ``phalanx.session_cache``.
     whoami: Whoami = field(init=False)
     error_store: SQLErrorStore = field(init=False)
@@ -83,6 +87,8 @@ class Registry:
     code_store: SQLCodeStore = field(init=False)
     recovery: RecoveryService = field(init=False)
     verification: VerificationService = field(init=False)
+    #: ``/self-service/methods/oidc/callback``: None when the oidc method is disabled.
+    oidc_callback: OidcCallback | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         from phalanx.cipher import cipher_for
@@ -117,6 +123,16 @@ class Registry:
     def session_cookie_name(self) -> str:
         return self.config.session.cookie.name
 
+    def decrypt_token(self, value: str) -> str:
+        """An OIDC token stored with ``secrets.cipher``, decrypted ("" when it does not
+        decrypt, as Kratos's ``WithDeclassifiedCredentials``)."""
+        from phalanx.cipher import CipherError
+
+        try:
+            return self.cipher.decrypt(value).decode("utf-8", errors="replace")
+        except CipherError:
+            return ""
+
     def identity_json(self, identity: Identity, admin: bool = False) -> dict[str, Any]:
         from phalanx.identity.wire import identity_to_wire
 
@@ -125,6 +141,7 @@ class Registry:
     def _wire_sessions(self) -> None:
         from phalanx.persistence.sql.error_store import SQLErrorStore
         from phalanx.persistence.sql.session_store import SQLSessionStore
+        from phalanx.session.aal import AalGuard
         from phalanx.session.cache import WhoamiCache
         from phalanx.session.manager import SessionManager
         from phalanx.session.whoami import Whoami
@@ -141,6 +158,7 @@ class Registry:
             cookie_keys=config.cookie_secrets,
         )
         self.session_renderer = SessionRenderer(self.identity_json)
+        self.aal = AalGuard(str(config.public_base_url), self.identities.available_aal)
         cache_config = config.phalanx.session_cache
         self.whoami = Whoami(
             self.session_store,
@@ -152,6 +170,8 @@ class Registry:
             )
             if cache_config.enabled
             else None,
+            aal=self.aal,
+            required_aal=config.session.whoami.required_aal,
         )
         self.error_store = SQLErrorStore(self.database)
 
@@ -193,7 +213,7 @@ class Registry:
                 offline_enabled=config.phalanx.breached_passwords.offline_enabled,
             )
         )
-        self.flow_env = FlowEnvironment(config, self.sessions, self.error_store)
+        self.flow_env = FlowEnvironment(config, self.sessions, self.error_store, self.aal)
         self.code_store = SQLCodeStore(self.database, config.cookie_secrets)
         self.matrix = build_matrix(config, self)
         env = self.flow_env
@@ -245,9 +265,15 @@ class Registry:
             # Hook point for the verification flow: an async
             # ``send_verification(req, identity, flow_type) -> continue_with items``.
             send_verification=self.verification.send_after_settings,
+            disabled_methods=self.matrix.disabled_in("settings"),
         )
         self.logout = LogoutService(env)
         self._wire_recovery()
+        from phalanx.selfservice.strategy.oidc.callback import OidcCallback
+
+        self.oidc_callback = next(
+            (x for x in self.matrix.extra if isinstance(x, OidcCallback)), None
+        )
 
     def _wire_verification(self) -> None:
         from phalanx.persistence.sql.flow_store import flow_store
@@ -329,42 +355,36 @@ def identity_schemas(config: Config) -> SchemaRegistry:
     """The configured identity schemas, not loaded yet. Remote schemas are fetched with
     Kratos's ``clients.http`` rules: private addresses are allowed unless
     ``disallow_private_ip_ranges`` is set (then only ``private_ip_exception_urls``)."""
-    from phalanx.schema import SchemaEntry, SchemaLoader, SchemaRegistry
+    from phalanx.schema import SchemaEntry, SchemaRegistry
 
-    http = config.clients.http
     return SchemaRegistry(
         [
             SchemaEntry(id=s.id, url=str(s.url), selfservice_selectable=s.selfservice_selectable)
             for s in config.identity.schemas
         ],
         default_id=config.identity.default_schema_id,
-        loader=SchemaLoader(
-            allow_private=not http.disallow_private_ip_ranges,
-            private_ip_exceptions=[str(u) for u in http.private_ip_exception_urls],
-        ),
+        loader=url_loader(config),
+    )
+
+
+def url_loader(config: Config) -> SchemaLoader:
+    """The loader for configured ``file://``/``base64://``/``http(s)://`` documents (identity
+    schemas, OIDC claims mappers) with Kratos's ``clients.http`` SSRF rules."""
+    from phalanx.schema import SchemaLoader
+
+    http = config.clients.http
+    return SchemaLoader(
+        allow_private=not http.disallow_private_ip_ranges,
+        private_ip_exceptions=[str(u) for u in http.private_ip_exception_urls],
     )
 
 
 def _factor_policy(config: Config) -> FactorPolicy:
-    """Which credentials count as active factors, from ``selfservice.methods``."""
+    """What counts as an active factor (every method counts, enabled or not, as Kratos)."""
     from phalanx.identity.credentials import FactorPolicy
 
     methods = config.selfservice.methods
-    enabled = {
-        name
-        for name, on in (
-            ("password", methods.password.enabled),
-            ("oidc", methods.oidc.enabled),
-            ("totp", methods.totp.enabled),
-            ("lookup_secret", methods.lookup_secret.enabled),
-            ("webauthn", methods.webauthn.enabled),
-            ("passkey", methods.passkey.enabled),
-            ("code", methods.code.enabled),
-        )
-        if on
-    }
     return FactorPolicy(
-        enabled=frozenset(enabled),
         password_migration_hook=methods.password.config.migrate_hook.enabled,
         code_passwordless=methods.code.passwordless_enabled,
         code_mfa=methods.code.mfa_enabled,

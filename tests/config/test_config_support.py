@@ -85,10 +85,8 @@ def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
         "serve.public.cors",
-        "selfservice.methods.totp",
         "selfservice.flows.login.style",
         "log.leak_sensitive_values",
-        "ciphers.algorithm",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
         "tracing.provider",
@@ -131,13 +129,11 @@ def test_non_default_values_are_reported() -> None:
     raw = {
         "courier": {"delivery_strategy": "http"},
         "database": {"cleanup": {"batch_size": 50}},
-        "selfservice": {"flows": {"settings": {"required_aal": "aal1"}}},
         "expose-metrics-port": 9090,
     }
     assert unsupported_keys(raw) == [
         "courier.delivery_strategy",
         "database.cleanup.batch_size",
-        "selfservice.flows.settings.required_aal",
         "expose-metrics-port",
     ]
 
@@ -161,7 +157,8 @@ def test_is_supported() -> None:
     assert is_supported(["courier", "smtp", "connection_uri"])
     assert is_supported("phalanx.ui.product_name")
     assert not is_supported("selfservice.flows.login.style")
-    assert not is_supported("selfservice.methods.oidc")
+    assert is_supported("selfservice.methods.oidc")
+    assert not is_supported("selfservice.methods.webauthn")
     assert not is_supported("serve.public.cors.enabled")
     assert not is_supported("courier.http")
 

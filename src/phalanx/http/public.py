@@ -20,6 +20,7 @@ def public_routes() -> list[BaseRoute]:
         errors,
         login,
         logout,
+        oidc,
         recovery,
         redirects,
         registration,
@@ -44,6 +45,7 @@ def public_routes() -> list[BaseRoute]:
         *recovery.routes,
         *verification.routes,
         *logout.routes,
+        *oidc.routes,
         *errors.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves

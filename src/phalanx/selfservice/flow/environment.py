@@ -11,12 +11,20 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
-from phalanx.errors import BadRequestError, CSRFViolationError, KratosError
+from phalanx.errors import (
+    BadRequestError,
+    BrowserLocationChangeRequiredError,
+    CSRFViolationError,
+    KratosError,
+    error_envelope,
+)
 from phalanx.selfservice.flow.base import Flow, FlowKind, FlowType
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.store import ErrorStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.session.aal import AalGuard
 from phalanx.session.manager import SessionManager
 from phalanx.session.model import Session
 
@@ -53,10 +61,18 @@ _TOKEN_MISMATCH = (
 class FlowEnvironment:
     """Config, sessions and the error store as every flow service needs them."""
 
-    def __init__(self, config: Config, sessions: SessionManager, errors: ErrorStore) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sessions: SessionManager,
+        errors: ErrorStore,
+        aal: AalGuard,
+    ) -> None:
         self.config = config
         self.sessions = sessions
         self.errors = errors
+        #: ``DoesSessionSatisfy`` (whoami's and settings' ``required_aal``, login checkAAL).
+        self.aal = aal
         #: Kratos: ``--dev`` plus ``DEV_DISABLE_API_FLOW_ENFORCEMENT=true`` (for test rigs).
         self.disable_api_flow_enforcement = config.dev and (
             os.environ.get("DEV_DISABLE_API_FLOW_ENFORCEMENT") == "true"
@@ -216,6 +232,24 @@ class FlowEnvironment:
         if flow.is_browser and not req.accepts_json:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
+
+    def show(self, req: FlowRequest, flow: Flow, *, status: int = 200) -> Outcome:
+        """A flow a strategy changed (:class:`~.results.ShowFlow`): JSON with ``status``
+        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI."""
+        if flow.is_browser and not req.is_json:
+            return Outcome.redirect(self.flow_ui_url(flow))
+        return Outcome.json(flow.to_dict(), status=status)
+
+    def external_redirect(self, req: FlowRequest, result: ExternalRedirect) -> Outcome:
+        """:class:`~.results.ExternalRedirect`: Kratos answers JSON clients with
+        ``422 browser_location_change_required`` and browsers with a 303."""
+        if req.is_json:
+            error = BrowserLocationChangeRequiredError(result.location)
+            outcome = Outcome(status=error.code, body=error_envelope(error))
+        else:
+            outcome = Outcome.redirect(result.location)
+        outcome.set_continuity = result.continuity
+        return outcome
 
     async def forward_error(self, req: FlowRequest, error: KratosError) -> Outcome:
         """Kratos's error manager (``errorx.Forward``): JSON clients get the envelope,
