@@ -9,7 +9,8 @@ shared out among the operations (on a loaded machine fewer examples run). Any 5x
 collected and reported with its request at the end. For a longer run set
 ``PHALANX_SCHEMATHESIS_BUDGET`` (seconds) and ``PHALANX_SCHEMATHESIS_EXAMPLES``.
 
-Reads the spec from ``../shared`` at run time; skipped with one line when it is absent.
+Reads the spec at run time through ``tests.support.reference`` (``../shared`` or
+``$PHALANX_KRATOS_REFERENCE``); skipped with the contract checks' one line when absent.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 
 from tests.support.identities import create_body, unique_email
-from tests.support.paths import OPENAPI_SPEC
+from tests.support.reference import OPENAPI, require
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -139,10 +140,9 @@ def _fuzz(
 
 
 def test_no_operation_answers_5xx(server: PhalanxServer) -> None:
-    if not OPENAPI_SPEC.exists():
-        pytest.skip(f"the Kratos OpenAPI spec is not at {OPENAPI_SPEC}")
+    spec = require(OPENAPI)
     _seed(server)
-    schema = schemathesis.openapi.from_path(str(OPENAPI_SPEC))
+    schema = schemathesis.openapi.from_path(str(spec))
     errors: list[ServerError] = []
     started = time.monotonic()
     deadline = started + BUDGET
