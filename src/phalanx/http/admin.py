@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
 from phalanx.http.guard import InputGuard
+from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
@@ -66,4 +67,5 @@ def create_admin_app(registry: Registry) -> ASGIApp:
         middleware=[Middleware(HTTPMetrics), Middleware(InputGuard)],
     )
     app.state.registry = registry
-    return AdminPrefix(app)
+    cors = registry.config.serve.admin.cors
+    return CORS(AdminPrefix(app), cors) if cors.enabled else AdminPrefix(app)
