@@ -44,6 +44,7 @@ __all__ = [
     "HashersConfig",
     "IdentityConfig",
     "IdentitySchemaConfig",
+    "LinkConfirmationConfig",
     "LogConfig",
     "OAuth2ProviderConfig",
     "PhalanxConfig",
@@ -58,6 +59,7 @@ __all__ = [
     "TokenizerConfig",
     "TokenizerTemplateConfig",
     "TracingConfig",
+    "WebHooksConfig",
     "WhoAmIConfig",
 ]
 
@@ -326,12 +328,29 @@ class SessionCacheConfig(Strict):
     max_ttl: Duration = timedelta(seconds=30)
 
 
+class WebHooksConfig(Strict):
+    """``phalanx.web_hooks``: how ``web_hook`` hooks call out (Kratos's fixed values are the
+    defaults: 30 s per attempt, 2 retries on connection errors and 5xx other than 501)."""
+
+    timeout: Duration = timedelta(seconds=30)
+    retries: int = Field(default=2, ge=0, le=10)
+
+
 class PhalanxOIDCConfig(Strict):
     """``phalanx.oidc``: ``generic_id_token`` lets native apps sign in with an ``id_token``
     of a ``generic`` provider, verified against its discovered JWKS (Kratos allows the
     native path only for apple, google and netid)."""
 
     generic_id_token: bool = False
+
+
+class LinkConfirmationConfig(Strict):
+    """``phalanx.link_confirmation``: a ``GET`` of a recovery or verification link (the
+    ``link`` method's ``?token=``) shows a page whose button POSTs the token, instead of
+    using it at once as Kratos does, so mail scanners that prefetch links cannot burn
+    (or use) them."""
+
+    enabled: bool = False
 
 
 class PhalanxConfig(Strict):
@@ -342,3 +361,5 @@ class PhalanxConfig(Strict):
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()
+    link_confirmation: LinkConfirmationConfig = LinkConfirmationConfig()
+    web_hooks: WebHooksConfig = WebHooksConfig()
