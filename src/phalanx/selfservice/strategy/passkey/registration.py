@@ -18,7 +18,6 @@ from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.webauthn.registration import (
-    creation_failed,
     echo_traits,
     submitted_traits,
 )
@@ -26,17 +25,15 @@ from phalanx.selfservice.strategy.webauthn.support import (
     filled,
     pop_session,
     put_session,
+    register_key,
     session_of,
     store_config,
 )
 from phalanx.selfservice.traits import TraitForms
 from phalanx.webauthnx import (
-    CeremonyError,
     RelyingParty,
-    ResponseParseError,
     WebAuthnConfig,
     begin_registration,
-    finish_registration,
     script_node,
 )
 from phalanx.webauthnx.credentials import b64decode
@@ -104,12 +101,7 @@ class PasskeyRegistration(RegistrationStrategy):
         user_handle = b64decode((data or {}).get("user_id"))
         if not user_handle:
             raise BadRequestError("Expected WebAuthN session data to contain a user ID")
-        try:
-            key = finish_registration(self.rp, data, body.get("passkey_register"))
-        except ResponseParseError as exc:
-            raise BadRequestError(f"Unable to parse WebAuthn response: {exc}") from None
-        except CeremonyError as exc:
-            raise creation_failed(str(exc)) from None
+        key = register_key(self.rp, data, body.get("passkey_register"))
         key.is_passwordless = True
         credential = store_config(
             identity, METHOD, WebAuthnConfig(keys=[key], user_handle=user_handle)

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from phalanx import text
-from phalanx.errors import BadRequestError
 from phalanx.identity.credentials import FactorPolicy, count_first_factors
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.errors import FlowValidationError
@@ -23,24 +22,22 @@ from phalanx.selfservice.flow.settings.strategy import (
 )
 from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.passkey.registration import new_user_handle
-from phalanx.selfservice.strategy.webauthn.registration import creation_failed
-from phalanx.selfservice.strategy.webauthn.settings import not_enough_credentials
 from phalanx.selfservice.strategy.webauthn.support import (
     credential_config,
     filled,
     pop_session,
     put_session,
+    register_key,
+    remove_key,
     session_of,
     store_config,
+    string_field,
 )
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.model import AuthenticationMethod
 from phalanx.webauthnx import (
-    CeremonyError,
     RelyingParty,
-    ResponseParseError,
     begin_registration,
-    finish_registration,
     script_node,
 )
 from phalanx.webauthnx.credentials import b64decode
@@ -55,11 +52,6 @@ from phalanx.webauthnx.nodes import (
 __all__ = ["PasskeySettings"]
 
 METHOD = "passkey"
-
-
-def _string(body: Mapping[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value if isinstance(value, str) else ""
 
 
 class PasskeySettings(SettingsStrategy):
@@ -103,8 +95,8 @@ class PasskeySettings(SettingsStrategy):
             raise FlowValidationError([text.settings_no_strategy()])
         return {
             "method": METHOD,
-            "passkey_settings_register": _string(body, "passkey_settings_register"),
-            "passkey_remove": _string(body, "passkey_remove"),
+            "passkey_settings_register": string_field(body, "passkey_settings_register"),
+            "passkey_remove": string_field(body, "passkey_remove"),
         }
 
     async def apply(self, ctx: SettingsContext, payload: dict[str, Any]) -> SettingsResult:
@@ -116,12 +108,7 @@ class PasskeySettings(SettingsStrategy):
     def _add(self, ctx: SettingsContext, payload: Mapping[str, Any]) -> SettingsResult:
         identity = ctx.identity
         data = session_of(ctx.flow, METHOD)
-        try:
-            key = finish_registration(self.rp, data, payload.get("passkey_settings_register"))
-        except ResponseParseError as exc:
-            raise BadRequestError(f"Unable to parse WebAuthn response: {exc}") from None
-        except CeremonyError as exc:
-            raise creation_failed(str(exc)) from None
+        key = register_key(self.rp, data, payload.get("passkey_settings_register"))
         user_handle = b64decode((data or {}).get("user_id"))
         key.is_passwordless = True
         config = credential_config(identity, METHOD)
@@ -135,18 +122,12 @@ class PasskeySettings(SettingsStrategy):
         return SettingsResult(identity=identity, authenticated=AuthenticationMethod(method=METHOD))
 
     def _remove(self, ctx: SettingsContext, hex_id: str) -> SettingsResult:
-        identity = ctx.identity
-        if identity.credentials.get(METHOD) is None:
-            raise BadRequestError("You tried to remove a WebAuthn but you have no WebAuthn set up.")
-        config = credential_config(identity, METHOD)
-        kept = [k for k in config.keys if k.hex_id != hex_id]
-        if len(kept) == len(config.keys):
-            raise BadRequestError("You tried to remove a passkey which does not exist.")
-        if count_first_factors(identity, self.factors) < 2:
-            raise not_enough_credentials()
-        if not kept:
-            del identity.credentials[METHOD]
-        else:
-            config.keys = kept
-            store_config(identity, METHOD, config)
-        return SettingsResult(identity=identity)
+        remove_key(
+            ctx.identity,
+            METHOD,
+            hex_id,
+            factors=self.factors,
+            missing="You tried to remove a passkey which does not exist.",
+            last_factor_guard=True,
+        )
+        return SettingsResult(identity=ctx.identity)

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from phalanx import text
-from phalanx.errors import BadRequestError
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
@@ -20,17 +19,15 @@ from phalanx.selfservice.strategy.webauthn.support import (
     filled,
     pop_session,
     put_session,
+    register_key,
     session_of,
     store_config,
 )
 from phalanx.selfservice.traits import TraitForms
 from phalanx.webauthnx import (
-    CeremonyError,
     RelyingParty,
-    ResponseParseError,
     WebAuthnConfig,
     begin_registration,
-    finish_registration,
     script_node,
 )
 from phalanx.webauthnx.credentials import b64decode
@@ -41,16 +38,10 @@ from phalanx.webauthnx.nodes import (
     webauthn_register_trigger,
 )
 
-__all__ = ["WebAuthnRegistration", "creation_failed", "echo_traits"]
+__all__ = ["WebAuthnRegistration", "echo_traits", "submitted_traits"]
 
 METHOD = "webauthn"
 _OPTIONS = f"{METHOD}_session_options"
-
-
-def creation_failed(reason: str) -> BadRequestError:
-    """Kratos answers a failed ``CreateCredential`` with a 500; Phalanx with this 400
-    (shown as 4000001 in the flow), see the README's deliberate differences."""
-    return BadRequestError(f"Unable to create WebAuthn credential: {reason}")
 
 
 def echo_traits(flow: RegistrationFlow, forms: TraitForms, body: Mapping[str, Any]) -> Any:
@@ -120,12 +111,7 @@ class WebAuthnRegistration(RegistrationStrategy):
         if credential is None or not credential.identifiers:
             raise FlowValidationError([text.identifier_missing()])
         data = session_of(flow, METHOD)
-        try:
-            key = finish_registration(self.rp, data, body.get("webauthn_register"))
-        except ResponseParseError as exc:
-            raise BadRequestError(f"Unable to parse WebAuthn response: {exc}") from None
-        except CeremonyError as exc:
-            raise creation_failed(str(exc)) from None
+        key = register_key(self.rp, data, body.get("webauthn_register"))
         name = body.get("webauthn_register_displayname")
         key.display_name = name if isinstance(name, str) else ""
         key.is_passwordless = True

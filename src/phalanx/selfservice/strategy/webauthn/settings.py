@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from phalanx import text
-from phalanx.errors import BadRequestError
 from phalanx.identity.credentials import FactorPolicy, count_first_factors
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.errors import FlowValidationError
@@ -23,22 +22,21 @@ from phalanx.selfservice.flow.settings.strategy import (
     SettingsStrategy,
 )
 from phalanx.selfservice.request import FlowRequest
-from phalanx.selfservice.strategy.webauthn.registration import creation_failed
 from phalanx.selfservice.strategy.webauthn.support import (
     credential_config,
     filled,
     pop_session,
     put_session,
+    register_key,
+    remove_key,
     session_of,
     store_config,
+    string_field,
 )
 from phalanx.session.model import AuthenticationMethod
 from phalanx.webauthnx import (
-    CeremonyError,
     RelyingParty,
-    ResponseParseError,
     begin_registration,
-    finish_registration,
     script_node,
 )
 from phalanx.webauthnx.nodes import (
@@ -49,29 +47,9 @@ from phalanx.webauthnx.nodes import (
     webauthn_remove,
 )
 
-__all__ = ["WebAuthnSettings", "not_enough_credentials"]
+__all__ = ["WebAuthnSettings"]
 
 METHOD = "webauthn"
-
-
-def not_enough_credentials() -> FlowValidationError:
-    """``webauthnx.ErrNotEnoughCredentials``: 4000001 on ``webauthn_remove``."""
-    return FlowValidationError(
-        node_messages=[
-            (
-                "webauthn_remove",
-                text.validation_generic(
-                    "unable to remove this security key because it would lock you out of "
-                    "your account"
-                ),
-            )
-        ]
-    )
-
-
-def _string(body: Mapping[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value if isinstance(value, str) else ""
 
 
 class WebAuthnSettings(SettingsStrategy):
@@ -114,9 +92,9 @@ class WebAuthnSettings(SettingsStrategy):
             raise FlowValidationError([text.settings_no_strategy()])
         return {
             "method": METHOD,
-            "webauthn_register": _string(body, "webauthn_register"),
-            "webauthn_register_displayname": _string(body, "webauthn_register_displayname"),
-            "webauthn_remove": _string(body, "webauthn_remove"),
+            "webauthn_register": string_field(body, "webauthn_register"),
+            "webauthn_register_displayname": string_field(body, "webauthn_register_displayname"),
+            "webauthn_remove": string_field(body, "webauthn_remove"),
         }
 
     async def apply(self, ctx: SettingsContext, payload: dict[str, Any]) -> SettingsResult:
@@ -127,14 +105,7 @@ class WebAuthnSettings(SettingsStrategy):
 
     def _add(self, ctx: SettingsContext, payload: Mapping[str, Any]) -> SettingsResult:
         identity = ctx.identity
-        try:
-            key = finish_registration(
-                self.rp, session_of(ctx.flow, METHOD), payload.get("webauthn_register")
-            )
-        except ResponseParseError as exc:
-            raise BadRequestError(f"Unable to parse WebAuthn response: {exc}") from None
-        except CeremonyError as exc:
-            raise creation_failed(str(exc)) from None
+        key = register_key(self.rp, session_of(ctx.flow, METHOD), payload.get("webauthn_register"))
         key.display_name = str(payload.get("webauthn_register_displayname") or "")
         key.is_passwordless = self.passwordless
         config = credential_config(identity, METHOD)
@@ -150,18 +121,13 @@ class WebAuthnSettings(SettingsStrategy):
 
     def _remove(self, ctx: SettingsContext, hex_id: str) -> SettingsResult:
         identity = ctx.identity
-        if identity.credentials.get(METHOD) is None:
-            raise BadRequestError("You tried to remove a WebAuthn but you have no WebAuthn set up.")
-        config = credential_config(identity, METHOD)
-        kept = [k for k in config.keys if k.hex_id != hex_id]
-        if len(kept) == len(config.keys):
-            raise BadRequestError("You tried to remove a WebAuthn credential which does not exist.")
-        removed_passwordless = any(k.is_passwordless for k in config.keys if k.hex_id == hex_id)
-        if removed_passwordless and count_first_factors(identity, self.factors) < 2:
-            raise not_enough_credentials()
-        if not kept:
-            del identity.credentials[METHOD]
-        else:
-            config.keys = kept
-            store_config(identity, METHOD, config)
+        removed = [k for k in credential_config(identity, METHOD).keys if k.hex_id == hex_id]
+        remove_key(
+            identity,
+            METHOD,
+            hex_id,
+            factors=self.factors,
+            missing="You tried to remove a WebAuthn credential which does not exist.",
+            last_factor_guard=any(k.is_passwordless for k in removed),
+        )
         return SettingsResult(identity=identity)

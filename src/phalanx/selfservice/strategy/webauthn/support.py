@@ -11,23 +11,36 @@ from typing import Any
 
 from phalanx import text
 from phalanx.errors import BadRequestError
+from phalanx.identity.credentials import FactorPolicy, count_first_factors
 from phalanx.identity.model import Credential, Identity
 from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import Flow
 from phalanx.selfservice.flow.errors import FlowValidationError
-from phalanx.webauthnx import WebAuthnConfig
+from phalanx.webauthnx import (
+    CeremonyError,
+    RelyingParty,
+    ResponseParseError,
+    WebAuthnConfig,
+    WebAuthnKey,
+    finish_registration,
+)
 from phalanx.webauthnx.ceremony import LoginResult
 
 __all__ = [
+    "creation_failed",
     "credential_config",
     "filled",
+    "not_enough_credentials",
     "parse_error",
     "pop_session",
     "put_session",
     "random_delay",
+    "register_key",
+    "remove_key",
     "save_sign_count",
     "session_of",
     "store_config",
+    "string_field",
     "verifier_wrong",
 ]
 
@@ -58,6 +71,11 @@ def pop_session(flow: Flow, method: str) -> None:
 def filled(body: Mapping[str, Any], name: str) -> bool:
     value = body.get(name)
     return isinstance(value, str) and value != ""
+
+
+def string_field(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def parse_error() -> BadRequestError:
@@ -109,3 +127,54 @@ async def random_delay(expected: float, deviation: float) -> None:
     low = max(expected - spread, 0.0)
     jitter = secrets.randbelow(int(2 * spread * 1000) + 1) / 1000 if spread else 0.0
     await asyncio.sleep(low + jitter)
+
+
+def creation_failed(reason: str) -> BadRequestError:
+    """Kratos answers a failed ``CreateCredential`` with a 500; Phalanx with this 400
+    (shown as 4000001 in the flow), see the README's deliberate differences."""
+    return BadRequestError(f"Unable to create WebAuthn credential: {reason}")
+
+
+def register_key(rp: RelyingParty, session: Mapping[str, Any] | None, response: Any) -> WebAuthnKey:
+    """Verify an attestation against the flow's challenge; 400s for bad input."""
+    try:
+        return finish_registration(rp, session, response)
+    except ResponseParseError as exc:
+        raise BadRequestError(f"Unable to parse WebAuthn response: {exc}") from None
+    except CeremonyError as exc:
+        raise creation_failed(str(exc)) from None
+
+
+def not_enough_credentials() -> FlowValidationError:
+    """``webauthnx.ErrNotEnoughCredentials``: 4000001 on ``webauthn_remove`` (also for
+    passkeys, as Kratos)."""
+    reason = "unable to remove this security key because it would lock you out of your account"
+    return FlowValidationError(node_messages=[("webauthn_remove", text.validation_generic(reason))])
+
+
+def remove_key(
+    identity: Identity,
+    method: str,
+    hex_id: str,
+    *,
+    factors: FactorPolicy,
+    missing: str,
+    last_factor_guard: bool,
+) -> None:
+    """Remove the key ``hex_id`` of ``method`` (the whole credential with its last key).
+
+    ``missing`` is the reason for an unknown key; ``last_factor_guard`` refuses the removal
+    when the identity has fewer than two first factors (Kratos's lock-out check)."""
+    if identity.credentials.get(method) is None:
+        raise BadRequestError("You tried to remove a WebAuthn but you have no WebAuthn set up.")
+    config = credential_config(identity, method)
+    kept = [k for k in config.keys if k.hex_id != hex_id]
+    if len(kept) == len(config.keys):
+        raise BadRequestError(missing)
+    if last_factor_guard and count_first_factors(identity, factors) < 2:
+        raise not_enough_credentials()
+    if not kept:
+        del identity.credentials[method]
+        return
+    config.keys = kept
+    store_config(identity, method, config)
