@@ -11,7 +11,6 @@ import pytest
 
 from phalanx.config.model_hooks import HttpRequestConfig
 from phalanx.courier import DeliveryError, HTTPChannel, Message, MessageType, TemplateRenderer
-from phalanx.courier.http_channel import jsonnet_available
 from phalanx.courier.message import TemplateType
 from phalanx.courier.models import normalize
 
@@ -90,7 +89,6 @@ def _jsonnet_uri(source: str) -> str:
     return "base64://" + base64.b64encode(source.encode()).decode()
 
 
-@pytest.mark.skipif(not jsonnet_available(), reason="the jsonnet package is not installed")
 async def test_custom_jsonnet_body_sees_the_full_context() -> None:
     recorder = Recorder()
     body = _jsonnet_uri(
@@ -110,6 +108,9 @@ async def test_custom_jsonnet_body_sees_the_full_context() -> None:
     assert recorder.requests[1].content == b"Body=plain+body&To=a%40example.org"
     with pytest.raises(DeliveryError, match="jsonnet"):
         await _channel(recorder, body=_jsonnet_uri("function(ctx) error 'cancel'")).send(_message())
+    with pytest.raises(DeliveryError, match=r"jsonnet: .*not allowed"):
+        await _channel(recorder, body=_jsonnet_uri('import "/etc/passwd"')).send(_message())
+    assert len(recorder.requests) == 2  # failed bodies send nothing
 
 
 async def test_email_context_includes_html_body() -> None:

@@ -12,9 +12,8 @@ where ``template_data`` is the template model (``to``, ``recovery_code``, ...).
   ``template_type``, ``to``, ``recovery_code``, ``recovery_url``, ``verification_url``,
   ``verification_code``, ``subject``, ``body`` (a ``template_data`` field that is absent
   is ``null``).
-* A custom body URI is evaluated with the ``jsonnet`` package (``_jsonnet``, imports
-  disabled like Kratos's ``jsonnetsecure``) when it is installed; without it Phalanx logs
-  a warning and sends the default body.
+* A custom body URI is evaluated in the Jsonnet sandbox (:mod:`phalanx.jsonnet`: a worker
+  process with a deadline, imports refused, like Kratos's ``jsonnetsecure``).
 * ``Content-Type: application/x-www-form-urlencoded`` sends the result as a form (string
   values), anything else JSON. ``TRACE`` sends no body.
 * ``auth``: ``api_key`` in a header (default) or a cookie, or ``basic_auth``.
@@ -29,7 +28,6 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio
 import httpx
 
 from phalanx.config.model_hooks import DEFAULT_HTTP_BODY, ApiKeyAuth, BasicAuth, HttpRequestConfig
@@ -37,24 +35,15 @@ from phalanx.courier.channel import Channel, DeliveryError
 from phalanx.courier.message import Message, MessageType, TemplateType
 from phalanx.courier.sources import SourceError, load_uri
 from phalanx.courier.template import TemplateRenderer
+from phalanx.jsonnet import JsonnetError, evaluate_jsonnet
 
-try:  # optional: custom jsonnet bodies
-    import _jsonnet
-except ImportError:  # pragma: no cover - depends on the installation
-    _jsonnet = None
-
-__all__ = ["HTTPChannel", "default_body", "jsonnet_available"]
+__all__ = ["HTTPChannel", "default_body"]
 
 log = logging.getLogger("phalanx.courier.http")
 
 HTTP_TIMEOUT = 10.0  # seconds
 _FORM = "application/x-www-form-urlencoded"
 _DEFAULT_FIELDS = ("to", "recovery_code", "recovery_url", "verification_url", "verification_code")
-
-
-def jsonnet_available() -> bool:
-    """Whether custom Jsonnet request bodies can be evaluated here."""
-    return _jsonnet is not None
 
 
 def default_body(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -69,18 +58,6 @@ def default_body(ctx: dict[str, Any]) -> dict[str, Any]:
     for name in _DEFAULT_FIELDS:
         out[name] = data.get(name) if isinstance(data, dict) else None
     return dict(sorted(out.items()))  # jsonnet renders object keys sorted
-
-
-def _no_imports(base: str, rel: str) -> tuple[str, bytes]:
-    raise RuntimeError(f"import of {rel!r} is not allowed in courier request bodies")
-
-
-def _evaluate(snippet: str, name: str, ctx_json: str) -> str:
-    assert _jsonnet is not None
-    result: str = _jsonnet.evaluate_snippet(
-        name, snippet, tla_codes={"ctx": ctx_json}, import_callback=_no_imports
-    )
-    return result
 
 
 class HTTPChannel(Channel):
@@ -101,7 +78,6 @@ class HTTPChannel(Channel):
         self._client = client or httpx.AsyncClient(timeout=timeout)
         self._owns_client = client is None
         self._snippet: str | None = None
-        self._warned = False
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -131,26 +107,15 @@ class HTTPChannel(Channel):
         body_uri = self.config.body
         if body_uri == DEFAULT_HTTP_BODY:
             return default_body(ctx)
-        if _jsonnet is None:
-            if not self._warned:
-                log.warning(
-                    "courier request body %s: custom jsonnet bodies need the 'jsonnet' "
-                    "package, which is not installed; using the default body",
-                    body_uri[:60],
-                )
-                self._warned = True
-            return default_body(ctx)
         if self._snippet is None:
             try:
                 self._snippet = (await load_uri(body_uri, client=self._client)).decode("utf-8")
             except (SourceError, UnicodeDecodeError) as exc:
                 raise DeliveryError(f"unable to load the request body template: {exc}") from exc
-        ctx_json = json.dumps(ctx, ensure_ascii=False)
         try:
-            raw = await anyio.to_thread.run_sync(_evaluate, self._snippet, body_uri[:80], ctx_json)
-        except RuntimeError as exc:
+            return await evaluate_jsonnet(self._snippet, tla={"ctx": ctx}, name=body_uri[:80])
+        except JsonnetError as exc:
             raise DeliveryError(f"jsonnet: {exc}") from exc
-        return json.loads(raw)
 
     def _request_headers(self) -> dict[str, str]:
         headers = dict(self.config.headers)
