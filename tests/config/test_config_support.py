@@ -87,11 +87,9 @@ def test_quickstart_config(tmp_path: Path) -> None:
         "serve.public.cors",
         "selfservice.methods.totp",
         "selfservice.flows.login.style",
-        "log.leak_sensitive_values",
         "ciphers.algorithm",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
-        "tracing.provider",
     ]
 
 

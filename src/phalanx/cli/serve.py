@@ -121,9 +121,11 @@ async def _serve_worker(
 ) -> None:
     import uvicorn
 
+    from phalanx import tracing
     from phalanx.http.admin import create_admin_app
     from phalanx.http.public import create_public_app
 
+    _start_tracing(config)
     registry = await _build_registry(config, dev=dev, epoch=epoch)
     apps: dict[str, ASGIApp] = {
         "public": create_public_app(registry),
@@ -136,6 +138,7 @@ async def _serve_worker(
             loop="uvloop",
             http="httptools",
             log_level="warning",
+            log_config=None,  # uvicorn's records go through phalanx.logs like ours
             access_log=False,
             lifespan="off",
             proxy_headers=False,
@@ -151,6 +154,19 @@ async def _serve_worker(
         await asyncio.gather(*tasks)
     finally:
         await registry.close()
+        tracing.shutdown()
+
+
+def _start_tracing(config: Config) -> None:
+    """``tracing.*`` for this (worker) process; an unusable setup is reported, not fatal."""
+    from phalanx import tracing
+
+    try:
+        if tracing.configure(config.tracing):
+            otlp = config.tracing.providers.get("otlp") or {}
+            log.info("OTLP tracer configured! Sending spans to %s", otlp.get("server_url"))
+    except ValueError as exc:
+        log.warning("tracing is off: %s", exc)
 
 
 def _run_worker_process(

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
-from phalanx.http.middleware.metrics import HTTPMetrics
+from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
 
 __all__ = ["AdminPrefix", "create_admin_app"]
@@ -62,7 +62,7 @@ def create_admin_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=admin_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(ObserveRequests)],
     )
     app.state.registry = registry
     return AdminPrefix(app)

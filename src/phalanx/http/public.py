@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
-from phalanx.http.middleware.metrics import HTTPMetrics
+from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
 
 __all__ = ["create_public_app"]
@@ -53,7 +53,7 @@ def create_public_app(registry: Registry) -> Starlette:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(ObserveRequests)],
     )
     app.state.registry = registry
     return app
