@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from phalanx.identity.model import Identity
 
 if TYPE_CHECKING:
+    from phalanx.cipher import Cipher
     from phalanx.config import Config
     from phalanx.courier import Courier
     from phalanx.hash import PasswordHashing
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from phalanx.selfservice.matrix import Matrix
     from phalanx.selfservice.strategy.password.policy import PasswordPolicy
     from phalanx.selfservice.traits import TraitForms
+    from phalanx.session.aal import AalGuard
     from phalanx.session.epoch import RevocationEpoch
     from phalanx.session.manager import SessionManager
     from phalanx.session.whoami import Whoami
@@ -54,6 +56,8 @@ class Registry:
     #: Advanced after every write that can change a whoami answer; ``phalanx serve
     #: --workers N`` passes one shared by all its workers (None: a private one).
     epoch: RevocationEpoch | None = None
+    #: ``secrets.cipher`` with ``ciphers.algorithm``: values encrypted at rest (OIDC tokens).
+    cipher: Cipher = field(init=False)
     #: Identity storage (SQL) and the manager every identity write goes through.
     identity_pool: IdentityPool = field(init=False)
     identities: IdentityManager = field(init=False)
@@ -61,6 +65,8 @@ class Registry:
     session_store: SQLSessionStore = field(init=False)
     sessions: SessionManager = field(init=False)
     session_renderer: SessionRenderer = field(init=False)
+    #: Kratos ``DoesSessionSatisfy``: required AALs of whoami, settings, login checkAAL.
+    aal: AalGuard = field(init=False)
     #: ``/sessions/whoami``: lookup, rendering and the ``phalanx.session_cache``.
     whoami: Whoami = field(init=False)
     error_store: SQLErrorStore = field(init=False)
@@ -82,6 +88,7 @@ class Registry:
     verification: VerificationService = field(init=False)
 
     def __post_init__(self) -> None:
+        from phalanx.cipher import cipher_for
         from phalanx.identity.manager import IdentityManager
         from phalanx.persistence.sql.identity_pool import SQLIdentityPool
         from phalanx.schema.normalize import normalize_identifier
@@ -89,6 +96,7 @@ class Registry:
 
         if self.epoch is None:
             self.epoch = RevocationEpoch()
+        self.cipher = cipher_for(self.config.ciphers.algorithm, self.config.cipher_secrets)
         self.identity_pool = SQLIdentityPool(
             self.database, normalize=normalize_identifier, notifier=self.epoch
         )
@@ -120,6 +128,7 @@ class Registry:
     def _wire_sessions(self) -> None:
         from phalanx.persistence.sql.error_store import SQLErrorStore
         from phalanx.persistence.sql.session_store import SQLSessionStore
+        from phalanx.session.aal import AalGuard
         from phalanx.session.cache import WhoamiCache
         from phalanx.session.manager import SessionManager
         from phalanx.session.whoami import Whoami
@@ -136,6 +145,7 @@ class Registry:
             cookie_keys=config.cookie_secrets,
         )
         self.session_renderer = SessionRenderer(self.identity_json)
+        self.aal = AalGuard(str(config.public_base_url), self.identities.available_aal)
         cache_config = config.phalanx.session_cache
         self.whoami = Whoami(
             self.session_store,
@@ -147,6 +157,8 @@ class Registry:
             )
             if cache_config.enabled
             else None,
+            aal=self.aal,
+            required_aal=config.session.whoami.required_aal,
         )
         self.error_store = SQLErrorStore(self.database)
 
@@ -188,7 +200,7 @@ class Registry:
                 offline_enabled=config.phalanx.breached_passwords.offline_enabled,
             )
         )
-        self.flow_env = FlowEnvironment(config, self.sessions, self.error_store)
+        self.flow_env = FlowEnvironment(config, self.sessions, self.error_store, self.aal)
         self.code_store = SQLCodeStore(self.database, config.cookie_secrets)
         self.matrix = build_matrix(config, self)
         env = self.flow_env
@@ -240,6 +252,7 @@ class Registry:
             # Hook point for the verification flow: an async
             # ``send_verification(req, identity, flow_type) -> continue_with items``.
             send_verification=self.verification.send_after_settings,
+            disabled_methods=self.matrix.disabled_in("settings"),
         )
         self.logout = LogoutService(env)
         self._wire_recovery()
@@ -341,25 +354,11 @@ def identity_schemas(config: Config) -> SchemaRegistry:
 
 
 def _factor_policy(config: Config) -> FactorPolicy:
-    """Which credentials count as active factors, from ``selfservice.methods``."""
+    """What counts as an active factor (every method counts, enabled or not, as Kratos)."""
     from phalanx.identity.credentials import FactorPolicy
 
     methods = config.selfservice.methods
-    enabled = {
-        name
-        for name, on in (
-            ("password", methods.password.enabled),
-            ("oidc", methods.oidc.enabled),
-            ("totp", methods.totp.enabled),
-            ("lookup_secret", methods.lookup_secret.enabled),
-            ("webauthn", methods.webauthn.enabled),
-            ("passkey", methods.passkey.enabled),
-            ("code", methods.code.enabled),
-        )
-        if on
-    }
     return FactorPolicy(
-        enabled=frozenset(enabled),
         password_migration_hook=methods.password.config.migrate_hook.enabled,
         code_passwordless=methods.code.passwordless_enabled,
         code_mfa=methods.code.mfa_enabled,

@@ -477,7 +477,7 @@ def test_workers_serve_both_apis_and_stop_on_sigterm(launcher: Launcher, tmp_pat
     config = base_config(
         *ports(),
         f"sqlite://{tmp_path / 'workers.sqlite'}?_fk=true",
-        selfservice={"methods": {"totp": {"enabled": True, "config": {"issuer": "X"}}}},
+        database={"cleanup": {"batch_size": 50}},
         feature_flags={"use_continue_with_transitions": True},
         log={"level": "info"},
     )
@@ -485,7 +485,7 @@ def test_workers_serve_both_apis_and_stop_on_sigterm(launcher: Launcher, tmp_pat
     workers = _children(run.process.pid)
     assert len(workers) == 2, workers
     logs = run.logs()
-    for key in ("selfservice.methods.totp", "feature_flags.use_continue_with_transitions"):
+    for key in ("database.cleanup.batch_size", "feature_flags.use_continue_with_transitions"):
         lines = [line for line in logs.splitlines() if key in line]
         assert len(lines) == 1, logs
         assert "not yet supported" in lines[0]

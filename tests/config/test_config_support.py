@@ -85,7 +85,6 @@ def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
         "serve.public.cors",
-        "selfservice.methods.totp",
         "selfservice.flows.login.style",
         "ciphers.algorithm",
         "feature_flags.use_continue_with_transitions",
@@ -129,13 +128,11 @@ def test_non_default_values_are_reported() -> None:
     raw = {
         "courier": {"delivery_strategy": "http"},
         "database": {"cleanup": {"batch_size": 50}},
-        "selfservice": {"flows": {"settings": {"required_aal": "aal1"}}},
         "expose-metrics-port": 9090,
     }
     assert unsupported_keys(raw) == [
         "courier.delivery_strategy",
         "database.cleanup.batch_size",
-        "selfservice.flows.settings.required_aal",
         "expose-metrics-port",
     ]
 

@@ -1,4 +1,4 @@
-"""Building blocks: strict base64, MD4 (RFC 1320) and AES-256-CTR (FIPS-197, SP 800-38A)."""
+"""Building blocks: strict base64 and MD4 (RFC 1320)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import hmac
 import pytest
 
 from phalanx.hash import HashParseError
-from phalanx.hash._aes import aes256_ctr, aes256_encrypt_block
 from phalanx.hash._md4 import MD4
 from phalanx.hash.encoding import (
     b64decode_raw,
@@ -67,24 +66,3 @@ def test_md4_rfc1320_vectors(message: bytes, digest: str) -> None:
 
 def test_md4_works_with_hmac() -> None:
     assert hmac.new(b"12345", b"test", MD4).hexdigest() == "1d9e28776f88ba6149b449328a85e8b0"
-
-
-def test_aes256_fips197_vector() -> None:
-    key = bytes(range(32))
-    plain = bytes.fromhex("00112233445566778899aabbccddeeff")
-    assert aes256_encrypt_block(key, plain).hex() == "8ea2b7ca516745bfeafc49904b496089"
-
-
-def test_aes256_ctr_sp800_38a_vector() -> None:
-    key = bytes.fromhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
-    iv = bytes.fromhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff")
-    plain = bytes.fromhex(
-        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
-        "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"
-    )
-    expected = (
-        "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5"
-        "2b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6"
-    )
-    assert aes256_ctr(key, plain, iv).hex() == expected
-    assert aes256_ctr(key, plain[:20], iv).hex() == expected[:40]  # partial last block

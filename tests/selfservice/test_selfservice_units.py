@@ -42,6 +42,7 @@ from phalanx.selfservice.strategy.password.policy import (
     too_similar,
 )
 from phalanx.selfservice.strategy.password.registration import coerce_form_traits
+from phalanx.session.aal import AalGuard
 from phalanx.session.manager import SessionManager
 from phalanx.ui import UiContainer
 
@@ -64,7 +65,8 @@ def _env() -> FlowEnvironment:
         cookie_name="ory_kratos_session",
         cookie_keys=["k"],
     )
-    return FlowEnvironment(config, sessions, None)  # type: ignore[arg-type]
+    guard = AalGuard(PUBLIC, None)  # type: ignore[arg-type]
+    return FlowEnvironment(config, sessions, None, guard)  # type: ignore[arg-type]
 
 
 def _req(**kw: Any) -> FlowRequest:

@@ -12,6 +12,7 @@ import pytest
 
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity, IdentityState
+from phalanx.session.aal import AalGuard
 from phalanx.session.cache import WhoamiAnswer, WhoamiCache
 from phalanx.session.epoch import BUCKETS, RevocationEpoch
 from phalanx.session.model import Session
@@ -179,9 +180,14 @@ class FakeStore:
         return self.sessions.get(token_digest)
 
 
+async def _aal1(identity_id: uuid.UUID, *, upsert: bool) -> str:
+    return "aal1"
+
+
 def _whoami(store: FakeStore, epoch: RevocationEpoch, *, cached: bool = True) -> Whoami:
     cache = WhoamiCache(epoch, max_entries=100, max_ttl=30) if cached else None
-    return Whoami(store, lambda s: str(s.id).encode(), cache)
+    guard = AalGuard("http://127.0.0.1:4433/", _aal1)
+    return Whoami(store, lambda s: str(s.id).encode(), cache, aal=guard, required_aal="aal1")
 
 
 @pytest.mark.anyio

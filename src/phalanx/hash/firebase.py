@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from phalanx.hash._aes import aes256_ctr
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from phalanx.hash.encoding import b64decode_std, constant_time_equal
 from phalanx.hash.errors import HashParseError
 from phalanx.hash.limits import check_firebase_scrypt
@@ -79,4 +80,6 @@ def compare_firebase_scrypt(password: bytes, hashed: str) -> bool:
         decoded.p,
         32,
     )
-    return constant_time_equal(decoded.digest, aes256_ctr(key, decoded.signer_key))
+    encryptor = Cipher(algorithms.AES(key), modes.CTR(bytes(16))).encryptor()
+    signed = encryptor.update(decoded.signer_key) + encryptor.finalize()
+    return constant_time_equal(decoded.digest, signed)

@@ -1,23 +1,24 @@
 """What an identity's credentials allow: counting active factors, the available AAL, and
 removing a credential through the admin API.
 
-Kratos asks every *enabled* strategy to count "active first factor" and "active multi
-factor" credentials (``CountActiveFirstFactorCredentials`` in each strategy); the sums decide
-``available_aal`` and whether the admin API may remove a first factor. :class:`FactorPolicy`
-carries the few config bits those counts depend on.
+Kratos asks every strategy -- enabled or not (``ActiveCredentialsCounterStrategies``) -- to
+count "active first factor" and "active multi factor" credentials
+(``CountActiveFirstFactorCredentials`` in each strategy); the sums decide ``available_aal``
+and whether the admin API may remove a first factor. So a TOTP credential keeps an identity
+at aal2 after ``selfservice.methods.totp`` was switched off. :class:`FactorPolicy` carries
+the few config bits those counts depend on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from phalanx.errors import BadRequestError, NotFoundError
 from phalanx.identity.model import Credential, CredentialType, Identity
 
 __all__ = [
-    "DEFAULT_ENABLED_METHODS",
     "FactorPolicy",
     "available_aal",
     "count_first_factors",
@@ -25,20 +26,6 @@ __all__ = [
     "oidc_identifier",
     "remove_credential",
 ]
-
-#: Methods whose credentials count unless config says otherwise.
-DEFAULT_ENABLED_METHODS = frozenset(
-    {
-        CredentialType.PASSWORD,
-        CredentialType.OIDC,
-        CredentialType.SAML,
-        CredentialType.WEBAUTHN,
-        CredentialType.PASSKEY,
-        CredentialType.TOTP,
-        CredentialType.LOOKUP_SECRET,
-        CredentialType.CODE,
-    }
-)
 
 
 def oidc_identifier(provider: str, subject: str) -> str:
@@ -50,13 +37,11 @@ def oidc_identifier(provider: str, subject: str) -> str:
 class FactorPolicy:
     """Config that changes what counts as an active credential.
 
-    ``enabled`` are the enabled self-service methods (``selfservice.methods.<m>.enabled``);
     ``password_migration_hook`` is ``selfservice.methods.password.config.migrate_hook.enabled``;
     ``code_passwordless`` / ``code_mfa`` are the code method's ``passwordless_enabled`` and
     ``mfa_enabled``.
     """
 
-    enabled: frozenset[str] = field(default_factory=lambda: DEFAULT_ENABLED_METHODS)
     password_migration_hook: bool = False
     code_passwordless: bool = False
     code_mfa: bool = False
@@ -94,64 +79,60 @@ def _providers(credential: Credential, *, with_orgs: bool | None) -> int:
 
 
 def count_first_factors(identity: Identity, policy: FactorPolicy) -> int:
-    """Active first-factor credentials, summed over the enabled methods."""
+    """Active first-factor credentials, summed over every method (enabled or not)."""
     creds = identity.credentials
     count = 0
     pw = creds.get(CredentialType.PASSWORD)
-    if CredentialType.PASSWORD in policy.enabled and pw is not None and _has_identifier(pw):
+    if pw is not None and _has_identifier(pw):
         conf = _config(pw)
         if conf.get("hashed_password") or (
             policy.password_migration_hook and conf.get("use_password_migration_hook")
         ):
             count += 1
     oidc = creds.get(CredentialType.OIDC)
-    if CredentialType.OIDC in policy.enabled and oidc is not None:
+    if oidc is not None:
         count += _providers(oidc, with_orgs=False)
     saml = creds.get(CredentialType.SAML)
-    if CredentialType.SAML in policy.enabled and saml is not None:
+    if saml is not None:
         count += _providers(saml, with_orgs=None)
     wa = creds.get(CredentialType.WEBAUTHN)
-    if CredentialType.WEBAUTHN in policy.enabled and wa is not None and _has_identifier(wa):
+    if wa is not None and _has_identifier(wa):
         count += sum(1 for k in _webauthn_keys(wa) if k.get("is_passwordless"))
     pk = creds.get(CredentialType.PASSKEY)
-    if CredentialType.PASSKEY in policy.enabled and pk is not None and _has_identifier(pk):
+    if pk is not None and _has_identifier(pk):
         count += len(_webauthn_keys(pk))
-    if CredentialType.CODE in policy.enabled and policy.code_passwordless:
+    if policy.code_passwordless:
         count += 1
     return count
 
 
 def count_multi_factors(identity: Identity, policy: FactorPolicy) -> int:
-    """Active second-factor credentials, summed over the enabled methods."""
+    """Active second-factor credentials, summed over every method (enabled or not)."""
     creds = identity.credentials
     count = 0
-    if CredentialType.TOTP in policy.enabled and _config(creds.get(CredentialType.TOTP)).get(
-        "totp_url"
-    ):
+    if _config(creds.get(CredentialType.TOTP)).get("totp_url"):
         count += 1
-    if CredentialType.LOOKUP_SECRET in policy.enabled and _config(
-        creds.get(CredentialType.LOOKUP_SECRET)
-    ).get("recovery_codes"):
+    if _config(creds.get(CredentialType.LOOKUP_SECRET)).get("recovery_codes"):
         count += 1
-    if CredentialType.WEBAUTHN in policy.enabled:
-        count += sum(
-            1
-            for k in _webauthn_keys(creds.get(CredentialType.WEBAUTHN))
-            if not k.get("is_passwordless")
-        )
+    count += sum(
+        1
+        for k in _webauthn_keys(creds.get(CredentialType.WEBAUTHN))
+        if not k.get("is_passwordless")
+    )
     code = _config(creds.get(CredentialType.CODE))
-    if CredentialType.CODE in policy.enabled and policy.code_mfa and code.get("addresses"):
+    if policy.code_mfa and code.get("addresses"):
         count += 1
     return count
 
 
 def available_aal(identity: Identity, policy: FactorPolicy) -> str:
-    """Kratos's ``SetAvailableAAL``: aal0 without a first factor, aal2 with any MFA, else aal1."""
-    if count_first_factors(identity, policy) == 0:
-        return "aal0"
+    """Kratos's ``SetAvailableAAL``: aal2 with any second factor (a first factor is not
+    needed for that), else aal1 with any first factor, else aal0."""
     if count_multi_factors(identity, policy) > 0:
         return "aal2"
-    return "aal1"
+    if count_first_factors(identity, policy) > 0:
+        return "aal1"
+    return "aal0"
 
 
 def _remove_provider(identity: Identity, ctype: str, identifier: str) -> None:

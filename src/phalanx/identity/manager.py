@@ -337,6 +337,15 @@ class IdentityManager:
             raise IdentityNotFoundError()
         return identity
 
+    async def available_aal(self, identity_id: uuid.UUID, *, upsert: bool = False) -> str:
+        """The identity's available AAL recomputed from its credentials (Kratos
+        ``SetAvailableAAL``); with ``upsert`` a stored value that differs is corrected."""
+        identity = await self.get(identity_id, with_credentials=True)
+        current = available_aal(identity, self.factors)
+        if upsert and current != identity.available_aal:
+            await self.pool.set_available_aal(identity.id, current)
+        return current
+
     async def get_by_external_id(self, external_id: str) -> Identity:
         if not external_id:
             raise BadRequestError("The external ID must not be empty.")

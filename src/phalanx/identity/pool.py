@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress
+from phalanx.identity.model import Credential, Identity, RecoveryAddress, VerifiableAddress
 
 __all__ = ["IdentityListQuery", "IdentityPage", "IdentityPool"]
 
@@ -53,6 +53,17 @@ class IdentityPool(Protocol):
     async def get(
         self, identity_id: uuid.UUID, *, with_credentials: bool = False
     ) -> Identity | None: ...
+
+    async def set_available_aal(self, identity_id: uuid.UUID, aal: str) -> None:
+        """Write only the identity's ``available_aal`` column."""
+        ...
+
+    async def swap_credential_config(
+        self, identity_id: uuid.UUID, credential: Credential, config: dict[str, Any]
+    ) -> bool:
+        """Replace ``credential.config`` if the stored credential is still the one read
+        (same ``updated_at``); False when another writer came first."""
+        ...
 
     async def get_by_external_id(self, external_id: str) -> Identity | None: ...
 

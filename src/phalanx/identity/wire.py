@@ -100,6 +100,8 @@ def credential_to_wire(credential: Credential, *, with_config: bool) -> dict[str
     }
     if with_config:
         config = credential.config if isinstance(credential.config, dict) else {}
+        # Phalanx-only bookkeeping (e.g. the TOTP replay guard) is not Kratos's config.
+        config = {k: v for k, v in config.items() if not k.startswith("phalanx_")}
         if credential.type == CredentialType.OIDC:
             config = _declassified_oidc(config, with_tokens=True)
         elif credential.type == CredentialType.SAML:

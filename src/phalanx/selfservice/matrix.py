@@ -1,7 +1,12 @@
 """THE method x flow table: the one place strategies are wired into flows.
 
-Adding a method is adding a package under ``strategy/`` and a row here. Strategies are
+Adding a method is adding a package under ``strategy/`` and a row here. Each row names the
+flows the method joins in Kratos (its cells) and builds its strategies; strategies are
 partitioned by the flow ABC they implement, so each flow service receives only its own.
+The matrix alone decides which cells exist: a method disabled in the config
+(``selfservice.methods.<m>.enabled: false``) builds nothing, and its cells are listed in
+:meth:`Matrix.disabled_in`, which flow services answer with Kratos's 404 when such a
+method is submitted. Flow services never know method names.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from phalanx.selfservice.flow.verification.strategy import VerificationStrategy
 if TYPE_CHECKING:
     from phalanx.config import Config
 
-__all__ = ["METHODS", "Matrix", "build_matrix"]
+__all__ = ["METHODS", "Matrix", "MethodRow", "build_matrix", "method_enabled"]
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Matrix:
     recovery: list[RecoveryStrategy] = field(default_factory=list)
     verification: list[VerificationStrategy] = field(default_factory=list)
     extra: list[object] = field(default_factory=list)
+    #: flow -> the methods whose cell in that flow is switched off by the config
+    disabled: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, strategy: object) -> None:
         placed = False
@@ -50,6 +57,29 @@ class Matrix:
             placed = True
         if not placed:
             self.extra.append(strategy)
+
+    def disabled_in(self, flow: str) -> frozenset[str]:
+        """The methods that have a cell in ``flow`` but are disabled by the config."""
+        return frozenset(self.disabled.get(flow, ()))
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRow:
+    """One method: the flows it joins (as in Kratos, built here or not yet) and the
+    factory of its strategies (one per flow it joins)."""
+
+    flows: frozenset[str]
+    build: Callable[[Any], list[object]]
+
+
+def _none(deps: Any) -> list[object]:
+    """A Kratos method Phalanx has no strategies for (yet): its cells exist only to be
+    answered as disabled."""
+    return []
+
+
+def _flows(*names: str) -> frozenset[str]:
+    return frozenset(names)
 
 
 def _password(deps: Any) -> list[object]:
@@ -125,23 +155,43 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
-METHODS: dict[str, Callable[[Any], list[object]]] = {
-    # method -> the strategies (one per flow it joins); order = order of UI groups
-    "profile": _profile,
-    "password": _password,
-    "code": _code,
-    "link": _link,
+def _totp(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.totp.login import TotpLogin
+    from phalanx.selfservice.strategy.totp.settings import TotpSettings, totp_issuer
+
+    config = deps.config
+    issuer = totp_issuer(config.selfservice.methods.totp.config.issuer, config.public_base_url)
+    return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
+
+
+# Kratos's strategy order (``driver/registry_default.go``): the order of UI groups.
+METHODS: dict[str, MethodRow] = {
+    "profile": MethodRow(_flows("registration", "settings"), _profile),
+    "password": MethodRow(_flows("login", "registration", "settings"), _password),
+    "oidc": MethodRow(_flows("login", "registration", "settings"), _none),
+    "code": MethodRow(_flows("login", "registration", "recovery", "verification"), _code),
+    "link": MethodRow(_flows("recovery", "verification"), _link),
+    "totp": MethodRow(_flows("login", "settings"), _totp),
+    "passkey": MethodRow(_flows("login", "registration", "settings"), _none),
+    "webauthn": MethodRow(_flows("login", "registration", "settings"), _none),
+    "lookup_secret": MethodRow(_flows("login", "settings"), _none),
 }
 
 
+def method_enabled(config: Config, name: str) -> bool:
+    """``selfservice.methods.<name>.enabled`` (methods without the key are on)."""
+    method_config = getattr(config.selfservice.methods, name, None)
+    return method_config is None or bool(getattr(method_config, "enabled", True))
+
+
 def build_matrix(config: Config, deps: Any) -> Matrix:
-    """Instantiate every enabled method's strategies (``selfservice.methods.<m>.enabled``)."""
+    """Instantiate every enabled method's strategies; remember the disabled cells."""
     matrix = Matrix()
-    methods = config.selfservice.methods
-    for name, factory in METHODS.items():
-        method_config = getattr(methods, name, None)
-        if method_config is not None and not getattr(method_config, "enabled", True):
+    for name, row in METHODS.items():
+        if not method_enabled(config, name):
+            for flow in row.flows:
+                matrix.disabled.setdefault(flow, set()).add(name)
             continue
-        for strategy in factory(deps):
+        for strategy in row.build(deps):
             matrix.add(strategy)
     return matrix

@@ -68,8 +68,13 @@ class TraitForms:
             raise
 
     def password_identifiers(self, identity: Identity) -> list[str]:
+        return self.derived_identifiers(identity, "password")
+
+    def derived_identifiers(self, identity: Identity, kind: str) -> list[str]:
+        """What the schema extension derives from the traits for ``credentials.<kind>``
+        (identifiers; for ``totp`` the account name)."""
         result = derive(self._raw(identity.schema_id), identity.traits)
-        return list(dict.fromkeys(result.identifiers.get("password", [])))
+        return list(dict.fromkeys(result.identifiers.get(kind, [])))
 
     def identifier_label(self) -> UiText:
         """The login ``identifier`` label: the title of the one identifier trait, else "ID"."""

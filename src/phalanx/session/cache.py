@@ -26,11 +26,14 @@ __all__ = ["WhoamiAnswer", "WhoamiCache"]
 
 @dataclass(frozen=True, slots=True)
 class WhoamiAnswer:
-    """An active session as whoami sends it: the JSON body and what the headers need."""
+    """An active session as whoami sends it: the JSON body and what the headers need.
+    ``forbidden``: the session misses ``session.whoami.required_aal``; ``body`` is then the
+    403 ``session_aal2_required`` error."""
 
     body: bytes
     identity_id: uuid.UUID
     expires_at: datetime
+    forbidden: bool = False
 
 
 @dataclass(slots=True)

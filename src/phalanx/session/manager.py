@@ -162,6 +162,18 @@ class SessionManager:
         await self.save(self.refresh_authentication(session, method))
         return session
 
+    async def add_authentication_method(
+        self, session: Session, method: AuthenticationMethod
+    ) -> Session:
+        """Kratos ``SessionAddAuthenticationMethods``: a factor proven outside login (in
+        settings) joins the session; its AAL is recomputed, nothing else changes."""
+        method.completed_at = utcnow()
+        session.authentication_methods.append(method)
+        session.aal = compute_aal(session.authentication_methods)
+        session.updated_at = method.completed_at
+        await self.store.update(session)
+        return session
+
     async def save(self, session: Session) -> None:
         """Store changes of an existing session."""
         await self.store.update(session)

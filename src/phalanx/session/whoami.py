@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import orjson
+
+from phalanx.errors import error_envelope
+from phalanx.session.aal import AalGuard
 from phalanx.session.cache import WhoamiAnswer, WhoamiCache
-from phalanx.session.model import Session
+from phalanx.session.model import AAL, Session
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import digest
 
@@ -22,17 +26,24 @@ __all__ = ["Whoami"]
 
 class Whoami:
     """The answer for a session token: only for an active session (not revoked, not expired,
-    identity active), else None (401)."""
+    identity active), else None (401). A session below ``session.whoami.required_aal``
+    gets the 403 ``session_aal2_required`` answer (cached like a 200: every identity or
+    session write invalidates it)."""
 
     def __init__(
         self,
         store: SessionStore,
         render: Callable[[Session], bytes],
         cache: WhoamiCache | None = None,
+        *,
+        aal: AalGuard,
+        required_aal: str,
     ) -> None:
         self.store = store
         self.render = render
         self.cache = cache
+        self.aal = aal
+        self.required_aal = required_aal
 
     async def answer(self, token: str) -> WhoamiAnswer | None:
         key = digest(token)
@@ -53,4 +64,10 @@ class Whoami:
         if session is None or not session.is_active():
             return None
         session.token = token
+        if session.aal != AAL.AAL2:
+            # Kratos passes UpsertAAL here: a stale available_aal column is corrected.
+            shortfall = await self.aal.check(session, self.required_aal, upsert=True)
+            if shortfall is not None:
+                body = orjson.dumps(error_envelope(shortfall))
+                return WhoamiAnswer(body, session.identity_id, session.expires_at, forbidden=True)
         return WhoamiAnswer(self.render(session), session.identity_id, session.expires_at)

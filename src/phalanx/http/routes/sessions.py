@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from phalanx.clock import utcnow
-from phalanx.errors import BadRequestError, KratosError, UnauthorizedError
+from phalanx.errors import AAL2RequiredError, BadRequestError, KratosError, UnauthorizedError
 from phalanx.http.adapter import flow_request, issue_session_cookie
 from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
@@ -75,6 +75,13 @@ async def whoami(request: Request) -> Response:
         if flags.cacheable_sessions and not _has_credentials(registry, request):
             headers = {"Ory-Session-Cache-For": "60"}
         return error_response(UnauthorizedError(_NO_SESSION), headers=headers)
+    if answer.forbidden:
+        return Response(
+            answer.body,
+            status_code=403,
+            media_type="application/json",
+            headers={"Cache-Control": NO_CACHE, "Ory-Error-Id": AAL2RequiredError.error_id},
+        )
     response = Response(answer.body, media_type="application/json")
     response.headers["Cache-Control"] = NO_CACHE
     response.headers["X-Kratos-Authenticated-Identity-Id"] = str(answer.identity_id)
@@ -96,6 +103,9 @@ async def list_sessions(request: Request) -> Response:
     registry = registry_of(request)
     try:
         session, _ = await _current(request, _NO_COOKIE)
+        shortfall = await registry.aal.check(session, registry.config.session.whoami.required_aal)
+        if shortfall is not None:
+            raise shortfall
     except KratosError as error:
         return error_response(error)
     page, per_page = migration_page_params(request)

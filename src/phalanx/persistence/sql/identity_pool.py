@@ -25,7 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.errors import NotFoundError
-from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress, utcnow
+from phalanx.identity.model import (
+    Credential,
+    Identity,
+    RecoveryAddress,
+    VerifiableAddress,
+    utcnow,
+)
 from phalanx.identity.pool import IdentityListQuery, IdentityPage
 from phalanx.persistence.sql.changes import Changed, notifying_write
 from phalanx.persistence.sql.engine import Database
@@ -161,6 +167,37 @@ class SQLIdentityPool:
         async with self._write(identity_id) as conn:
             result = await conn.execute(delete(identities).where(identities.c.id == identity_id))
         return result.rowcount > 0
+
+    async def set_available_aal(self, identity_id: uuid.UUID, aal: str) -> None:
+        """Write only ``identities.available_aal`` (Kratos ``UpdateIdentityColumns``)."""
+        async with self._write(identity_id) as conn:
+            await conn.execute(
+                update(identities).where(identities.c.id == identity_id).values(available_aal=aal)
+            )
+
+    async def swap_credential_config(
+        self, identity_id: uuid.UUID, credential: Credential, config: dict[str, Any]
+    ) -> bool:
+        """Replace one credential's ``config`` unless it changed since ``credential`` was
+        read (compare-and-swap on ``updated_at``): of two concurrent uses of one backup
+        code or TOTP step exactly one wins. On success ``credential`` holds the new values."""
+        now = utcnow()
+        table = identity_credentials
+        async with self._write(identity_id) as conn:
+            result = await conn.execute(
+                update(table)
+                .where(
+                    table.c.id == credential.id,
+                    table.c.identity_id == identity_id,
+                    table.c.updated_at == credential.updated_at,
+                )
+                .values(config=config, updated_at=now)
+            )
+        if result.rowcount != 1:
+            return False
+        credential.config = config
+        credential.updated_at = now
+        return True
 
     async def update_verifiable_address(self, address: VerifiableAddress) -> None:
         address.value = self._normalize(address.value)

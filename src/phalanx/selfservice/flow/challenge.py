@@ -5,7 +5,9 @@
 :class:`ChallengeService` is both services' skeleton: new flows, fetch, submit, ``open``
 (a ``GET`` of the submit URL, answered with a :class:`LinkConfirmation` for a mailed code
 or token instead of using it), starting over with a message, replacing an expired flow.
-Each flow's service says how a submission is handled and answered, and how it finishes.
+Strategies get the request, the flow, the submitted values and the :class:`FlowEnvironment`
+and return a result (:class:`ShowFlow`, :class:`Retry`, or their flow's "challenge passed"
+result); the service alone answers it. Each flow's service says how it finishes.
 """
 
 from __future__ import annotations
@@ -32,60 +34,23 @@ from phalanx.selfservice.flow.lifecycle import (
     mint_csrf,
     parse_flow_id,
 )
+from phalanx.selfservice.flow.results import Retry, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.text import UiText
 
 __all__ = [
-    "ChallengeActions",
     "ChallengeService",
     "ChallengeStrategy",
     "LinkConfirmation",
+    "Retry",
+    "ShowFlow",
     "confirmation",
     "finished_message",
-    "show_again",
     "submitted_values",
 ]
 
 F = TypeVar("F", bound=Flow)
-F_contra = TypeVar("F_contra", bound=Flow, contravariant=True)
-
-
-class ChallengeActions(Protocol[F_contra]):
-    """The steps both flows offer their strategies (implemented by the services);
-    ``RecoveryActions`` and ``VerificationActions`` add their flow's own."""
-
-    env: FlowEnvironment
-    lifespan: timedelta
-
-    async def save(self, flow: F_contra) -> None: ...
-
-    def show(self, req: FlowRequest, flow: F_contra, *, status: int = 200) -> Outcome:
-        """The flow as JSON, or a 303 to its UI for a plain browser."""
-        ...
-
-    async def retry(
-        self,
-        req: FlowRequest,
-        flow_type: FlowType,
-        *,
-        method: str,
-        message: UiText | None = None,
-        error: Exception | None = None,
-        redirect_by_type: bool = False,
-    ) -> Outcome:
-        """Start a new flow carrying ``message`` (or the error's) and send the client to it."""
-        ...
-
-
-async def show_again(
-    req: FlowRequest, flow: F, actions: ChallengeActions[F], message: UiText
-) -> Outcome:
-    """The same flow again, carrying only ``message`` (a wrong code is answered on the
-    flow it was entered in)."""
-    flow.ui.messages = [message]
-    await actions.save(flow)
-    return actions.show(req, flow)
 
 
 def finished_message(flow: Flow) -> UiText | None:
@@ -237,9 +202,7 @@ class ChallengeService(ABC, Generic[F, S]):
 
     def show(self, req: FlowRequest, flow: F, *, status: int = 200) -> Outcome:
         """The flow as JSON, or a 303 to its UI for a plain browser."""
-        if flow.is_browser and not req.is_json:
-            return Outcome.redirect(self.env.flow_ui_url(flow))
-        return Outcome.json(flow.to_dict(), status=status)
+        return self.env.show(req, flow, status=status)
 
     def _fetch_url(self, flow: Flow) -> str:
         return with_query(self.env.self_service_url(f"{self.kind}/flows"), id=str(flow.id))
@@ -346,8 +309,28 @@ class ChallengeService(ABC, Generic[F, S]):
     @abstractmethod
     async def _handle(
         self, req: FlowRequest, flow: F, strategy: S, values: Mapping[str, Any]
-    ) -> Outcome:
-        """Hand a submission to the flow's active strategy."""
+    ) -> Any:
+        """Hand a submission to the flow's active strategy; its result."""
+
+    @abstractmethod
+    async def _finish(self, req: FlowRequest, flow: F, strategy: S, result: Any) -> Outcome:
+        """Answer a strategy's flow-specific result (the challenge was passed ...)."""
+
+    async def _answer(self, req: FlowRequest, flow: F, strategy: S, result: Any) -> Outcome:
+        """Turn a strategy's result into the answer."""
+        if isinstance(result, ShowFlow):
+            await self.save(flow)
+            return self.show(req, flow, status=result.status)
+        if isinstance(result, Retry):
+            return await self.retry(
+                req,
+                result.flow_type or flow.type,
+                method=strategy.id,
+                message=result.message,
+                error=result.error,
+                redirect_by_type=result.redirect_by_type,
+            )
+        return await self._finish(req, flow, strategy, result)
 
     async def submit(self, req: FlowRequest, flow_id: str | None) -> Outcome:
         """``POST /self-service/<flow>?flow=``."""
@@ -361,7 +344,8 @@ class ChallengeService(ABC, Generic[F, S]):
         try:
             if strategy is None:
                 raise StrategyNotResponsible()
-            return await self._handle(req, flow, strategy, submitted_values(req))
+            result = await self._handle(req, flow, strategy, submitted_values(req))
+            return await self._answer(req, flow, strategy, result)
         except StrategyNotResponsible:
             missing = FlowValidationError([text.no_strategy(str(self.kind))])
             return await handle_submit_error(self.env, req, flow, missing, self.store)

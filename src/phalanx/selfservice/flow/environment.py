@@ -17,6 +17,7 @@ from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_mat
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.store import ErrorStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.session.aal import AalGuard
 from phalanx.session.manager import SessionManager
 from phalanx.session.model import Session
 
@@ -53,10 +54,18 @@ _TOKEN_MISMATCH = (
 class FlowEnvironment:
     """Config, sessions and the error store as every flow service needs them."""
 
-    def __init__(self, config: Config, sessions: SessionManager, errors: ErrorStore) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sessions: SessionManager,
+        errors: ErrorStore,
+        aal: AalGuard,
+    ) -> None:
         self.config = config
         self.sessions = sessions
         self.errors = errors
+        #: ``DoesSessionSatisfy`` (whoami's and settings' ``required_aal``, login checkAAL).
+        self.aal = aal
         #: Kratos: ``--dev`` plus ``DEV_DISABLE_API_FLOW_ENFORCEMENT=true`` (for test rigs).
         self.disable_api_flow_enforcement = config.dev and (
             os.environ.get("DEV_DISABLE_API_FLOW_ENFORCEMENT") == "true"
@@ -214,6 +223,13 @@ class FlowEnvironment:
         """API flows and JSON clients get the flow; plain browsers a 303 to the flow's UI
         (``SendFlowCompletedAsRedirectOrJSON`` negotiates on Accept only)."""
         if flow.is_browser and not req.accepts_json:
+            return Outcome.redirect(self.flow_ui_url(flow))
+        return Outcome.json(flow.to_dict(), status=status)
+
+    def show(self, req: FlowRequest, flow: Flow, *, status: int = 200) -> Outcome:
+        """A flow a strategy changed (:class:`~.results.ShowFlow`): JSON with ``status``
+        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI."""
+        if flow.is_browser and not req.is_json:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 

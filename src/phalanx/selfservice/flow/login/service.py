@@ -17,9 +17,11 @@ from phalanx.clock import utcnow
 from phalanx.errors import (
     AAL1RequiredError,
     BadRequestError,
+    BrowserLocationChangeRequiredError,
     IdentityDisabledError,
     KratosError,
     SessionAlreadyAvailableError,
+    error_envelope,
 )
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
@@ -37,18 +39,16 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
-from phalanx.session.model import Session
+from phalanx.session.aal import aal_rank, pass_request_params
+from phalanx.session.model import AAL, Session
 from phalanx.session.wire import SessionRenderer
 
 __all__ = ["LoginService", "flow_not_found", "parse_flow_id"]
 
 IdentityLoader = Callable[[uuid.UUID], Awaitable[Identity]]
-
-
-def _aal_rank(aal: str) -> int:
-    return {"aal0": 0, "aal1": 1, "aal2": 2, "aal3": 3}.get(aal, 0)
 
 
 class LoginService:
@@ -93,19 +93,27 @@ class LoginService:
             refresh=refresh,
             requested_aal=aal,
         )
-        refreshing = refresh and session is not None
-        if refreshing and session is not None and self.load_identity is not None:
-            # GuessForcedLoginIdentifier reads the identity with its credentials.
-            session.identity = await self.load_identity(session.identity_id)
+        # Refresh and second-factor forms are about the session's identity: strategies
+        # see it with its credentials (GuessForcedLoginIdentifier, "has TOTP?").
+        shown = session if session is not None and (refresh or aal != AAL.AAL1) else None
+        if shown is not None:
+            await self._load_credentials(shown)
         masked, new_cookie = self.env.csrf_for_flow(req, flow_type)
         flow.csrf_token = masked or None
         flow.ui.set_csrf(masked)
         for strategy in self.strategies:
-            strategy.populate(flow, session if refreshing else None)
+            if strategy.serves(flow):
+                strategy.populate(flow, shown)
         if refresh:
             flow.ui.messages = [text.login_reauth()]
+        if session is not None and aal != AAL.AAL1 and aal_rank(aal) > aal_rank(session.aal):
+            flow.ui.add_message(text.login_mfa())
         flow.ui.sort("login")
         return flow, new_cookie
+
+    async def _load_credentials(self, session: Session) -> None:
+        if self.load_identity is not None:
+            session.identity = await self.load_identity(session.identity_id)
 
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
         """``GET /self-service/login/{browser,api}``; browser errors go to the error UI."""
@@ -140,7 +148,7 @@ class LoginService:
             if aal != "aal1":
                 raise AAL1RequiredError()
             refresh = False
-        elif not refresh and (aal == "aal1" or _aal_rank(aal) <= _aal_rank(session.aal)):
+        elif not refresh and (aal == "aal1" or aal_rank(aal) <= aal_rank(session.aal)):
             raise SessionAlreadyAvailableError()
         flow, new_cookie = await self.new_flow(
             req, flow_type, refresh=refresh, aal=aal, session=session
@@ -166,7 +174,7 @@ class LoginService:
         try:
             session = await self.env.sessions.from_request(req)
             if session is not None:
-                upgrade = _aal_rank(flow.requested_aal) > _aal_rank(session.aal)
+                upgrade = aal_rank(flow.requested_aal) > aal_rank(session.aal)
                 if not (flow.refresh or upgrade):
                     if req.is_json or flow.is_api:
                         raise SessionAlreadyAvailableError()
@@ -203,15 +211,20 @@ class LoginService:
         self, req: FlowRequest, flow: LoginFlow, session: Session | None
     ) -> Outcome:
         body = req.body
-        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        serving = [s for s in self.strategies if s.serves(flow)]
+        strategy = pick_strategy(serving, body.get("method"), flow)
+        if session is not None and flow.requested_aal != AAL.AAL1:
+            await self._load_credentials(session)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
         result = await strategy.login(req, flow, body, session)
-        identity = result.identity
         flow.active = strategy.id
         flow.updated_at = utcnow()
         await self.store.update(flow)
+        if isinstance(result, ShowFlow):
+            return self.env.show(req, flow, status=result.status)
+        identity = result.identity
         if session is not None and session.identity_id != identity.id:
             session = None  # another account's credentials: a new session, not a refresh
         if not identity.is_active:
@@ -230,18 +243,43 @@ class LoginService:
             await sessions.save(issued)
         else:
             await sessions.persist(issued)
-        return self._success(req, flow, issued, strategy.id, rotate)
+        return await self._success(req, flow, issued, strategy.id, rotate)
 
-    def _success(
+    async def _aal_redirect(self, flow: LoginFlow, session: Session) -> str | None:
+        """Kratos ``checkAAL``: where to send a session that ``session.whoami.required_aal``
+        would refuse (the aal2 login, with the flow's ``return_to``/``login_challenge``)."""
+        required = self.env.config.session.whoami.required_aal
+        shortfall = await self.env.aal.check(session, required)
+        if shortfall is None:
+            return None
+        return pass_request_params(shortfall.redirect_browser_to, flow.request_url)
+
+    async def _success(
         self, req: FlowRequest, flow: LoginFlow, session: Session, method: str, rotate: bool
     ) -> Outcome:
         return_to = self.env.secure_return_to(flow.request_return_to(), FlowKind.LOGIN, method)
+        second_step = await self._aal_redirect(flow, session)
         if flow.is_api:
-            body: dict[str, Any] = {
-                "session": self.render.session(session),
-                "session_token": session.token,
-            }
+            rendered = self.render.session(session)
+            if second_step is not None:
+                # Kratos hides the identity until the second factor is done.
+                rendered["identity"] = None
+            body: dict[str, Any] = {"session": rendered, "session_token": session.token}
             return Outcome.json(body)
+        if second_step is not None:
+            # The session (aal1) is issued either way; the browser goes on to the aal2 login.
+            if req.is_json:
+                error = BrowserLocationChangeRequiredError(second_step)
+                outcome = Outcome(
+                    status=error.code,
+                    body=error_envelope(error),
+                    headers={"Ory-Error-Id": str(error.id)},
+                )
+            else:
+                outcome = Outcome.redirect(second_step)
+            outcome.issue_session = session
+            outcome.rotate_csrf = rotate
+            return outcome
         if req.is_json:
             body = {
                 "session": self.render.session(session),

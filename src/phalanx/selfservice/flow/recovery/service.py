@@ -39,7 +39,13 @@ from phalanx.selfservice.flow.challenge import ChallengeService, LinkConfirmatio
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
-from phalanx.selfservice.flow.recovery.strategy import AdminRecovery, RecoveryStrategy
+from phalanx.selfservice.flow.recovery.strategy import (
+    AdminRecovery,
+    AlreadyLoggedIn,
+    Recovered,
+    RecoveryResult,
+    RecoveryStrategy,
+)
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
@@ -62,7 +68,7 @@ class SettingsFlows(Protocol):
 
     store: FlowStore[SettingsFlow]
 
-    def new_flow(
+    async def new_flow(
         self, req: FlowRequest, flow_type: FlowType, identity: Identity, request_url: str
     ) -> tuple[SettingsFlow, str | None]: ...
 
@@ -101,10 +107,6 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         self.continue_with_transitions = continue_with_transitions
 
     # -- answers -------------------------------------------------------------------------
-    async def insert(self, flow: RecoveryFlow) -> None:
-        """Store a new flow (one an administrator asked for)."""
-        await self.store.create(flow)
-
     async def already_logged_in(self, req: FlowRequest) -> Outcome:
         if req.is_json:
             raise SessionAlreadyAvailableError(_ALREADY, message=BadRequestError.default_message)
@@ -180,8 +182,19 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         flow: RecoveryFlow,
         strategy: RecoveryStrategy,
         values: Mapping[str, Any],
+    ) -> RecoveryResult:
+        return await strategy.recover(req, flow, values, self.env)
+
+    async def _finish(
+        self, req: FlowRequest, flow: RecoveryFlow, strategy: RecoveryStrategy, result: Any
     ) -> Outcome:
-        return await strategy.recover(req, flow, values, self)
+        if isinstance(result, AlreadyLoggedIn):
+            return await self.already_logged_in(req)
+        if isinstance(result, Recovered):
+            return await self.complete(
+                req, flow, result.identity, strategy.id, as_browser=result.as_browser
+            )
+        raise TypeError(f"unexpected recovery result {result!r}")
 
     # -- the end -------------------------------------------------------------------------
     async def complete(
@@ -253,7 +266,7 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         self, req: FlowRequest, recovery: RecoveryFlow, identity: Identity, browser: bool
     ) -> SettingsFlow:
         flow_type = FlowType.BROWSER if browser else FlowType.API
-        flow, _ = self.settings.new_flow(req, flow_type, identity, req.url)
+        flow, _ = await self.settings.new_flow(req, flow_type, identity, req.url)
         after = self.env.config.selfservice.flows.recovery.after.default_browser_return_url
         fallback = self.env.config.absolute_url(str(after)) if after else None
         flow.request_url = take_over_return_to(recovery.request_url, flow.request_url, fallback)
@@ -278,7 +291,12 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
                 "This endpoint was disabled by system administrator. Please check your url or "
                 "contact the system administrator to enable it."
             )
-        return await strategy.create_for_identity(req, identity, lifespan, flow_type, self)
+        flow, _ = await self.new_flow(
+            req, strategy.admin_flow_type or flow_type, lifespan=lifespan, method=strategy.id
+        )
+        strategy.prepare_admin_flow(flow)
+        await self.store.create(flow)
+        return await strategy.admin_secret(flow, identity, lifespan, self.env)
 
 
 def _skip_settings(request_url: str) -> bool:

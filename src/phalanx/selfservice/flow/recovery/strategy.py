@@ -1,9 +1,11 @@
-"""The contract a method implements to join the recovery flow, and what the flow offers it.
+"""The contract a method implements to join the recovery flow.
 
 Kratos ``recovery.Strategy``: a method renders its first screen (``populate``) and handles
-submissions of flows whose ``active`` method it is (``recover``). Strategies never build
-responses from scratch: they return the :class:`~phalanx.selfservice.request.Outcome`s of
-:class:`RecoveryActions` (show the flow, start over, finish with a session).
+submissions of flows whose ``active`` method it is (``recover``). Like every flow's
+strategies it returns a result and never builds a response: :class:`ShowFlow` (store and
+show the changed flow), :class:`Retry` (start over), :class:`AlreadyLoggedIn`, or
+:class:`Recovered` (the challenge was passed: the service issues the session and the
+settings flow).
 """
 
 from __future__ import annotations
@@ -13,15 +15,24 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowType
-from phalanx.selfservice.flow.challenge import ChallengeActions, submitted_values
+from phalanx.selfservice.flow.challenge import submitted_values
+from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
-from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.flow.results import Retry, ShowFlow
+from phalanx.selfservice.request import FlowRequest
 
-__all__ = ["AdminRecovery", "RecoveryActions", "RecoveryStrategy", "submitted_values"]
+__all__ = [
+    "AdminRecovery",
+    "AlreadyLoggedIn",
+    "Recovered",
+    "RecoveryResult",
+    "RecoveryStrategy",
+    "submitted_values",
+]
 
 
 @dataclass(slots=True)
@@ -34,44 +45,29 @@ class AdminRecovery:
     recovery_code: str | None = None
 
 
-class RecoveryActions(ChallengeActions[RecoveryFlow], Protocol):
-    """The recovery flow's steps a strategy may take (implemented by the service)."""
+@dataclass(frozen=True, slots=True)
+class AlreadyLoggedIn:
+    """The request carries a session: recovery is not possible."""
 
-    async def insert(self, flow: RecoveryFlow) -> None:
-        """Store a new flow."""
-        ...
 
-    async def new_flow(
-        self,
-        req: FlowRequest,
-        flow_type: FlowType,
-        *,
-        lifespan: timedelta | None = None,
-        method: str | None = None,
-    ) -> tuple[RecoveryFlow, str | None]:
-        """A new flow (not stored) for ``method`` (default: ``use``) and the CSRF cookie
-        to set, if the request had none."""
-        ...
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """The challenge was passed for ``identity`` (``as_browser``: a link was used, which
+    is opened in a browser whatever kind of flow sent it)."""
 
-    async def complete(
-        self,
-        req: FlowRequest,
-        flow: RecoveryFlow,
-        identity: Identity,
-        method: str,
-        *,
-        as_browser: bool = False,
-    ) -> Outcome:
-        """The challenge passed: session, settings flow, and the answer pointing there."""
-        ...
+    identity: Identity
+    as_browser: bool = False
 
-    async def already_logged_in(self, req: FlowRequest) -> Outcome: ...
+
+RecoveryResult = ShowFlow | Retry | AlreadyLoggedIn | Recovered
 
 
 class RecoveryStrategy(ABC):
     """A recovery method (``code``, ``link``). One instance per server."""
 
     id: ClassVar[str]
+    #: the type of the flows ``POST /admin/recovery/<method>`` makes (None: as requested)
+    admin_flow_type: ClassVar[FlowType | None] = None
 
     @abstractmethod
     def populate(self, flow: RecoveryFlow, csrf_token: str) -> None:
@@ -83,17 +79,21 @@ class RecoveryStrategy(ABC):
         req: FlowRequest,
         flow: RecoveryFlow,
         values: Mapping[str, Any],
-        actions: RecoveryActions,
-    ) -> Outcome:
+        env: FlowEnvironment,
+    ) -> RecoveryResult:
         """Handle a submission; raise ``FlowValidationError`` for input errors."""
 
-    async def create_for_identity(
+    def prepare_admin_flow(self, flow: RecoveryFlow) -> None:
+        """Adjust a new flow made for ``POST /admin/recovery/<method>`` before it is stored."""
+        return None
+
+    async def admin_secret(
         self,
-        req: FlowRequest,
+        flow: RecoveryFlow,
         identity: Identity,
         lifespan: timedelta,
-        flow_type: FlowType,
-        actions: RecoveryActions,
+        env: FlowEnvironment,
     ) -> AdminRecovery:
-        """``POST /admin/recovery/<method>``; methods without it raise NotImplementedError."""
+        """The secret of ``POST /admin/recovery/<method>`` for the stored ``flow``;
+        methods without it raise NotImplementedError."""
         raise NotImplementedError

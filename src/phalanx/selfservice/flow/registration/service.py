@@ -33,6 +33,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
@@ -190,13 +191,18 @@ class RegistrationService:
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
-        identity = await strategy.register(req, flow, body)
+        result = await strategy.register(req, flow, body)
         flow.active = strategy.id
+        if isinstance(result, ShowFlow):
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.show(req, flow, status=result.status)
+        identity = result
         return_to = self.env.secure_return_to(
             flow.request_return_to(), FlowKind.REGISTRATION, strategy.id
         )
         await self.identities.create(identity)
-        result = await self.hooks.after_registration(req, flow, identity, strategy.id)
+        done = await self.hooks.after_registration(req, flow, identity, strategy.id)
         flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
         await self.store.update(flow)
 
@@ -207,10 +213,10 @@ class RegistrationService:
             continue_with.append(
                 {"action": "redirect_browser_to", "redirect_browser_to": return_to}
             )
-        continue_with.extend(result.continue_with)
+        continue_with.extend(done.continue_with)
         identity_json = self.render.identity_json(identity, False)
-        session = result.session
-        if result.expose_session:
+        session = done.session
+        if done.expose_session:
             if flow.is_api:
                 continue_with.append(
                     {"action": "set_ory_session_token", "ory_session_token": session.token}
@@ -231,7 +237,7 @@ class RegistrationService:
                     "continue_with": continue_with,
                 }
                 return Outcome(status=200, body=body_out, issue_session=session, rotate_csrf=rotate)
-            location = result.browser_location or return_to
+            location = done.browser_location or return_to
             if req.accepts_json:
                 return Outcome(
                     status=200,
@@ -245,7 +251,7 @@ class RegistrationService:
             if continue_with:
                 out["continue_with"] = continue_with
             return Outcome.json(out)
-        location = result.browser_location or return_to
+        location = done.browser_location or return_to
         if req.accepts_json:
             return Outcome.json(self.render.session(session))
         return Outcome.redirect(location)

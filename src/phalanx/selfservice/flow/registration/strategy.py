@@ -1,4 +1,9 @@
-"""The contract a method implements to join the registration flow."""
+"""The contract a method implements to join the registration flow.
+
+``register`` returns a result, as every flow's strategies do: the new :class:`Identity`
+(not stored yet) or :class:`~phalanx.selfservice.flow.results.ShowFlow` (the strategy
+moved the flow to its next step, e.g. "a code was sent").
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
+from phalanx.selfservice.flow.results import ShowFlow
 from phalanx.selfservice.request import FlowRequest
 
-__all__ = ["RegistrationStrategy"]
+RegistrationOutcome = Identity | ShowFlow
+
+__all__ = ["RegistrationOutcome", "RegistrationStrategy", "ShowFlow"]
 
 
 class RegistrationStrategy(ABC):
@@ -28,5 +36,6 @@ class RegistrationStrategy(ABC):
     @abstractmethod
     async def register(
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
-    ) -> Identity:
-        """Build and validate the new identity (not yet stored); raise FlowValidationError."""
+    ) -> RegistrationOutcome:
+        """Build and validate the new identity (not yet stored), or take the flow one step
+        further; raise FlowValidationError."""

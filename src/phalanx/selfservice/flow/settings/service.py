@@ -22,7 +22,7 @@ session get the paused change applied (:mod:`.continuity`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,13 +65,11 @@ from phalanx.selfservice.flow.settings.strategy import (
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.selfservice.traits import TraitForms
-from phalanx.session.model import AAL, Session
+from phalanx.session.model import Session
 from phalanx.ui import UiContainer
 
 __all__ = ["SettingsService"]
 
-#: Methods Kratos has a settings strategy for; a disabled one answers 404 when submitted.
-_SETTINGS_METHODS = ("profile", "password", "oidc", "totp", "lookup_secret", "webauthn", "passkey")
 _ENDPOINT_DISABLED = (
     "This endpoint was disabled by system administrator. Please check your url or contact "
     "the system administrator to enable it."
@@ -94,8 +92,11 @@ class SettingsService:
         privileged_max_age: timedelta,
         *,
         send_verification: SendVerification | None = None,
+        disabled_methods: Collection[str] = (),
     ) -> None:
         config = env.config
+        #: methods with a settings cell that the config switched off (404 when submitted)
+        self.disabled_methods = frozenset(disabled_methods)
         self.env = env
         self.store = store
         self.strategies = list(strategies)
@@ -139,14 +140,15 @@ class SettingsService:
         self._render_identity(flow, identity)
         return new_cookie
 
-    def new_flow(
+    async def new_flow(
         self, req: FlowRequest, flow_type: FlowType, identity: Identity, request_url: str
     ) -> tuple[SettingsFlow, str | None]:
         """A new flow for ``identity`` (not stored) and the CSRF cookie to set, if any."""
         flow = blank_flow(
             SettingsFlow, self.env, flow_type, request_url, self.lifespan, identity_id=identity.id
         )
-        return flow, self._render_form(req, flow, identity)
+        full = await self.identities.get(identity.id, with_credentials=True)
+        return flow, self._render_form(req, flow, full)
 
     # -- sessions ---------------------------------------------------------------------------
     def is_privileged(self, session: Session) -> bool:
@@ -163,17 +165,11 @@ class SettingsService:
             self.env.self_service_url("login/browser"), refresh="true", return_to=back
         )
 
-    def _aal_error(self, session: Session, request_url: str | None) -> AAL2RequiredError | None:
+    async def _aal_error(
+        self, session: Session, request_url: str | None
+    ) -> AAL2RequiredError | None:
         """Kratos ``DoesSessionSatisfy(settings.required_aal)``."""
-        if session.aal == AAL.AAL2 or self.required_aal == "aal1":
-            return None
-        identity = session.identity
-        if identity is None or identity.available_aal != AAL.AAL2:
-            return None
-        login = with_query(
-            self.env.self_service_url("login/browser"), aal="aal2", return_to=request_url
-        )
-        return AAL2RequiredError(login)
+        return await self.env.aal.check(session, self.required_aal, request_url=request_url)
 
     # -- create -----------------------------------------------------------------------------
     async def create(self, req: FlowRequest, flow_type: FlowType) -> Outcome:
@@ -190,7 +186,7 @@ class SettingsService:
                 raise SessionInactiveError(extra={"CredentialsMissing": False})
             login = self.env.self_service_url("login/browser")
             return Outcome.redirect(with_query(login, return_to=req.query.get("return_to")))
-        aal = self._aal_error(session, req.url if req.query.get("return_to") else None)
+        aal = await self._aal_error(session, req.url if req.query.get("return_to") else None)
         if aal is not None:
             if browser and not req.is_json:
                 return Outcome.redirect(aal.redirect_browser_to)
@@ -201,7 +197,7 @@ class SettingsService:
             if not browser:
                 raise
             return await self.env.forward_error(req, error)
-        flow, new_cookie = self.new_flow(req, flow_type, session.identity, req.url)
+        flow, new_cookie = await self.new_flow(req, flow_type, session.identity, req.url)
         await self.store.create(flow)
         if browser and not req.accepts_json:
             outcome = Outcome.redirect(self.env.flow_ui_url(flow))
@@ -235,7 +231,7 @@ class SettingsService:
                 "The request was made for another identity and has been blocked for security "
                 "reasons."
             )
-        aal = self._aal_error(session, self.env.flow_ui_url(flow))
+        aal = await self._aal_error(session, self.env.flow_ui_url(flow))
         if aal is not None:
             raise aal
         if flow.is_expired():
@@ -268,7 +264,7 @@ class SettingsService:
                 NotFoundError("The settings request could not be found. Please restart the flow."),
             )
         flow.continue_with = []
-        aal = self._aal_error(session, req.url)
+        aal = await self._aal_error(session, req.url)
         if aal is not None:
             if flow.is_api or req.is_json:
                 raise aal
@@ -301,7 +297,7 @@ class SettingsService:
     async def _replacement(
         self, req: FlowRequest, old: SettingsFlow, identity: Identity
     ) -> SettingsFlow:
-        flow, _ = self.new_flow(req, old.type, identity, old.request_url)
+        flow, _ = await self.new_flow(req, old.type, identity, old.request_url)
         await self.store.create(flow)
         return flow
 
@@ -317,7 +313,7 @@ class SettingsService:
                 # only this session can resume it (the login may have rotated the CSRF cookie).
                 payload = self.continuity.resume(flow, strategy.id, session)
             if payload is None:
-                if method != strategy.id:
+                if not strategy.handles(body):
                     continue
                 try:
                     payload = strategy.decode(req, flow, body)
@@ -325,10 +321,8 @@ class SettingsService:
                 except (FlowValidationError, KratosError) as error:
                     return await self._fail(req, flow, error)
             return await self._run(req, flow, session, strategy, payload)
-        if method in _SETTINGS_METHODS:
-            method_config = getattr(self.env.config.selfservice.methods, str(method), None)
-            if not getattr(method_config, "enabled", True):
-                return await self._fail(req, flow, NotFoundError(_ENDPOINT_DISABLED))
+        if method in self.disabled_methods:
+            return await self._fail(req, flow, NotFoundError(_ENDPOINT_DISABLED))
         return await self._fail(req, flow, FlowValidationError([text.settings_no_strategy()]))
 
     async def _fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:
@@ -362,6 +356,8 @@ class SettingsService:
                 raise FlowValidationError([text.duplicate_credentials()]) from None
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
+        if result.authenticated is not None:
+            await self.env.sessions.add_authentication_method(session, result.authenticated)
         return await self._succeed(req, flow, session, strategy, result.continue_with, return_to)
 
     async def _refresh_required(
@@ -407,7 +403,7 @@ class SettingsService:
         continue_with: list[dict[str, Any]],
         return_to: str,
     ) -> Outcome:
-        identity = await self.identities.get(session.identity_id, with_credentials=False)
+        identity = await self.identities.get(session.identity_id, with_credentials=True)
         session.identity = identity
         # The flow is re-rendered for the updated identity and can be used again.
         flow.state = FlowState.SUCCESS

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
 from phalanx.selfservice.request import FlowRequest
-from phalanx.session.model import Session
+from phalanx.session.model import AuthenticationMethod, Session
 
 __all__ = [
     "PrivilegedSessionRequired",
@@ -57,10 +57,13 @@ class SettingsContext:
 
 @dataclass(slots=True)
 class SettingsResult:
-    """The identity to save (credentials included)."""
+    """The identity to save (credentials included). ``authenticated``: the change proved a
+    factor (a TOTP code, confirmed backup codes, a new security key), so the current
+    session gains that method (Kratos ``SessionAddAuthenticationMethods``)."""
 
     identity: Identity
     continue_with: list[dict[str, Any]] = field(default_factory=list)
+    authenticated: AuthenticationMethod | None = None
 
 
 class SettingsStrategy(ABC):
@@ -76,6 +79,11 @@ class SettingsStrategy(ABC):
     @abstractmethod
     def populate(self, flow: SettingsFlow, identity: Identity) -> None:
         """Add this method's nodes for ``identity`` to a new (or re-rendered) flow."""
+
+    def handles(self, body: dict[str, Any]) -> bool:
+        """Whether a submission is for this strategy: ``method`` names it (some methods
+        also claim submissions by their own fields, e.g. ``totp_unlink: true``)."""
+        return body.get("method") == self.id
 
     @abstractmethod
     def decode(self, req: FlowRequest, flow: SettingsFlow, body: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,11 @@ from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.lifecycle import mint_csrf
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.flow.verification.flow import VerificationFlow
-from phalanx.selfservice.flow.verification.strategy import VerificationStrategy
+from phalanx.selfservice.flow.verification.strategy import (
+    VerificationResult,
+    VerificationStrategy,
+    Verified,
+)
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
 from phalanx.ui import UiContainer, anchor_node
 
@@ -123,9 +127,20 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         flow: VerificationFlow,
         strategy: VerificationStrategy,
         values: Mapping[str, Any],
-    ) -> Outcome:
+    ) -> VerificationResult:
         await self._csrf_bound(req, flow)
-        return await strategy.verify(req, flow, values, self)
+        return await strategy.verify(req, flow, values, self.env)
+
+    async def _finish(
+        self,
+        req: FlowRequest,
+        flow: VerificationFlow,
+        strategy: VerificationStrategy,
+        result: Any,
+    ) -> Outcome:
+        if isinstance(result, Verified):
+            return await self.complete(req, flow, result.address, as_browser=result.as_browser)
+        raise TypeError(f"unexpected verification result {result!r}")
 
     # -- success ---------------------------------------------------------------------------
     def continue_url(self, flow: VerificationFlow) -> str:

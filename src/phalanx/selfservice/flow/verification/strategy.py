@@ -1,34 +1,34 @@
-"""The contract a method implements to join the verification flow, and what the flow
-offers it (Kratos ``verification.Strategy``)."""
+"""The contract a method implements to join the verification flow (Kratos
+``verification.Strategy``). ``verify`` returns a result, as every flow's strategies do:
+:class:`ShowFlow`, :class:`Retry`, or :class:`Verified` (the service marks the address
+verified and shows the flow in ``passed_challenge``)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity, VerifiableAddress
-from phalanx.selfservice.flow.challenge import ChallengeActions
+from phalanx.selfservice.flow.environment import FlowEnvironment
+from phalanx.selfservice.flow.results import Retry, ShowFlow
 from phalanx.selfservice.flow.verification.flow import VerificationFlow
-from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.request import FlowRequest
 
-__all__ = ["VerificationActions", "VerificationStrategy"]
+__all__ = ["VerificationResult", "VerificationStrategy", "Verified"]
 
 
-class VerificationActions(ChallengeActions[VerificationFlow], Protocol):
-    """The verification flow's steps a strategy may take (implemented by the service)."""
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """``address`` was proven (``as_browser``: a link was used; browsers go to the UI
+    even for API flows)."""
 
-    async def complete(
-        self,
-        req: FlowRequest,
-        flow: VerificationFlow,
-        address: VerifiableAddress,
-        *,
-        as_browser: bool = False,
-    ) -> Outcome:
-        """Mark ``address`` verified and show the flow in ``passed_challenge``
-        (``as_browser``: a link was used, browsers go to the UI even for API flows)."""
-        ...
+    address: VerifiableAddress
+    as_browser: bool = False
+
+
+VerificationResult = ShowFlow | Retry | Verified
 
 
 class VerificationStrategy(ABC):
@@ -57,6 +57,6 @@ class VerificationStrategy(ABC):
         req: FlowRequest,
         flow: VerificationFlow,
         values: Mapping[str, Any],
-        actions: VerificationActions,
-    ) -> Outcome:
+        env: FlowEnvironment,
+    ) -> VerificationResult:
         """Handle a submission; raise ``FlowValidationError`` for input errors."""

@@ -18,16 +18,20 @@ from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
-from phalanx.selfservice.flow.base import FlowState, FlowType
-from phalanx.selfservice.flow.challenge import finished_message, show_again
+from phalanx.selfservice.flow.base import FlowState
+from phalanx.selfservice.flow.challenge import finished_message
+from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import StrategyNotResponsible
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
 from phalanx.selfservice.flow.recovery.strategy import (
     AdminRecovery,
-    RecoveryActions,
+    AlreadyLoggedIn,
+    Recovered,
+    RecoveryResult,
     RecoveryStrategy,
 )
-from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.flow.results import Retry, ShowFlow
+from phalanx.selfservice.request import FlowRequest, with_query
 from phalanx.selfservice.strategy.code.form import (
     code_input,
     email_input,
@@ -95,28 +99,26 @@ class CodeRecovery(RecoveryStrategy):
         req: FlowRequest,
         flow: RecoveryFlow,
         values: Mapping[str, Any],
-        actions: RecoveryActions,
-    ) -> Outcome:
+        env: FlowEnvironment,
+    ) -> RecoveryResult:
         flow.adopt_transient_payload(values)
         if not flow.skip_csrf_check:
-            actions.env.ensure_csrf(req, flow)
+            env.ensure_csrf(req, flow)
         flow.ui.reset_messages()
         raw_email = values.get("email")
         email = raw_email if isinstance(raw_email, str) else ""
         if flow.state != FlowState.CHOOSE_METHOD and not email:
-            return await self._use_code(req, flow, _string(values.get("code")), actions)
-        if await actions.env.sessions.from_request(req) is not None:
-            return await actions.already_logged_in(req)
+            return await self._use_code(flow, _string(values.get("code")))
+        if await env.sessions.from_request(req) is not None:
+            return AlreadyLoggedIn()
         if values.get("method") != self.id:
             raise StrategyNotResponsible()
         finished = finished_message(flow)
         if finished is None:
-            return await self._send(req, flow, email, actions)
-        return await actions.retry(req, flow.type, method=self.id, message=finished)
+            return await self._send(flow, email)
+        return Retry(message=finished)
 
-    async def _send(
-        self, req: FlowRequest, flow: RecoveryFlow, email: str, actions: RecoveryActions
-    ) -> Outcome:
+    async def _send(self, flow: RecoveryFlow, email: str) -> RecoveryResult:
         if not email:
             raise email_required(flow, email_input())
         invalid = email_invalid(flow, email_input(email), email)
@@ -135,43 +137,31 @@ class CodeRecovery(RecoveryStrategy):
         flow.active = self.id
         flow.state = FlowState.SENT_EMAIL
         flow.ui.messages = [text.recovery_email_sent()]
-        await actions.save(flow)
-        return actions.show(req, flow)
+        return ShowFlow()
 
-    async def _use_code(
-        self, req: FlowRequest, flow: RecoveryFlow, code: str, actions: RecoveryActions
-    ) -> Outcome:
+    async def _use_code(self, flow: RecoveryFlow, code: str) -> RecoveryResult:
         try:
             secret = await self.store.use_recovery_code(
                 flow.id, code, max_submissions=self.max_submissions
             )
         except CodeNotFoundError:
-            return await show_again(req, flow, actions, text.recovery_code_invalid())
+            flow.ui.messages = [text.recovery_code_invalid()]
+            return ShowFlow()
         except (CodeAlreadyUsedError, CodeSubmittedTooOftenError) as error:
-            return await actions.retry(req, flow.type, method=self.id, error=error)
+            return Retry(error=error)
         identity = (
             await self.pool.get(secret.identity_id, with_credentials=True)
             if (secret.identity_id)
             else None
         )
         if identity is None:
-            return await actions.retry(
-                req, flow.type, method=self.id, message=text.recovery_code_invalid()
-            )
+            return Retry(message=text.recovery_code_invalid())
         await mark_address_verified(self.pool, identity, secret)
-        return await actions.complete(req, flow, identity, self.id)
+        return Recovered(identity)
 
-    async def create_for_identity(
-        self,
-        req: FlowRequest,
-        identity: Identity,
-        lifespan: timedelta,
-        flow_type: FlowType,
-        actions: RecoveryActions,
-    ) -> AdminRecovery:
+    def prepare_admin_flow(self, flow: RecoveryFlow) -> None:
         """``POST /admin/recovery/code``: a flow anyone can open (no CSRF binding) that
         waits for the returned code."""
-        flow, _ = await actions.new_flow(req, flow_type, lifespan=lifespan, method=self.id)
         flow.skip_csrf_check = True
         flow.state = FlowState.SENT_EMAIL
         flow.csrf_token = None
@@ -179,8 +169,15 @@ class CodeRecovery(RecoveryStrategy):
             code_input(text.label_recovery_code()),
             submit_button(self.id),
         ]
+
+    async def admin_secret(
+        self,
+        flow: RecoveryFlow,
+        identity: Identity,
+        lifespan: timedelta,
+        env: FlowEnvironment,
+    ) -> AdminRecovery:
         code = generate_code()
-        await actions.insert(flow)
         await self.store.create_recovery_code(
             code,
             flow_id=flow.id,
@@ -191,7 +188,7 @@ class CodeRecovery(RecoveryStrategy):
         )
         return AdminRecovery(
             flow_id=flow.id,
-            recovery_link=with_query(actions.env.ui_url("recovery"), flow=str(flow.id)),
+            recovery_link=with_query(env.ui_url("recovery"), flow=str(flow.id)),
             expires_at=flow.expires_at,
             recovery_code=code,
         )

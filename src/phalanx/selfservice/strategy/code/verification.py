@@ -16,14 +16,17 @@ from phalanx import text
 from phalanx.identity.model import Identity, VerifiableAddress
 from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import FlowState
-from phalanx.selfservice.flow.challenge import finished_message, show_again
+from phalanx.selfservice.flow.challenge import finished_message
+from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import StrategyNotResponsible
+from phalanx.selfservice.flow.results import Retry, ShowFlow
 from phalanx.selfservice.flow.verification.flow import VerificationFlow
 from phalanx.selfservice.flow.verification.strategy import (
-    VerificationActions,
+    VerificationResult,
     VerificationStrategy,
+    Verified,
 )
-from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.code.form import (
     code_input,
     email_input,
@@ -96,8 +99,8 @@ class CodeVerification(VerificationStrategy):
         req: FlowRequest,
         flow: VerificationFlow,
         values: Mapping[str, Any],
-        actions: VerificationActions,
-    ) -> Outcome:
+        env: FlowEnvironment,
+    ) -> VerificationResult:
         flow.adopt_transient_payload(values)
         code = values.get("code") if isinstance(values.get("code"), str) else ""
         method = values.get("method") or ("code" if code else "")
@@ -105,37 +108,36 @@ class CodeVerification(VerificationStrategy):
             raise StrategyNotResponsible()
         finished = finished_message(flow)
         if finished is not None:
-            return await actions.retry(req, flow.type, method=self.id, message=finished)
+            return Retry(message=finished)
         if code:
-            return await self._use_code(req, flow, code.strip(), actions)
+            return await self._use_code(flow, code.strip())
         email = values.get("email") if isinstance(values.get("email"), str) else ""
         if not email:
             raise email_required(flow, self._email_input())
-        actions.env.ensure_csrf(req, flow)
+        env.ensure_csrf(req, flow)
         await self.store.delete_verification_codes(flow.id)
         await self.sender.send_verification_code(flow, email)
         flow.state = FlowState.SENT_EMAIL
         csrf = flow.ui.find("csrf_token")
         self.populate_sent(flow, str(csrf.value) if csrf is not None else "", email)
-        await actions.save(flow)
-        return actions.show(req, flow)
+        return ShowFlow()
 
-    async def _use_code(
-        self, req: FlowRequest, flow: VerificationFlow, code: str, actions: VerificationActions
-    ) -> Outcome:
+    async def _use_code(self, flow: VerificationFlow, code: str) -> VerificationResult:
         try:
             secret = await self.store.use_verification_code(
                 flow.id, code, max_submissions=self.max_submissions
             )
         except CodeNotFoundError:
-            return await show_again(req, flow, actions, text.verification_code_invalid())
+            flow.ui.messages = [text.verification_code_invalid()]
+            return ShowFlow()
         except (CodeAlreadyUsedError, CodeSubmittedTooOftenError) as error:
-            return await actions.retry(req, flow.type, method=self.id, error=error)
+            return Retry(error=error)
         address = (
             await self.store.get_verifiable_address(secret.address_id)
             if secret.address_id is not None
             else None
         )
         if address is None:
-            return await show_again(req, flow, actions, text.verification_code_invalid())
-        return await actions.complete(req, flow, address)
+            flow.ui.messages = [text.verification_code_invalid()]
+            return ShowFlow()
+        return Verified(address)

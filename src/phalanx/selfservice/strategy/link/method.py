@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 
 from phalanx.selfservice.flow.base import Flow, FlowState, FlowType
-from phalanx.selfservice.flow.challenge import ChallengeActions
 from phalanx.selfservice.flow.csrf import tokens_match
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.flow.results import Retry, ShowFlow
+from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.code.form import (
     email_input,
     email_invalid,
@@ -56,10 +56,10 @@ class LinkMethod:
         req: FlowRequest,
         flow: Flow,
         values: Mapping[str, Any],
-        actions: ChallengeActions[Any],
+        env: FlowEnvironment,
         send: Callable[[Flow, str], Awaitable[None]],
         sent: UiText,
-    ) -> Outcome:
+    ) -> ShowFlow:
         """``{method: link, email}``: mail a link (``send``) -> ``sent_email`` with ``sent``."""
         email = values.get("email")
         flow.ui.reset_messages()
@@ -68,20 +68,16 @@ class LinkMethod:
         invalid = email_invalid(flow, email_input(email, group=GROUP), email)
         if invalid is not None:
             raise invalid
-        actions.env.ensure_csrf(req, flow)
+        env.ensure_csrf(req, flow)
         await send(flow, email)
         flow.ui.upsert(email_input(email, group=GROUP))
         flow.active = self.id
         flow.state = FlowState.SENT_EMAIL
         flow.ui.messages = [sent]
-        await actions.save(flow)
-        return actions.show(req, flow)
+        return ShowFlow()
 
-    async def retry_in_browser(
-        self, req: FlowRequest, actions: ChallengeActions[Any], message: UiText
-    ) -> Outcome:
+    @staticmethod
+    def retry_in_browser(message: UiText) -> Retry:
         """A used link goes wrong: a new browser flow carrying ``message`` (links are
         opened in browsers, whatever kind of client asked for them)."""
-        return await actions.retry(
-            req, FlowType.BROWSER, method=self.id, message=message, redirect_by_type=True
-        )
+        return Retry(message=message, flow_type=FlowType.BROWSER, redirect_by_type=True)

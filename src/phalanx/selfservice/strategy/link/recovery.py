@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from phalanx import text
 from phalanx.clock import utcnow
@@ -19,14 +19,18 @@ from phalanx.identity.model import Identity
 from phalanx.identity.pool import IdentityPool
 from phalanx.selfservice.flow.base import FlowType
 from phalanx.selfservice.flow.challenge import finished_message
+from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import StrategyNotResponsible
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
 from phalanx.selfservice.flow.recovery.strategy import (
     AdminRecovery,
-    RecoveryActions,
+    AlreadyLoggedIn,
+    Recovered,
+    RecoveryResult,
     RecoveryStrategy,
 )
-from phalanx.selfservice.request import FlowRequest, Outcome, with_query
+from phalanx.selfservice.flow.results import Retry
+from phalanx.selfservice.request import FlowRequest, with_query
 from phalanx.selfservice.strategy.code.recovery import mark_address_verified
 from phalanx.selfservice.strategy.code.store import SecretKind
 from phalanx.selfservice.strategy.link.method import LinkMethod
@@ -42,60 +46,54 @@ class LinkRecovery(LinkMethod, RecoveryStrategy):
         self.store = store
         self.pool = pool
 
+    admin_flow_type: ClassVar[FlowType | None] = FlowType.BROWSER
+
     async def recover(
         self,
         req: FlowRequest,
         flow: RecoveryFlow,
         values: Mapping[str, Any],
-        actions: RecoveryActions,
-    ) -> Outcome:
+        env: FlowEnvironment,
+    ) -> RecoveryResult:
         flow.adopt_transient_payload(values)
-        token = self.submitted_token(req, values, actions.env)
+        token = self.submitted_token(req, values, env)
         if token is not None:
-            return await self._use_token(req, flow, token, actions)
-        if await actions.env.sessions.from_request(req) is not None:
-            return await actions.already_logged_in(req)
+            return await self._use_token(flow, token)
+        if await env.sessions.from_request(req) is not None:
+            return AlreadyLoggedIn()
         if values.get("method") != self.id:
             raise StrategyNotResponsible()
         finished = finished_message(flow)
         if finished is None:
             send, sent = self.sender.send_recovery_link, text.recovery_link_sent()
-            return await self.send_link(req, flow, values, actions, send, sent)
-        return await actions.retry(
-            req, flow.type, method=self.id, message=finished, redirect_by_type=True
-        )
+            return await self.send_link(req, flow, values, env, send, sent)
+        return Retry(message=finished, redirect_by_type=True)
 
-    async def _use_token(
-        self, req: FlowRequest, flow: RecoveryFlow, token: str, actions: RecoveryActions
-    ) -> Outcome:
+    async def _use_token(self, flow: RecoveryFlow, token: str) -> RecoveryResult:
         try:
             secret = await self.store.use_recovery_token(flow.id, token)
         except TokenNotFoundError:
-            return await self.retry_in_browser(req, actions, text.recovery_token_invalid())
+            return self.retry_in_browser(text.recovery_token_invalid())
         if secret.expires_at <= utcnow():
-            expired = text.recovery_flow_expired(secret.expires_at)
-            return await self.retry_in_browser(req, actions, expired)
+            return self.retry_in_browser(text.recovery_flow_expired(secret.expires_at))
         identity = (
             await self.pool.get(secret.identity_id, with_credentials=True)
             if secret.identity_id
             else None
         )
         if identity is None:
-            return await self.retry_in_browser(req, actions, text.recovery_token_invalid())
+            return self.retry_in_browser(text.recovery_token_invalid())
         await mark_address_verified(self.pool, identity, secret)
-        return await actions.complete(req, flow, identity, self.id, as_browser=True)
+        return Recovered(identity, as_browser=True)
 
-    async def create_for_identity(
+    async def admin_secret(
         self,
-        req: FlowRequest,
+        flow: RecoveryFlow,
         identity: Identity,
         lifespan: timedelta,
-        flow_type: FlowType,
-        actions: RecoveryActions,
+        env: FlowEnvironment,
     ) -> AdminRecovery:
         """``POST /admin/recovery/link``: a browser flow and a link with a one-time token."""
-        flow, _ = await actions.new_flow(req, FlowType.BROWSER, lifespan=lifespan, method=self.id)
-        await actions.insert(flow)
         token = generate_token()
         await self.store.create_recovery_token(
             token,
@@ -105,5 +103,5 @@ class LinkRecovery(LinkMethod, RecoveryStrategy):
             kind=SecretKind.ADMIN,
             lifespan=lifespan,
         )
-        link = with_query(actions.env.self_service_url("recovery"), flow=str(flow.id), token=token)
+        link = with_query(env.self_service_url("recovery"), flow=str(flow.id), token=token)
         return AdminRecovery(flow_id=flow.id, recovery_link=link, expires_at=flow.expires_at)

@@ -14,13 +14,16 @@ from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity, VerifiableAddress
 from phalanx.selfservice.flow.challenge import finished_message
+from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import StrategyNotResponsible
+from phalanx.selfservice.flow.results import Retry
 from phalanx.selfservice.flow.verification.flow import VerificationFlow
 from phalanx.selfservice.flow.verification.strategy import (
-    VerificationActions,
+    VerificationResult,
     VerificationStrategy,
+    Verified,
 )
-from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.selfservice.request import FlowRequest
 from phalanx.selfservice.strategy.code.form import email_input
 from phalanx.selfservice.strategy.link.method import GROUP, LinkMethod
 from phalanx.selfservice.strategy.link.sender import LinkSender
@@ -50,35 +53,32 @@ class LinkVerification(LinkMethod, VerificationStrategy):
         req: FlowRequest,
         flow: VerificationFlow,
         values: Mapping[str, Any],
-        actions: VerificationActions,
-    ) -> Outcome:
+        env: FlowEnvironment,
+    ) -> VerificationResult:
         flow.adopt_transient_payload(values)
-        token = self.submitted_token(req, values, actions.env)
+        token = self.submitted_token(req, values, env)
         if token is not None:
-            return await self._use_token(req, flow, token, actions)
+            return await self._use_token(flow, token)
         if values.get("method") != self.id:
             raise StrategyNotResponsible()
         finished = finished_message(flow)
         if finished is not None:
-            return await actions.retry(req, flow.type, method=self.id, message=finished)
+            return Retry(message=finished)
         send, sent = self.sender.send_verification_link, text.verification_link_sent()
-        return await self.send_link(req, flow, values, actions, send, sent)
+        return await self.send_link(req, flow, values, env, send, sent)
 
-    async def _use_token(
-        self, req: FlowRequest, flow: VerificationFlow, token: str, actions: VerificationActions
-    ) -> Outcome:
+    async def _use_token(self, flow: VerificationFlow, token: str) -> VerificationResult:
         try:
             secret = await self.store.use_verification_token(flow.id, token)
         except TokenNotFoundError:
-            return await self.retry_in_browser(req, actions, text.verification_token_invalid())
+            return self.retry_in_browser(text.verification_token_invalid())
         if secret.expires_at <= utcnow():
-            expired = text.verification_flow_expired(secret.expires_at)
-            return await self.retry_in_browser(req, actions, expired)
+            return self.retry_in_browser(text.verification_flow_expired(secret.expires_at))
         address = (
             await self.store.get_verifiable_address(secret.address_id)
             if secret.address_id is not None
             else None
         )
         if address is None:
-            return await self.retry_in_browser(req, actions, text.verification_token_invalid())
-        return await actions.complete(req, flow, address, as_browser=True)
+            return self.retry_in_browser(text.verification_token_invalid())
+        return Verified(address, as_browser=True)

@@ -1,0 +1,109 @@
+"""Authenticator assurance levels: does a session satisfy what an endpoint requires?
+
+One mechanism for every place Kratos calls ``SessionManager.DoesSessionSatisfy``:
+``/sessions/whoami`` and ``GET /sessions`` (``session.whoami.required_aal``), the settings
+flow (``selfservice.flows.settings.required_aal``) and the login after-hook ``checkAAL``.
+
+``aal1`` is met by any session at aal1 or above. ``highest_available`` is met by an aal2
+session, or by an aal1 session whose identity has no second factor. The identity's stored
+``available_aal`` is trusted only when it says aal2; any other value is recomputed from the
+credentials (and written back when it was stale), so a wrong column can never let an aal1
+session through (GHSA-wc43-73w7-x2f5 / CVE-2024-45042).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from phalanx.errors import AAL2RequiredError
+from phalanx.session.model import AAL, Session
+
+__all__ = [
+    "HIGHEST_AVAILABLE",
+    "AalGuard",
+    "AvailableAal",
+    "aal2_login_url",
+    "aal_rank",
+    "pass_request_params",
+]
+
+HIGHEST_AVAILABLE = "highest_available"
+
+_RANK: dict[str, int] = {"aal0": 0, "aal1": 1, "aal2": 2, "aal3": 3}
+
+
+def aal_rank(aal: str) -> int:
+    """aal0 < aal1 < aal2 < aal3 (unknown values rank as aal0)."""
+    return _RANK.get(aal, 0)
+
+
+class AvailableAal(Protocol):
+    """The identity's available AAL, recomputed from its credentials; ``upsert`` writes a
+    changed value back to ``identities.available_aal``."""
+
+    def __call__(self, identity_id: uuid.UUID, *, upsert: bool) -> Awaitable[str]: ...
+
+
+def _with_query(url: str, values: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(values)
+    return urlunsplit(parts._replace(query=urlencode(sorted(query.items()))))
+
+
+def aal2_login_url(public_url: str, request_url: str | None = None) -> str:
+    """``PUBLIC/self-service/login/browser?aal=aal2[&return_to=<request_url>]`` (Go's
+    ``url.Values.Encode``: keys sorted)."""
+    base = public_url.rstrip("/") + "/self-service/login/browser"
+    values = {"aal": "aal2"}
+    if request_url:
+        values["return_to"] = request_url
+    return _with_query(base, values)
+
+
+def pass_request_params(redirect_to: str, request_url: str | None) -> str:
+    """Kratos ``ErrAALNotSatisfied.PassReturnToAndLoginChallengeParameters``: copy
+    ``return_to`` and ``login_challenge`` from a flow's request URL onto ``redirect_to``."""
+    if not request_url:
+        return redirect_to
+    query = dict(parse_qsl(urlsplit(request_url).query, keep_blank_values=True))
+    copied = {k: query[k] for k in ("login_challenge", "return_to") if query.get(k)}
+    return _with_query(redirect_to, copied) if copied else redirect_to
+
+
+class AalGuard:
+    """Kratos ``DoesSessionSatisfy``; returns the 403 ``session_aal2_required`` error to
+    raise (or to turn into a redirect), or None when the session is good enough."""
+
+    def __init__(self, public_url: str, available: AvailableAal) -> None:
+        self.public_url = public_url
+        self.available = available
+
+    def error(self, request_url: str | None = None) -> AAL2RequiredError:
+        return AAL2RequiredError(aal2_login_url(self.public_url, request_url))
+
+    async def check(
+        self,
+        session: Session,
+        required: str,
+        *,
+        request_url: str | None = None,
+        upsert: bool = False,
+    ) -> AAL2RequiredError | None:
+        if session.aal == AAL.AAL2:
+            return None
+        if required == AAL.AAL1:
+            return None if aal_rank(session.aal) >= 1 else self.error(request_url)
+        if required != HIGHEST_AVAILABLE:
+            raise ValueError(f"requested unknown aal: {required}")
+        identity = session.identity
+        if identity is not None and identity.available_aal == AAL.AAL2:
+            return self.error(request_url)
+        if await self.available(session.identity_id, upsert=upsert) == AAL.AAL2:
+            if identity is not None:
+                identity.available_aal = AAL.AAL2
+            return self.error(request_url)
+        return None
