@@ -228,3 +228,27 @@ def test_configure_reads_log_keys(tmp_path: Any) -> None:
     configure(config)
     assert logging.getLogger().level == logging.DEBUG
     assert redact.leak_sensitive() and redact.redaction_text() == "***"
+
+
+def test_the_fast_text_access_line_equals_the_generic_rendering() -> None:
+    capture = Capture("text")
+    logging.getLogger().setLevel(logging.INFO)
+    scope = _scope(headers=[(b"host", b"h:1"), (b"user-agent", b"a b")])
+    AccessLog(capture.writer).emit(scope, 200, 5, 7, "rid", {"trace_id": "t", "span_id": "s"})
+    [fast] = capture.lines()
+    fields = {
+        "request_id": "rid",
+        "http_request": {
+            "method": "GET",
+            "path": "/self-service/verification",
+            "query": redact.DEFAULT_REDACTION_TEXT,
+            "remote": "127.0.0.1:5000",
+            "scheme": "http",
+            "host": "h:1",
+            "headers": {"user-agent": "a b"},
+        },
+        "http_response": {"status": 200, "size": 5, "text_status": "OK", "took": 7},
+        "otel": {"trace_id": "t", "span_id": "s"},
+    }
+    generic = render_text("info", "completed handling request", fields, 0).decode().rstrip("\n")
+    assert fast.split(" ", 1)[1] == generic.split(" ", 1)[1]  # all but the time

@@ -25,6 +25,7 @@ from http import HTTPStatus
 from typing import Any
 
 from phalanx.logs import redact
+from phalanx.logs.render import access_text_line, render_text
 from phalanx.logs.setup import TRACE, LineWriter, current_writer
 
 __all__ = ["AccessLog", "request_id_of"]
@@ -35,6 +36,7 @@ _QUIET_PATHS = frozenset(
 _VALID_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 _TEXT_STATUS = {s.value: s.phrase for s in HTTPStatus}
 _root = logging.getLogger()
+_MESSAGE = "completed handling request"
 
 
 def request_id_of(headers: list[tuple[bytes, bytes]] | Any) -> str:
@@ -69,9 +71,8 @@ class AccessLog:
         if not _root.isEnabledFor(level):
             return
         writer = self.writer or current_writer()
-        user_agent = None
-        host = None
-        for name, value in scope.get("headers", ()):
+        user_agent = host = None
+        for name, value in scope["headers"]:
             if name == b"user-agent":
                 user_agent = value.decode("latin-1")
             elif name == b"host":
@@ -79,27 +80,30 @@ class AccessLog:
         query: bytes = scope.get("query_string", b"")
         client = scope.get("client")
         raw_path: bytes | None = scope.get("raw_path")
-        request: dict[str, Any] = {
-            "method": scope.get("method"),
+        level_name = "trace" if level == TRACE else "info"
+        request = {
+            "method": scope["method"],
             "path": raw_path.decode("latin-1") if raw_path else path,
             "query": redact.redact(query.decode("latin-1")) if query else None,
             "remote": f"{client[0]}:{client[1]}" if client else None,
             "scheme": scope.get("scheme", "http"),
             "host": host,
+            "headers": {"user-agent": user_agent} if user_agent else None,
         }
-        if user_agent:
-            request["headers"] = {"user-agent": user_agent}
+        response = {
+            "status": status,
+            "size": size,
+            "text_status": _TEXT_STATUS.get(status, ""),
+            "took": took_ns,
+        }
+        if writer.render is render_text:  # the default format: one f-string, no generic walk
+            writer.write(access_text_line(level_name, request_id, request, response, otel))
+            return
         fields: dict[str, Any] = {
             "request_id": request_id,
             "http_request": request,
-            "http_response": {
-                "status": status,
-                "size": size,
-                "text_status": _TEXT_STATUS.get(status, ""),
-                "took": took_ns,
-            },
+            "http_response": response,
         }
         if otel:
             fields["otel"] = otel
-        level_name = "trace" if level == TRACE else "info"
-        writer.write(writer.render(level_name, "completed handling request", fields, time.time()))
+        writer.write(writer.render(level_name, _MESSAGE, fields, time.time()))
