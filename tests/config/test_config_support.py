@@ -84,9 +84,7 @@ def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Any:
 def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
-        "serve.public.cors",
         "selfservice.flows.login.style",
-        "ciphers.algorithm",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
     ]
@@ -156,8 +154,10 @@ def test_is_supported() -> None:
     assert is_supported(["courier", "smtp", "connection_uri"])
     assert is_supported("phalanx.ui.product_name")
     assert not is_supported("selfservice.flows.login.style")
-    assert not is_supported("selfservice.methods.oidc")
-    assert not is_supported("serve.public.cors.enabled")
+    assert is_supported("selfservice.methods.oidc")
+    assert not is_supported("selfservice.methods.webauthn")
+    assert is_supported("serve.public.cors.enabled")
+    assert is_supported("serve.admin.cors.allowed_origins")
     assert not is_supported("courier.http")
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "LogConfig",
     "OAuth2ProviderConfig",
     "PhalanxConfig",
+    "PhalanxOIDCConfig",
     "PhalanxUIConfig",
     "PreviewConfig",
     "SecretsConfig",
@@ -341,10 +342,19 @@ class ConnectionsConfig(Strict):
     max_connections: int = Field(default=4096, ge=1)
 
 
+class PhalanxOIDCConfig(Strict):
+    """``phalanx.oidc``: ``generic_id_token`` lets native apps sign in with an ``id_token``
+    of a ``generic`` provider, verified against its discovered JWKS (Kratos allows the
+    native path only for apple, google and netid)."""
+
+    generic_id_token: bool = False
+
+
 class PhalanxConfig(Strict):
     """``phalanx``: Phalanx-only settings (not a Kratos key)."""
 
     connections: ConnectionsConfig = ConnectionsConfig()
+    oidc: PhalanxOIDCConfig = PhalanxOIDCConfig()
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
 
@@ -19,6 +21,7 @@ def public_routes() -> list[BaseRoute]:
         errors,
         login,
         logout,
+        oidc,
         recovery,
         redirects,
         registration,
@@ -43,17 +46,20 @@ def public_routes() -> list[BaseRoute]:
         *recovery.routes,
         *verification.routes,
         *logout.routes,
+        *oidc.routes,
         *errors.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves
     ]
 
 
-def create_public_app(registry: Registry) -> Starlette:
+def create_public_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
         middleware=[Middleware(ObserveRequests)],
     )
     app.state.registry = registry
-    return app
+    cors = registry.config.serve.public.cors
+    # Outside Starlette, so that every answer (500s included) carries the CORS headers.
+    return CORS(app, cors) if cors.enabled else app

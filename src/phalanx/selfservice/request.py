@@ -44,6 +44,13 @@ class FlowRequest:
     def user_agent(self) -> str | None:
         return self.headers.get("user-agent")
 
+    @property
+    def is_form(self) -> bool:
+        """Whether the body is an HTML form (URL-encoded or multipart): strings only,
+        typed by the flow's body schema (:mod:`phalanx.selfservice.form`)."""
+        media = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return media in ("application/x-www-form-urlencoded", "multipart/form-data")
+
     def query_list(self, name: str) -> list[str]:
         value = self.query.get(name)
         return [value] if value is not None else []
@@ -65,6 +72,8 @@ class Outcome:
     clear_session: bool = False
     rotate_csrf: bool = False
     set_csrf: str | None = None
+    #: Value for the ``ory_kratos_continuity`` cookie (OIDC round-trips); "" clears it.
+    set_continuity: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod

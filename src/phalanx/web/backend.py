@@ -22,8 +22,10 @@ __all__ = [
     "CourierStore",
     "ErrorStore",
     "FlowFetcher",
+    "LoadedSchema",
     "LogoutService",
     "MessageList",
+    "SchemaSource",
     "SessionRenderer",
     "SessionService",
     "SessionStore",
@@ -72,6 +74,17 @@ class SessionRenderer(Protocol):
 
 class LogoutService(Protocol):
     async def create_browser(self, req: FlowRequest) -> Outcome: ...
+
+
+class LoadedSchema(Protocol):
+    @property
+    def raw(self) -> Mapping[str, Any]: ...
+
+
+class SchemaSource(Protocol):
+    """The identity schemas (``SchemaRegistry``): the welcome page labels traits with them."""
+
+    def get(self, schema_id: str = "") -> LoadedSchema: ...
 
 
 class ErrorStore(Protocol):
@@ -128,3 +141,6 @@ class UiBackend(Protocol):
 
     @property
     def error_store(self) -> ErrorStore: ...
+
+    @property
+    def schemas(self) -> SchemaSource: ...

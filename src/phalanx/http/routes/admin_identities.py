@@ -121,7 +121,8 @@ async def list_identities(request: Request) -> Response:
         headers.update(page_link(request, total, params.legacy_page, params.page_size))
     else:
         headers["Link"] = keyset_link(request, params, page.next_token)
-    view = CredentialsView.of(params.declassify) if params.expand_credentials else None
+    decrypt = registry_of(request).decrypt_token
+    view = CredentialsView.of(params.declassify, decrypt) if params.expand_credentials else None
     body = [_render(request, i, credentials=view) for i in page.identities]
     return _ok(body, headers=headers)
 
@@ -129,14 +130,16 @@ async def list_identities(request: Request) -> Response:
 async def get_identity(request: Request) -> Response:
     identity = await _manager(request).get(_lenient_uuid(request.path_params["id"]))
     declassify = parse_include_credential(request)
-    return _ok(_render(request, identity, credentials=CredentialsView.of(declassify)))
+    view = CredentialsView.of(declassify, registry_of(request).decrypt_token)
+    return _ok(_render(request, identity, credentials=view))
 
 
 async def get_identity_by_external_id(request: Request) -> Response:
     external_id = request.path_params.get("external_id", "")
     identity = await _manager(request).get_by_external_id(external_id)
     declassify = parse_include_credential(request)
-    return _ok(_render(request, identity, credentials=CredentialsView.of(declassify)))
+    view = CredentialsView.of(declassify, registry_of(request).decrypt_token)
+    return _ok(_render(request, identity, credentials=view))
 
 
 async def create_identity(request: Request) -> Response:
@@ -156,9 +159,7 @@ async def batch_patch_identities(request: Request) -> Response:
     plaintext = sum(
         1
         for p in patches
-        if p.create is not None
-        and p.create.credentials is not None
-        and p.create.credentials.has_plaintext_password
+        if p.create.credentials is not None and p.create.credentials.has_plaintext_password
     )
     if plaintext > MAX_BATCH_PLAINTEXT:
         raise BadRequestError(
@@ -166,32 +167,27 @@ async def batch_patch_identities(request: Request) -> Response:
             f"password is {MAX_BATCH_PLAINTEXT}."
         )
     manager = _manager(request)
-    bodies = [(index, p.create) for index, p in enumerate(patches) if p.create is not None]
-    indexes = [index for index, _ in bodies]
     # Plaintext passwords hash concurrently in the hashing pool; like Kratos, the first
     # conversion error (in input order) fails the whole request.
     converted = await asyncio.gather(
-        *(manager.from_create_body(body) for _, body in bodies), return_exceptions=True
+        *(manager.from_create_body(p.create) for p in patches), return_exceptions=True
     )
+    identities: list[Identity] = []
     for outcome in converted:
         if isinstance(outcome, BaseException):
             raise outcome
-    created = [
-        (index, identity)
-        for index, identity in zip(indexes, converted, strict=True)
-        if isinstance(identity, Identity)
-    ]
-    errors = await manager.create_many([identity for _, identity in created])
-    results: list[dict[str, Any] | None] = [None] * len(patches)
-    for (index, identity), error in zip(created, errors, strict=True):
+        identities.append(outcome)
+    errors = await manager.create_many(identities)
+    results: list[dict[str, Any]] = []
+    for patch, identity, error in zip(patches, identities, errors, strict=True):
         entry: dict[str, Any] = {"action": "error" if error is not None else "create"}
         if error is None:
             entry["identity"] = str(identity.id)
-        if patches[index].patch_id is not None:
-            entry["patch_id"] = str(patches[index].patch_id)
+        if patch.patch_id is not None:
+            entry["patch_id"] = str(patch.patch_id)
         if error is not None:
             entry["error"] = error.to_dict()
-        results[index] = entry
+        results.append(entry)
     return _ok({"identities": results})
 
 

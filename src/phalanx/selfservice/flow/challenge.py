@@ -80,20 +80,12 @@ S = TypeVar("S", bound=ChallengeStrategy)
 def submitted_values(req: FlowRequest) -> dict[str, Any]:
     """Query and body together, the body winning (Kratos ``HTTPDecoderUseQueryAndBody``).
 
-    A scalar field sent twice in a form keeps its first value, as Kratos's schema-driven
-    form decoder does: the code screen has a hidden ``method=code`` node *and* a submit
-    button ``method=code``, so an HTML form posts ``method`` twice.
+    A field an HTML form sends twice (the code screen posts ``method`` from a hidden input
+    and from its button) already holds one value (:mod:`phalanx.selfservice.form`).
     """
     values: dict[str, Any] = dict(req.query)
     values.update(req.body)
-    for key in _SCALAR_FIELDS:
-        value = values.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            values[key] = value[0]
     return values
-
-
-_SCALAR_FIELDS = ("method", "code", "email", "token", "csrf_token")
 
 
 @dataclass(slots=True)
