@@ -25,7 +25,8 @@ Exception tree::
      ├── PayloadTooLargeError        413
      ├── BrowserLocationChangeRequiredError  422 browser_location_change_required
      ├── InternalServerError         500
-     └── BadGatewayError             502
+     ├── BadGatewayError             502
+     └── GatewayTimeoutError         504
 
 Each class carries its wire values as class attributes; instances may override
 ``reason``, ``message`` and ``details``. :func:`error_envelope` renders the JSON body.
@@ -47,6 +48,7 @@ __all__ = [
     "FlowExpiredError",
     "FlowReplacedError",
     "ForbiddenError",
+    "GatewayTimeoutError",
     "GoneError",
     "IdentityDisabledError",
     "IdentityMismatchError",
@@ -195,6 +197,11 @@ class MisconfigurationError(InternalServerError):
 class BadGatewayError(KratosError):
     status_code = 502
     default_message = "A third-party upstream service responded improperly."
+
+
+class GatewayTimeoutError(KratosError):
+    status_code = 504
+    default_message = "A third-party upstream service did not answer in time."
 
 
 class SessionAlreadyAvailableError(BadRequestError):

@@ -59,6 +59,7 @@ __all__ = [
     "TokenizerConfig",
     "TokenizerTemplateConfig",
     "TracingConfig",
+    "WebHooksConfig",
     "WhoAmIConfig",
 ]
 
@@ -342,6 +343,14 @@ class ConnectionsConfig(Strict):
     max_connections: int = Field(default=4096, ge=1)
 
 
+class WebHooksConfig(Strict):
+    """``phalanx.web_hooks``: how ``web_hook`` hooks call out (Kratos's fixed values are the
+    defaults: 30 s per attempt, 2 retries on connection errors and 5xx other than 501)."""
+
+    timeout: Duration = timedelta(seconds=30)
+    retries: int = Field(default=2, ge=0, le=10)
+
+
 class PhalanxOIDCConfig(Strict):
     """``phalanx.oidc``: ``generic_id_token`` lets native apps sign in with an ``id_token``
     of a ``generic`` provider, verified against its discovered JWKS (Kratos allows the
@@ -358,3 +367,4 @@ class PhalanxConfig(Strict):
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()
+    web_hooks: WebHooksConfig = WebHooksConfig()

@@ -88,7 +88,12 @@ def _password(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.password.settings import PasswordSettings
 
     return [
-        PasswordLogin(deps.identities, deps.forms, deps.hashing),
+        PasswordLogin(
+            deps.identities,
+            deps.forms,
+            deps.hashing,
+            migration=getattr(deps, "password_migration", None),
+        ),
         PasswordRegistration(deps.forms, deps.hashing, deps.password_policy),
         PasswordSettings(deps.forms, deps.hashing, deps.password_policy),
     ]

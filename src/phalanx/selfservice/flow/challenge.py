@@ -242,6 +242,9 @@ class ChallengeService(ABC, Generic[F, S]):
 
     async def _created(self, req: FlowRequest, flow: F, new_cookie: str | None) -> Outcome:
         """Store a flow made by ``GET /self-service/<flow>/{browser,api}`` and answer it."""
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
@@ -282,15 +285,21 @@ class ChallengeService(ABC, Generic[F, S]):
         """The type of the flow that replaces an expired ``old``."""
         return old.type
 
-    async def _expired(self, req: FlowRequest, old: F) -> Outcome:
-        """A fresh flow carrying "flow expired"; API flows and JSON clients are sent to
-        fetch it, browsers to the UI (Kratos's error handler without
-        ``use_continue_with_transitions``)."""
+    async def _replace_expired(self, req: FlowRequest, old: F) -> tuple[F, str | None]:
+        """A fresh, stored flow carrying "flow expired" in place of ``old``, and the CSRF
+        cookie to set."""
         method = old.active if old.active in self.strategies else None
         new, new_cookie = await self.new_flow(req, self._replacement_type(old), method=method)
         new.request_url = old.request_url
         new.ui.add_message(text.flow_expired(str(self.kind), old.expires_at))
         await self.store.create(new)
+        return new, new_cookie
+
+    async def _expired(self, req: FlowRequest, old: F) -> Outcome:
+        """A fresh flow carrying "flow expired"; API flows and JSON clients are sent to
+        fetch it, browsers to the UI (Kratos's error handler without
+        ``use_continue_with_transitions``)."""
+        new, new_cookie = await self._replace_expired(req, old)
         if new.is_api or req.is_json:
             outcome = Outcome.redirect(self._fetch_url(new))
         else:

@@ -30,6 +30,8 @@ from phalanx.session.model import Session
 
 if TYPE_CHECKING:
     from phalanx.config import Config, UIFlow
+    from phalanx.identity.model import Identity
+    from phalanx.selfservice.hook.runner import FlowHooks
 
 __all__ = ["FlowEnvironment"]
 
@@ -77,6 +79,44 @@ class FlowEnvironment:
         self.disable_api_flow_enforcement = config.dev and (
             os.environ.get("DEV_DISABLE_API_FLOW_ENFORCEMENT") == "true"
         )
+        #: Hook points (``web_hook`` and Python hooks) by flow kind; the registry fills it.
+        self.hook_points: dict[str, FlowHooks] = {}
+
+    # -- hooks ---------------------------------------------------------------------------
+    def hooks(self, kind: FlowKind) -> FlowHooks | None:
+        """The hook points of a flow kind (None: nothing configured or registered)."""
+        return self.hook_points.get(str(kind))
+
+    async def before_hooks(self, req: FlowRequest, flow: Flow) -> Outcome | None:
+        """Run the flow's before-hooks on a new, not yet stored flow. A failure forwards to
+        the error UI for browsers (the Outcome) and is raised for API flows."""
+        points = self.hooks(flow.kind)
+        if points is None:
+            return None
+        try:
+            await points.before(req, flow.to_dict)
+        except KratosError as error:
+            if flow.is_api:
+                raise
+            return await self.forward_error(req, error)
+        return None
+
+    async def after_hooks(
+        self,
+        req: FlowRequest,
+        flow: Flow,
+        identity: Identity,
+        method: str | None,
+        session: Session | None = None,
+        *,
+        keep_changes: bool = True,
+    ) -> None:
+        """Login/recovery/verification after-hooks (see :class:`FlowHooks`)."""
+        points = self.hooks(flow.kind)
+        if points is not None:
+            await points.after(
+                req, flow.to_dict, identity, method, session, keep_changes=keep_changes
+            )
 
     # -- URLs ----------------------------------------------------------------------------
     @property

@@ -164,6 +164,11 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         address.verified_at = now
         address.status = AddressStatus.COMPLETED
         await self.pool.update_verifiable_address(address)
+        points = self.env.hooks(flow.kind)
+        if points is not None and points.wants_after(flow.active):
+            identity = await self.pool.get(address.identity_id)
+            if identity is not None:
+                await self.env.after_hooks(req, flow, identity, flow.active)
         back = self.continue_url(flow)
         flow.ui = UiContainer(action=back, method="GET")
         flow.state = FlowState.PASSED_CHALLENGE
