@@ -439,8 +439,8 @@ def identity_schemas(config: Config) -> SchemaRegistry:
 
 
 def url_loader(config: Config) -> SchemaLoader:
-    """The loader for configured ``file://``/``base64://``/``http(s)://`` documents (identity
-    schemas, OIDC claims mappers) with Kratos's ``clients.http`` SSRF rules."""
+    """The identity schema loader (``file://``/``base64://``/``http(s)://``) with Kratos's
+    ``clients.http`` SSRF rules."""
     from phalanx.schema import SchemaLoader
 
     http = config.clients.http

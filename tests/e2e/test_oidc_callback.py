@@ -298,6 +298,21 @@ def test_invalid_mapped_traits_fall_back_to_the_registration_form(
     assert email["attributes"]["value"] == "not-an-email"
     assert email["messages"][0]["id"] == 4000001
     assert identities_with(server, "not-an-email") == []
+    # Fixing the trait and continuing goes through the provider again; the form wins.
+    flow = r.json()
+    r = browser.post(
+        flow["ui"]["action"],
+        data={
+            "csrf_token": csrf(flow),
+            "provider": "dotbad",
+            "traits.email": "carol.fixed@example.test",
+        },
+    )
+    assert r.status_code == 303, r.text
+    r = browser.get(sign_in_at_provider(browser, r.headers["location"], user))
+    assert r.status_code == 303 and r.headers["location"] == f"{server.public_url}/welcome"
+    whoami = browser.get("/sessions/whoami").json()
+    assert whoami["identity"]["traits"]["email"] == "carol.fixed@example.test"
 
 
 def test_native_id_token_sign_up_and_in(server: PhalanxServer, oidc_provider: OidcProvider) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "HashersConfig",
     "IdentityConfig",
     "IdentitySchemaConfig",
+    "LinkConfirmationConfig",
     "LogConfig",
     "OAuth2ProviderConfig",
     "PhalanxConfig",
@@ -359,6 +360,15 @@ class PhalanxOIDCConfig(Strict):
     generic_id_token: bool = False
 
 
+class LinkConfirmationConfig(Strict):
+    """``phalanx.link_confirmation``: a ``GET`` of a recovery or verification link (the
+    ``link`` method's ``?token=``) shows a page whose button POSTs the token, instead of
+    using it at once as Kratos does, so mail scanners that prefetch links cannot burn
+    (or use) them."""
+
+    enabled: bool = False
+
+
 class PhalanxConfig(Strict):
     """``phalanx``: Phalanx-only settings (not a Kratos key)."""
 
@@ -367,4 +377,5 @@ class PhalanxConfig(Strict):
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()
+    link_confirmation: LinkConfirmationConfig = LinkConfirmationConfig()
     web_hooks: WebHooksConfig = WebHooksConfig()

@@ -71,6 +71,8 @@ SUPPORTED_KEYS: tuple[str, ...] = (
     "selfservice.methods.link",
     "selfservice.methods.oidc",
     "selfservice.methods.totp",
+    "selfservice.methods.webauthn",
+    "selfservice.methods.passkey",
     "ciphers",
     "courier.smtp",
     "courier.templates",

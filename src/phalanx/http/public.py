@@ -29,6 +29,7 @@ def public_routes() -> list[BaseRoute]:
         sessions,
         settings,
         verification,
+        webauthn,
     )
     from phalanx.web.routes import routes as web_routes
 
@@ -48,6 +49,7 @@ def public_routes() -> list[BaseRoute]:
         *logout.routes,
         *oidc.routes,
         *errors.routes,
+        *webauthn.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves
     ]

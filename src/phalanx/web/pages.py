@@ -51,6 +51,7 @@ class Chrome:
     favicon_url: str
     stylesheet_url: str
     theme_url: str
+    webauthn_ui_url: str = ""
 
     def t(self, key: str, /, **values: Any) -> str:
         return chrome(key, self.locale, **values)
@@ -88,6 +89,7 @@ def _chrome(config: Config, locale: str, title: str) -> Chrome:
         favicon_url=favicon,
         stylesheet_url=f"{root}ui/static/style.css?v={static_version('style.css')}",
         theme_url=f"{root}ui/theme.css?v={brand.theme_version}",
+        webauthn_ui_url=f"{root}ui/static/webauthn-ui.js?v={static_version('webauthn-ui.js')}",
     )
 
 

@@ -273,11 +273,17 @@ class FlowEnvironment:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
-    def show(self, req: FlowRequest, flow: Flow, *, status: int = 200) -> Outcome:
+    def show(
+        self, req: FlowRequest, flow: Flow, *, status: int = 200, relocate: bool = False
+    ) -> Outcome:
         """A flow a strategy changed (:class:`~.results.ShowFlow`): JSON with ``status``
-        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI."""
+        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI;
+        ``relocate`` answers JSON clients of browser flows with ``422
+        browser_location_change_required`` pointing at that UI."""
         if flow.is_browser and not req.is_json:
             return Outcome.redirect(self.flow_ui_url(flow))
+        if flow.is_browser and relocate:
+            raise BrowserLocationChangeRequiredError(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
     def external_redirect(self, req: FlowRequest, result: ExternalRedirect) -> Outcome:

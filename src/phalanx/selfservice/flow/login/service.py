@@ -233,7 +233,7 @@ class LoginService:
             await self.store.update(flow)
             if isinstance(result, ExternalRedirect):
                 return self.env.external_redirect(req, result)
-            return self.env.show(req, flow, status=result.status)
+            return self.env.show(req, flow, status=result.status, relocate=result.relocate)
         return await self.complete(req, flow, result, strategy.id, session)
 
     async def complete(

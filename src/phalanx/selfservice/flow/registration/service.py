@@ -211,7 +211,7 @@ class RegistrationService:
             await self.store.update(flow)
             if isinstance(identity, ExternalRedirect):
                 return self.env.external_redirect(req, identity)
-            return self.env.show(req, flow, status=identity.status)
+            return self.env.show(req, flow, status=identity.status, relocate=identity.relocate)
         return await self.complete(req, flow, identity, strategy.id)
 
     async def fail(self, req: FlowRequest, flow: RegistrationFlow, error: Exception) -> Outcome:
