@@ -424,3 +424,26 @@ async def test_x_speaks_oauth1() -> None:
         "preferred_username": "ex",
     }
     assert 'oauth_token="acc"' in seen[-1].headers["authorization"]
+
+
+async def test_provider_calls_go_through_the_ssrf_guard() -> None:
+    """With ``clients.http.disallow_private_ip_ranges``, discovery and API calls to a
+    non-public address are refused (Kratos's HTTP client does the same)."""
+    from phalanx.errors import BadGatewayError
+    from phalanx.outbound import AddressGuard
+
+    config = OIDCProvider.model_validate(
+        {
+            "id": "g",
+            "provider": "generic",
+            "client_id": "c",
+            "client_secret": "s",
+            "mapper_url": MAPPER,
+            "issuer_url": "http://127.0.0.1:9/",
+        }
+    )
+    guarded = build_provider(config, ProviderContext("https://a.example", guard=AddressGuard()))
+    with pytest.raises(MisconfigurationError, match="non-public address"):
+        await guarded.discovery()
+    with pytest.raises(BadGatewayError, match="non-public address"):
+        await guarded.get_json("http://10.0.0.1/userinfo", token={"access_token": "t"})

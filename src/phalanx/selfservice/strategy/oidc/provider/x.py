@@ -33,7 +33,7 @@ class XProvider(Provider):
         return AsyncOAuth1Client(
             self.config.client_id,
             self.config.client_secret,
-            transport=self.context.transport,
+            transport=self.context.new_transport(),
             timeout=self.context.timeout,
             **kwargs,
         )
