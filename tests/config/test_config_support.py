@@ -85,10 +85,8 @@ def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
         "selfservice.flows.login.style",
-        "log.leak_sensitive_values",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
-        "tracing.provider",
     ]
 
 

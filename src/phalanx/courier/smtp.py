@@ -222,6 +222,6 @@ class SMTPChannel(Channel):
                     except aiosmtplib.SMTPException:
                         client.close()
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as exc:
-            log.error("Unable to send email using SMTP connection: %s", exc)
+            # The worker reports it (once while the server stays unreachable, then counted).
             error = PermanentDeliveryError if _is_permanent(exc) else DeliveryError
             raise error(str(exc) or type(exc).__name__, reason=_REASON) from exc

@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from phalanx import tracing
 from phalanx.persistence.sql.types import json_dumps, json_loads
 from phalanx.persistence.sql.value_guard import install_value_guard
 
@@ -50,6 +51,14 @@ def create_engine(
     ``memory=True`` (or an in-memory SQLite URL) keeps one private SQLite database for the
     engine's lifetime, like Kratos's ``memory`` DSN.
     """
+    engine = _create_engine(async_url, memory=memory, pool_size=pool_size)
+    spans = tracing.statement_spans()
+    if spans is not None:
+        spans.instrument(engine)
+    return engine
+
+
+def _create_engine(async_url: str, *, memory: bool, pool_size: int | None) -> AsyncEngine:
     url = make_url(async_url)
     backend = url.get_backend_name()
     kwargs: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": json_loads}
