@@ -4,6 +4,7 @@ Exception tree::
 
     KratosError                      any error with a wire form {"error": {...}}
      ├── BadRequestError             400 (malformed input, invalid parameters)
+     │    ├── NulCharacterError               U+0000 in any input
      │    ├── SessionAlreadyAvailableError     session_already_available
      │    ├── ReturnToForbiddenError           self_service_flow_return_to_forbidden
      │    ├── FlowDisabledError                self_service_flow_disabled
@@ -56,6 +57,7 @@ __all__ = [
     "KratosError",
     "MisconfigurationError",
     "NotFoundError",
+    "NulCharacterError",
     "PayloadTooLargeError",
     "ReturnToForbiddenError",
     "SessionAlreadyAvailableError",
@@ -147,6 +149,16 @@ class BadRequestError(KratosError):
 
     status_code = 400
     default_message = "The request was malformed or contained invalid parameters"
+
+
+class NulCharacterError(BadRequestError):
+    """A NUL character (U+0000) in some input: PostgreSQL cannot store it, so Phalanx
+    refuses it on every database (Kratos answers 500 on PostgreSQL)."""
+
+    def __init__(self, where: str = "the request") -> None:
+        super().__init__(
+            f"The request contains a NUL character (U+0000) in {where}, which is not allowed."
+        )
 
 
 class UnsupportedMediaTypeError(BadRequestError):

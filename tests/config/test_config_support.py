@@ -84,10 +84,8 @@ def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Any:
 def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
-        "log.leak_sensitive_values",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
-        "tracing.provider",
     ]
 
 

@@ -134,7 +134,8 @@ class HTTPChannel(Channel):
             raise DeliveryError(str(exc) or type(exc).__name__) from exc
         if 200 <= response.status_code < 300:
             return
-        log.error(
+        # The worker reports the failure (once while it lasts, then counted); details here.
+        log.debug(
             "sending mail via HTTP failed: status %d, body %r",
             response.status_code,
             response.content[:1024],

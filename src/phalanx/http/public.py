@@ -9,8 +9,9 @@ from starlette.types import ASGIApp
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.guard import InputGuard
 from phalanx.http.middleware.cors import CORS
-from phalanx.http.middleware.metrics import HTTPMetrics
+from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
 
 __all__ = ["create_public_app"]
@@ -59,7 +60,7 @@ def create_public_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(ObserveRequests), Middleware(InputGuard)],
     )
     app.state.registry = registry
     cors = registry.config.serve.public.cors
