@@ -22,13 +22,14 @@ from typing import Any
 
 from bench.identities import IdentityConfig, run_identities
 from bench.login import LoginConfig, hash_for, run_login
+from bench.mfa import run_mfa
 from bench.report import Report, machine_info
 from bench.server import BACKENDS, Backend, ServerPool, backend_available, supports_workers
 from bench.sessions import SessionConfig, run_sessions
 
 __all__ = ["main"]
 
-BENCHMARKS = ("identities", "sessions", "login")
+BENCHMARKS = ("identities", "sessions", "login", "mfa")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append(
                 ("sessions", backend, lambda p, b: run_sessions(p, b, plan.sessions, report))
             )
+    if "mfa" in only:
+        for backend in _selected(args.backends, ("sqlite",)):
+            jobs.append(("mfa", backend, lambda p, b: run_mfa(p, b, plan.sessions, report)))
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))

@@ -106,6 +106,7 @@ class Registry:
             self.hashing,
             default_schema_id=self.config.identity.default_schema_id,
             factors=_factor_policy(self.config),
+            code_key=self.config.cookie_secrets[0],
         )
         self._wire_sessions()
         self._wire_courier()

@@ -65,6 +65,7 @@ SUPPORTED_KEYS: tuple[str, ...] = (
     "selfservice.methods.code",
     "selfservice.methods.link",
     "selfservice.methods.totp",
+    "selfservice.methods.lookup_secret",
     "courier.smtp",
     "courier.templates",
     "courier.template_override_path",

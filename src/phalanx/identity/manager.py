@@ -25,6 +25,7 @@ from typing import Any
 
 from phalanx.errors import BadRequestError, ConflictError, KratosError, NotFoundError
 from phalanx.hash import PasswordHashing
+from phalanx.hash.keyed import hmac_value
 from phalanx.identity.credentials import FactorPolicy, available_aal, remove_credential
 from phalanx.identity.import_credentials import PASSWORD_VERSION, import_credentials
 from phalanx.identity.model import (
@@ -139,8 +140,11 @@ class IdentityManager:
         *,
         default_schema_id: str = "default",
         factors: FactorPolicy | None = None,
+        code_key: str | None = None,
     ) -> None:
         self.pool = pool
+        #: Keys imported backup codes (``lookup_secret``) as the strategy stores them.
+        self.seal_code = (lambda code: hmac_value(code, code_key)) if code_key else None
         self.hashing = hashing
         self.default_schema_id = default_schema_id
         self.factors = factors or FactorPolicy()
@@ -237,7 +241,7 @@ class IdentityManager:
             RecoveryAddress(value=a.value, via=a.via, identity_id=identity.id)
             for a in body.recovery_addresses
         ]
-        await import_credentials(identity, body.credentials, self.hashing)
+        await import_credentials(identity, body.credentials, self.hashing, seal_code=self.seal_code)
         return identity
 
     async def apply_update_body(self, identity: Identity, body: UpdateIdentityBody) -> None:
@@ -251,7 +255,7 @@ class IdentityManager:
         identity.metadata_public = body.metadata_public
         identity.metadata_admin = body.metadata_admin
         identity.external_id = body.external_id or None
-        await import_credentials(identity, body.credentials, self.hashing)
+        await import_credentials(identity, body.credentials, self.hashing, seal_code=self.seal_code)
 
     # --- writes ------------------------------------------------------------------------
 

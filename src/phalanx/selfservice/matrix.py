@@ -164,6 +164,14 @@ def _totp(deps: Any) -> list[object]:
     return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
 
 
+def _lookup_secret(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.lookup.login import LookupLogin
+    from phalanx.selfservice.strategy.lookup.settings import LookupSettings
+
+    keys = deps.config.cookie_secrets
+    return [LookupLogin(deps.identity_pool, keys), LookupSettings(keys)]
+
+
 # Kratos's strategy order (``driver/registry_default.go``): the order of UI groups.
 METHODS: dict[str, MethodRow] = {
     "profile": MethodRow(_flows("registration", "settings"), _profile),
@@ -174,7 +182,7 @@ METHODS: dict[str, MethodRow] = {
     "totp": MethodRow(_flows("login", "settings"), _totp),
     "passkey": MethodRow(_flows("login", "registration", "settings"), _none),
     "webauthn": MethodRow(_flows("login", "registration", "settings"), _none),
-    "lookup_secret": MethodRow(_flows("login", "settings"), _none),
+    "lookup_secret": MethodRow(_flows("login", "settings"), _lookup_secret),
 }
 
 
