@@ -7,18 +7,54 @@
 * the real-server fixtures of :mod:`tests.support.server` (``server_factory``,
   ``module_server_factory``) and the SMTP sink fixture of :mod:`tests.support.mail`
   (``mail``) are registered as plugins, so every test directory can use them.
+* the Kratos contract files (:mod:`tests.support.reference`): the header says where they
+  were found; when some are missing, the run ends with one line naming the checks that were
+  skipped and how to enable them. A misconfigured ``PHALANX_KRATOS_REFERENCE`` stops the run.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
+from tests.support import reference
 from tests.support.env import is_config_var
 
 pytest_plugins = ["tests.support.server", "tests.support.mail"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    problem = reference.configuration_problem()
+    if problem:
+        raise pytest.UsageError(problem)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    gone = reference.missing()
+    where = ", ".join(str(r) for r in reference.roots())
+    if not gone:
+        return f"Kratos contract files: all found ({where})"
+    return (
+        f"Kratos contract files: {len(gone)} of {len(reference.ALL)} not found ({where}); "
+        "the checks needing them are skipped"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    reference.fold_skip(report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = reference.summary_line()
+    if line:
+        terminalreporter.write_line(line, yellow=True)
 
 
 @pytest.fixture

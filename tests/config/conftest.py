@@ -1,16 +1,13 @@
-"""Fixtures for the config tests: the shared reference dir and a minimal valid config."""
+"""Fixtures for the config tests: the Kratos config schema (when present), a minimal config."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-REFERENCE = SHARED / "reference"
-CONFIG_SCHEMA = REFERENCE / "kratos-config-v25.4.schema.json"
+from tests.support.reference import CONFIG_SCHEMA, require
 
 MINIMAL: dict[str, Any] = {
     "dsn": "memory",
@@ -21,10 +18,8 @@ MINIMAL: dict[str, Any] = {
 
 @pytest.fixture(scope="session")
 def kratos_config_schema() -> dict[str, Any]:
-    """The Kratos v25.4 config JSON Schema from ../shared (never copied into the repo)."""
-    if not CONFIG_SCHEMA.exists():
-        pytest.skip(f"reference schema not found at {CONFIG_SCHEMA}")
-    data: dict[str, Any] = json.loads(CONFIG_SCHEMA.read_text(encoding="utf-8"))
+    """The Kratos v25.4 config JSON Schema (never copied into the repo; skips when absent)."""
+    data: dict[str, Any] = json.loads(require(CONFIG_SCHEMA).read_text(encoding="utf-8"))
     return data
 
 

@@ -6,27 +6,23 @@ import json
 from typing import Any
 
 import jsonschema
-import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 import phalanx.config
 from phalanx.config import default_identity_schema_path, default_identity_schema_url
-from tests.config.conftest import REFERENCE
+from tests.support.reference import IDENTITY_EXTENSION, IDENTITY_META, ContractFile, require
 
 
-def _load(name: str) -> dict[str, Any]:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"reference file not found: {path}")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+def _load(file: ContractFile) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(require(file).read_text(encoding="utf-8"))
     return data
 
 
 def test_default_identity_schema_satisfies_the_kratos_meta_schema() -> None:
     schema = json.loads(default_identity_schema_path().read_text(encoding="utf-8"))
-    meta = _load("kratos-identity-meta-v25.4.schema.json")
-    extension = _load("kratos-identity-extension-v25.4.schema.json")
+    meta = _load(IDENTITY_META)
+    extension = _load(IDENTITY_EXTENSION)
     registry: Registry[Any] = Registry().with_resources(
         [
             ("ory://identity-meta", DRAFT7.create_resource(meta)),

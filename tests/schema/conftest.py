@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.paths import REFERENCE
+from tests.support.reference import IDENTITY_EXTENSION, IDENTITY_META, require
 
 __all__ = ["PERSON_SCHEMA"]
 
@@ -64,9 +64,9 @@ def person_schema() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def reference_meta_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
-    """(identity meta-schema, identity extension schema) from ``../shared/reference``."""
-    with (REFERENCE / "kratos-identity-meta-v25.4.schema.json").open(encoding="utf-8") as fh:
+    """(identity meta-schema, identity extension schema) of Kratos v25.4 (skips when absent)."""
+    with require(IDENTITY_META).open(encoding="utf-8") as fh:
         meta: dict[str, Any] = json.load(fh)
-    with (REFERENCE / "kratos-identity-extension-v25.4.schema.json").open(encoding="utf-8") as fh:
+    with require(IDENTITY_EXTENSION).open(encoding="utf-8") as fh:
         extension: dict[str, Any] = json.load(fh)
     return meta, extension

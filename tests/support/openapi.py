@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from tests.support.paths import OPENAPI_SPEC
+from tests.support.reference import OPENAPI, locate, note_skipped, require
 
 __all__ = [
     "Operation",
@@ -61,8 +61,8 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 @functools.cache
 def load_spec() -> dict[str, Any]:
-    """The raw OpenAPI document (cached)."""
-    with OPENAPI_SPEC.open(encoding="utf-8") as fh:
+    """The raw OpenAPI document (cached); skips the calling test when it is absent."""
+    with require(OPENAPI).open(encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
 
@@ -261,7 +261,13 @@ def assert_matches_spec(method: str, path_or_url: str, status: int, body: Any) -
 
     ``path_or_url`` is a template (``/admin/identities/{id}``), a concrete path or a full URL
     (query ignored). ``body`` is the decoded JSON (``None`` or ``b""``/``""`` for no body).
+
+    Without the OpenAPI document (see :mod:`tests.support.reference`) nothing is checked; the
+    left-out validation is counted and reported at the end of the run.
     """
+    if locate(OPENAPI) is None:
+        note_skipped(OPENAPI)
+        return
     operation = find_operation(method, str(path_or_url))
     schema = response_schema(operation, status)
     where = f"{operation.operation_id} ({operation.method} {operation.template}) -> {status}"

@@ -1,4 +1,4 @@
-"""Fixtures for the message catalogue tests: the reference catalogue read from ``../shared``."""
+"""Fixtures for the message catalogue tests: the Kratos reference catalogue, when present."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.paths import REFERENCE
+from tests.support.reference import MESSAGES, require
 
 __all__: list[str] = []
 
@@ -15,7 +15,7 @@ __all__: list[str] = []
 @pytest.fixture(scope="session")
 def reference_messages() -> list[dict[str, Any]]:
     """``messages[]`` of ``kratos-text-messages.json``."""
-    with (REFERENCE / "kratos-text-messages.json").open(encoding="utf-8") as fh:
+    with require(MESSAGES).open(encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     messages: list[dict[str, Any]] = data["messages"]
     return messages

@@ -1,6 +1,7 @@
 """The settings flow of the seed document, rebuilt from the identity schema.
 
-The seed (``../shared/seeds/003_*.txt``) was captured from an older Kratos. Phalanx answers
+The seed (``seeds/003_*.txt`` of the reference set, see :mod:`tests.support.reference`;
+the tests skip without it) was captured from an older Kratos. Phalanx answers
 as Kratos v25.4 does; the only differences, applied to the seed JSON by :func:`as_v25_4`
 before comparing, are:
 
@@ -29,9 +30,7 @@ from phalanx.schema import keys_in_order, validate_traits
 from phalanx.text import label_password, label_save, settings_saved
 from phalanx.ui import UiContainer, UiNode, input_node, nodes_from_schema
 from tests.support.openapi import load_spec, to_json_schema
-from tests.support.paths import SHARED
-
-SEED = SHARED / "seeds" / "003_403601b6fec10232.txt"
+from tests.support.reference import SETTINGS_SEED, require
 
 SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -62,8 +61,12 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+def _seed_text() -> str:
+    return require(SETTINGS_SEED).read_text(encoding="utf-8")
+
+
 def _seed_objects() -> list[tuple[int, Any]]:
-    text = SEED.read_text(encoding="utf-8")
+    text = _seed_text()
     decoder, found, pos, end = json.JSONDecoder(), [], 0, -1
     for line in text.split("\n"):
         if line == "{" and pos > end:
@@ -78,7 +81,7 @@ def _seed_objects() -> list[tuple[int, Any]]:
 
 
 def _seed_nodes_between(start: str, stop: str) -> list[dict[str, Any]]:
-    text = SEED.read_text(encoding="utf-8")
+    text = _seed_text()
     a = text.index(start)
     b = text.index(stop, a)
     return [v for pos, v in _seed_objects() if a < pos < b and "attributes" in v]
