@@ -16,7 +16,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class Plan:
     session_backends: tuple[Backend, ...]
     login: LoginConfig
     login_backends: tuple[Backend, ...]
+    mfa: SessionConfig
 
 
 def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = True) -> Plan:
@@ -52,6 +53,26 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
     server_config: dict[str, Any] = (
         {} if session_cache else {"phalanx": {"session_cache": {"enabled": False}}}
     )
+    quick_sessions = SessionConfig(
+        sessions=200,
+        connections=64,
+        duration=1.0,
+        warmup=0.5,
+        rounds=1,
+        unloaded_duration=0.5,
+        process_settings=tuple(settings),
+        server_config=server_config,
+    )
+    full_sessions = SessionConfig(
+        sessions=1000,
+        connections=64,
+        duration=6.0,
+        warmup=1.0,
+        rounds=2,
+        unloaded_duration=2.0,
+        process_settings=tuple(settings),
+        server_config=server_config,
+    )
     if quick:
         return Plan(
             identities=IdentityConfig(
@@ -62,16 +83,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
                 hashed_password=hash_for(cost),
             ),
             identity_backends=("sqlite",),
-            sessions=SessionConfig(
-                sessions=200,
-                connections=64,
-                duration=1.0,
-                warmup=0.5,
-                rounds=1,
-                unloaded_duration=0.5,
-                process_settings=tuple(settings),
-                server_config=server_config,
-            ),
+            sessions=quick_sessions,
             session_backends=("sqlite", "postgres"),
             login=LoginConfig(
                 bcrypt_cost=cost,
@@ -82,6 +94,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
                 raw_duration=1.5,
             ),
             login_backends=("sqlite",),
+            mfa=replace(quick_sessions, sessions=100, duration=2.0, rounds=2),
         )
     return Plan(
         identities=IdentityConfig(
@@ -92,16 +105,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             hashed_password=hash_for(cost),
         ),
         identity_backends=BACKENDS,
-        sessions=SessionConfig(
-            sessions=1000,
-            connections=64,
-            duration=6.0,
-            warmup=1.0,
-            rounds=2,
-            unloaded_duration=2.0,
-            process_settings=tuple(settings),
-            server_config=server_config,
-        ),
+        sessions=full_sessions,
         session_backends=("sqlite", "postgres"),
         login=LoginConfig(
             bcrypt_cost=cost,
@@ -112,6 +116,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             raw_duration=10.0,
         ),
         login_backends=("sqlite",),
+        mfa=replace(full_sessions, sessions=300, process_settings=tuple(settings[:1])),
     )
 
 
@@ -193,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     if "mfa" in only:
         for backend in _selected(args.backends, ("sqlite",)):
-            jobs.append(("mfa", backend, lambda p, b: run_mfa(p, b, plan.sessions, report)))
+            jobs.append(("mfa", backend, lambda p, b: run_mfa(p, b, plan.mfa, report)))
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))

@@ -150,7 +150,7 @@ class Registry:
             cookie_keys=config.cookie_secrets,
         )
         self.session_renderer = SessionRenderer(self.identity_json)
-        self.aal = AalGuard(str(config.public_base_url), self.identities.available_aal)
+        self.aal = AalGuard(str(config.public_base_url), self.identities.has_second_factor)
         cache_config = config.phalanx.session_cache
         self.whoami = Whoami(
             self.session_store,

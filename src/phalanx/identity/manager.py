@@ -26,7 +26,13 @@ from typing import Any
 from phalanx.errors import BadRequestError, ConflictError, KratosError, NotFoundError
 from phalanx.hash import PasswordHashing
 from phalanx.hash.keyed import hmac_value
-from phalanx.identity.credentials import FactorPolicy, available_aal, remove_credential
+from phalanx.identity.credentials import (
+    MULTI_FACTOR_TYPES,
+    FactorPolicy,
+    available_aal,
+    count_multi_factors,
+    remove_credential,
+)
 from phalanx.identity.import_credentials import PASSWORD_VERSION, import_credentials
 from phalanx.identity.model import (
     AddressStatus,
@@ -341,14 +347,17 @@ class IdentityManager:
             raise IdentityNotFoundError()
         return identity
 
-    async def available_aal(self, identity_id: uuid.UUID, *, upsert: bool = False) -> str:
-        """The identity's available AAL recomputed from its credentials (Kratos
-        ``SetAvailableAAL``); with ``upsert`` a stored value that differs is corrected."""
-        identity = await self.get(identity_id, with_credentials=True)
-        current = available_aal(identity, self.factors)
-        if upsert and current != identity.available_aal:
-            await self.pool.set_available_aal(identity.id, current)
-        return current
+    async def has_second_factor(self, identity_id: uuid.UUID, *, upsert: bool = False) -> bool:
+        """Whether the identity's credentials make its available AAL aal2 (Kratos
+        ``CountActiveMultiFactorCredentials`` > 0), read with one statement; with ``upsert``
+        a yes is written to ``identities.available_aal`` (a stale value is repaired)."""
+        configs = await self.pool.credential_configs(identity_id, MULTI_FACTOR_TYPES)
+        probe = Identity(schema_id="", traits={}, id=identity_id)
+        probe.credentials = {t: Credential(type=t, config=c) for t, c in configs.items()}
+        found = count_multi_factors(probe, self.factors) > 0
+        if found and upsert:
+            await self.pool.set_available_aal(identity_id, "aal2")
+        return found
 
     async def get_by_external_id(self, external_id: str) -> Identity:
         if not external_id:

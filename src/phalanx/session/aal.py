@@ -24,7 +24,7 @@ from phalanx.session.model import AAL, Session
 __all__ = [
     "HIGHEST_AVAILABLE",
     "AalGuard",
-    "AvailableAal",
+    "SecondFactorCheck",
     "aal2_login_url",
     "aal_rank",
     "pass_request_params",
@@ -40,11 +40,11 @@ def aal_rank(aal: str) -> int:
     return _RANK.get(aal, 0)
 
 
-class AvailableAal(Protocol):
-    """The identity's available AAL, recomputed from its credentials; ``upsert`` writes a
-    changed value back to ``identities.available_aal``."""
+class SecondFactorCheck(Protocol):
+    """Whether the identity's credentials include a second factor (available AAL aal2);
+    ``upsert`` writes a yes back to ``identities.available_aal``."""
 
-    def __call__(self, identity_id: uuid.UUID, *, upsert: bool) -> Awaitable[str]: ...
+    def __call__(self, identity_id: uuid.UUID, *, upsert: bool) -> Awaitable[bool]: ...
 
 
 def _with_query(url: str, values: dict[str, str]) -> str:
@@ -78,9 +78,9 @@ class AalGuard:
     """Kratos ``DoesSessionSatisfy``; returns the 403 ``session_aal2_required`` error to
     raise (or to turn into a redirect), or None when the session is good enough."""
 
-    def __init__(self, public_url: str, available: AvailableAal) -> None:
+    def __init__(self, public_url: str, second_factor: SecondFactorCheck) -> None:
         self.public_url = public_url
-        self.available = available
+        self.second_factor = second_factor
 
     def error(self, request_url: str | None = None) -> AAL2RequiredError:
         return AAL2RequiredError(aal2_login_url(self.public_url, request_url))
@@ -102,7 +102,7 @@ class AalGuard:
         identity = session.identity
         if identity is not None and identity.available_aal == AAL.AAL2:
             return self.error(request_url)
-        if await self.available(session.identity_id, upsert=upsert) == AAL.AAL2:
+        if await self.second_factor(session.identity_id, upsert=upsert):
             if identity is not None:
                 identity.available_aal = AAL.AAL2
             return self.error(request_url)

@@ -16,7 +16,7 @@ Mirrors Kratos's ``persistence/sql/identity.IdentityPersister``:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
@@ -259,6 +259,22 @@ class SQLIdentityPool:
             raise NotFoundError()
 
     # --- reads -------------------------------------------------------------------------
+
+    async def credential_configs(
+        self, identity_id: uuid.UUID, types: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The ``config`` of the identity's credentials of ``types`` (one statement)."""
+        table = identity_credentials
+        stmt = select(table.c.type, table.c.config).where(
+            table.c.identity_id == identity_id, table.c.type.in_(list(types))
+        )
+        async with self._db.transaction(readonly=True) as conn:
+            rows = (await conn.execute(stmt)).all()
+        out: dict[str, dict[str, Any]] = {}
+        for ctype, config in rows:
+            config = config if isinstance(config, dict) else {}
+            out[ctype] = self.sealer.open(ctype, config) if self.sealer else config
+        return out
 
     async def get(
         self, identity_id: uuid.UUID, *, with_credentials: bool = False
