@@ -22,7 +22,7 @@ import pytest
 from tests.support import reference
 from tests.support.env import is_config_var
 
-pytest_plugins = ["tests.support.server", "tests.support.mail"]
+pytest_plugins = ["tests.support.server", "tests.support.mail", "tests.support.oidc"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

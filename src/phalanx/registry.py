@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from phalanx.persistence.sql.error_store import SQLErrorStore
     from phalanx.persistence.sql.sealing import CredentialSealer
     from phalanx.persistence.sql.session_store import SQLSessionStore
-    from phalanx.schema import SchemaRegistry
+    from phalanx.schema import SchemaLoader, SchemaRegistry
     from phalanx.selfservice.flow.environment import FlowEnvironment
     from phalanx.selfservice.flow.login.service import LoginService
     from phalanx.selfservice.flow.logout.service import LogoutService
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from phalanx.selfservice.flow.settings.service import SettingsService
     from phalanx.selfservice.flow.verification.service import VerificationService
     from phalanx.selfservice.matrix import Matrix
+    from phalanx.selfservice.strategy.oidc.callback import OidcCallback
     from phalanx.selfservice.strategy.password.policy import PasswordPolicy
     from phalanx.selfservice.traits import TraitForms
     from phalanx.session.aal import AalGuard
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from phalanx.session.whoami import Whoami
     from phalanx.session.wire import SessionRenderer
 
-__all__ = ["Registry", "identity_schemas"]
+__all__ = ["Registry", "identity_schemas", "url_loader"]
 
 
 @dataclass
@@ -87,6 +88,8 @@ class Registry:
     code_store: SQLCodeStore = field(init=False)
     recovery: RecoveryService = field(init=False)
     verification: VerificationService = field(init=False)
+    #: ``/self-service/methods/oidc/callback``: None when the oidc method is disabled.
+    oidc_callback: OidcCallback | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         from phalanx.cipher import cipher_for
@@ -124,6 +127,16 @@ class Registry:
     @property
     def session_cookie_name(self) -> str:
         return self.config.session.cookie.name
+
+    def decrypt_token(self, value: str) -> str:
+        """An OIDC token stored with ``secrets.cipher``, decrypted ("" when it does not
+        decrypt, as Kratos's ``WithDeclassifiedCredentials``)."""
+        from phalanx.cipher import CipherError
+
+        try:
+            return self.cipher.decrypt(value).decode("utf-8", errors="replace")
+        except CipherError:
+            return ""
 
     def identity_json(self, identity: Identity, admin: bool = False) -> dict[str, Any]:
         from phalanx.identity.wire import identity_to_wire
@@ -261,6 +274,11 @@ class Registry:
         )
         self.logout = LogoutService(env)
         self._wire_recovery()
+        from phalanx.selfservice.strategy.oidc.callback import OidcCallback
+
+        self.oidc_callback = next(
+            (x for x in self.matrix.extra if isinstance(x, OidcCallback)), None
+        )
 
     def _wire_verification(self) -> None:
         from phalanx.persistence.sql.flow_store import flow_store
@@ -342,19 +360,27 @@ def identity_schemas(config: Config) -> SchemaRegistry:
     """The configured identity schemas, not loaded yet. Remote schemas are fetched with
     Kratos's ``clients.http`` rules: private addresses are allowed unless
     ``disallow_private_ip_ranges`` is set (then only ``private_ip_exception_urls``)."""
-    from phalanx.schema import SchemaEntry, SchemaLoader, SchemaRegistry
+    from phalanx.schema import SchemaEntry, SchemaRegistry
 
-    http = config.clients.http
     return SchemaRegistry(
         [
             SchemaEntry(id=s.id, url=str(s.url), selfservice_selectable=s.selfservice_selectable)
             for s in config.identity.schemas
         ],
         default_id=config.identity.default_schema_id,
-        loader=SchemaLoader(
-            allow_private=not http.disallow_private_ip_ranges,
-            private_ip_exceptions=[str(u) for u in http.private_ip_exception_urls],
-        ),
+        loader=url_loader(config),
+    )
+
+
+def url_loader(config: Config) -> SchemaLoader:
+    """The loader for configured ``file://``/``base64://``/``http(s)://`` documents (identity
+    schemas, OIDC claims mappers) with Kratos's ``clients.http`` SSRF rules."""
+    from phalanx.schema import SchemaLoader
+
+    http = config.clients.http
+    return SchemaLoader(
+        allow_private=not http.disallow_private_ip_ranges,
+        private_ip_exceptions=[str(u) for u in http.private_ip_exception_urls],
     )
 
 

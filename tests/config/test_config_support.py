@@ -87,7 +87,6 @@ def test_quickstart_config(tmp_path: Path) -> None:
         "serve.public.cors",
         "selfservice.flows.login.style",
         "log.leak_sensitive_values",
-        "ciphers.algorithm",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
         "tracing.provider",
@@ -158,7 +157,8 @@ def test_is_supported() -> None:
     assert is_supported(["courier", "smtp", "connection_uri"])
     assert is_supported("phalanx.ui.product_name")
     assert not is_supported("selfservice.flows.login.style")
-    assert not is_supported("selfservice.methods.oidc")
+    assert is_supported("selfservice.methods.oidc")
+    assert not is_supported("selfservice.methods.webauthn")
     assert not is_supported("serve.public.cors.enabled")
     assert not is_supported("courier.http")
 

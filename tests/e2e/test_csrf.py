@@ -47,6 +47,10 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("/sessions", "DELETE"): "revokes the caller's other sessions; Kratos ignores /sessions",
     ("/sessions/{id}", "DELETE"): "revokes one own session; Kratos ignores /sessions/*",
     ("/self-service/logout/api", "DELETE"): "needs the session token in the body",
+    ("/self-service/methods/oidc/callback/{provider}", "POST"): (
+        "Apple's form_post: only a 302 to the GET callback, which checks the sealed state and"
+        " the continuity cookie; Kratos ignores /self-service/methods/oidc/callback/*"
+    ),
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

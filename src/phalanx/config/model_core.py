@@ -47,6 +47,7 @@ __all__ = [
     "LogConfig",
     "OAuth2ProviderConfig",
     "PhalanxConfig",
+    "PhalanxOIDCConfig",
     "PhalanxUIConfig",
     "PreviewConfig",
     "SecretsConfig",
@@ -325,8 +326,18 @@ class SessionCacheConfig(Strict):
     max_ttl: Duration = timedelta(seconds=30)
 
 
+class PhalanxOIDCConfig(Strict):
+    """``phalanx.oidc``: ``generic_id_token`` lets native apps sign in with an ``id_token``
+    of a ``generic`` provider, verified against its discovered JWKS (Kratos allows the
+    native path only for apple, google and netid)."""
+
+    generic_id_token: bool = False
+
+
 class PhalanxConfig(Strict):
     """``phalanx``: Phalanx-only settings (not a Kratos key)."""
+
+    oidc: PhalanxOIDCConfig = PhalanxOIDCConfig()
 
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()

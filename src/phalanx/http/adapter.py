@@ -160,6 +160,24 @@ def apply_cookies(
     csrf_value = new_real_token() if outcome.rotate_csrf else outcome.set_csrf
     if csrf_value:
         set_csrf_cookie(registry, response, csrf_value)
+    if outcome.set_continuity is not None:
+        set_continuity_cookie(registry, response, outcome.set_continuity)
+
+
+def set_continuity_cookie(registry: Registry, response: Response, value: str) -> None:
+    """``ory_kratos_continuity``: binds an OIDC round-trip to this browser; HttpOnly, SameSite
+    Lax (the provider's redirect back is a top-level navigation), 30 minutes."""
+    cookie = registry.config.session_cookie
+    response.set_cookie(
+        "ory_kratos_continuity",
+        value,
+        max_age=1800 if value else -1,
+        path=cookie.path,
+        domain=cookie.domain or None,
+        secure=cookie.secure,
+        httponly=True,
+        samesite="lax",
+    )
 
 
 def _same_site(value: str, secure: bool) -> str:

@@ -19,6 +19,7 @@ def public_routes() -> list[BaseRoute]:
         errors,
         login,
         logout,
+        oidc,
         recovery,
         redirects,
         registration,
@@ -43,6 +44,7 @@ def public_routes() -> list[BaseRoute]:
         *recovery.routes,
         *verification.routes,
         *logout.routes,
+        *oidc.routes,
         *errors.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves

@@ -17,7 +17,7 @@ RFC 3339 in UTC with ``Z``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,18 +57,28 @@ def schema_url(public_base_url: str, schema_id: str) -> str:
     return f"{base}schemas/{encoded}"
 
 
+def _no_decrypt(value: str) -> str:
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class CredentialsView:
-    """Render ``credentials``; types in ``declassify`` keep their ``config``."""
+    """Render ``credentials``; types in ``declassify`` keep their ``config``. ``decrypt``
+    turns the stored (``secrets.cipher``-encrypted) OIDC tokens back into plain text."""
 
     declassify: frozenset[str] = frozenset()
+    decrypt: Callable[[str], str] = _no_decrypt
 
     @classmethod
-    def of(cls, types: Iterable[str] = ()) -> CredentialsView:
-        return cls(frozenset(types))
+    def of(
+        cls, types: Iterable[str] = (), decrypt: Callable[[str], str] | None = None
+    ) -> CredentialsView:
+        return cls(frozenset(types), decrypt or _no_decrypt)
 
 
-def _declassified_oidc(config: dict[str, Any], *, with_tokens: bool) -> dict[str, Any]:
+def _declassified_oidc(
+    config: dict[str, Any], *, with_tokens: bool, decrypt: Callable[[str], str] = _no_decrypt
+) -> dict[str, Any]:
     providers: list[dict[str, Any]] = []
     for raw in config.get("providers") or []:
         if not isinstance(raw, dict):
@@ -77,7 +87,7 @@ def _declassified_oidc(config: dict[str, Any], *, with_tokens: bool) -> dict[str
         if with_tokens:
             for token in _OIDC_TOKENS:
                 value = raw.get(token)
-                item[token] = value if isinstance(value, str) else ""
+                item[token] = decrypt(value) if isinstance(value, str) and value else ""
         item["subject"] = str(raw.get("subject") or "")
         item["provider"] = str(raw.get("provider") or "")
         if raw.get("organization"):
@@ -88,7 +98,9 @@ def _declassified_oidc(config: dict[str, Any], *, with_tokens: bool) -> dict[str
     return {"providers": providers}
 
 
-def credential_to_wire(credential: Credential, *, with_config: bool) -> dict[str, Any]:
+def credential_to_wire(
+    credential: Credential, *, with_config: bool, decrypt: Callable[[str], str] = _no_decrypt
+) -> dict[str, Any]:
     """One ``identityCredentials`` object; ``config`` only when declassified.
 
     OIDC/SAML configs are re-rendered like Kratos's ``WithDeclassifiedCredentials``: subject,
@@ -103,7 +115,7 @@ def credential_to_wire(credential: Credential, *, with_config: bool) -> dict[str
         # Phalanx-only bookkeeping (e.g. the TOTP replay guard) is not Kratos's config.
         config = {k: v for k, v in config.items() if not k.startswith("phalanx_")}
         if credential.type == CredentialType.OIDC:
-            config = _declassified_oidc(config, with_tokens=True)
+            config = _declassified_oidc(config, with_tokens=True, decrypt=decrypt)
         elif credential.type == CredentialType.SAML:
             config = _declassified_oidc(config, with_tokens=False)
         body["config"] = config
@@ -149,7 +161,9 @@ def identity_to_wire(
     body: dict[str, Any] = {"id": str(identity.id)}
     if credentials is not None and identity.credentials:
         body["credentials"] = {
-            str(ctype): credential_to_wire(cred, with_config=ctype in credentials.declassify)
+            str(ctype): credential_to_wire(
+                cred, with_config=ctype in credentials.declassify, decrypt=credentials.decrypt
+            )
             for ctype, cred in sorted(identity.credentials.items())
         }
     body["schema_id"] = identity.schema_id

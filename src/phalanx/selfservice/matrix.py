@@ -155,6 +155,20 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
+def _oidc(deps: Any) -> list[object]:
+    from phalanx.registry import url_loader
+    from phalanx.selfservice.strategy.oidc.callback import OidcCallback
+    from phalanx.selfservice.strategy.oidc.core import OidcCore
+    from phalanx.selfservice.strategy.oidc.login import OidcLogin
+    from phalanx.selfservice.strategy.oidc.mapper import Mapper
+    from phalanx.selfservice.strategy.oidc.registration import OidcRegistration
+    from phalanx.selfservice.strategy.oidc.settings import OidcSettings
+
+    core = OidcCore(deps.config, deps, Mapper(url_loader(deps.config)))
+    # The callback route is no flow cell; it lands in ``Matrix.extra``.
+    return [OidcLogin(core), OidcRegistration(core), OidcSettings(core), OidcCallback(core)]
+
+
 def _totp(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.totp.login import TotpLogin
     from phalanx.selfservice.strategy.totp.settings import TotpSettings, totp_issuer
@@ -176,7 +190,7 @@ def _lookup_secret(deps: Any) -> list[object]:
 METHODS: dict[str, MethodRow] = {
     "profile": MethodRow(_flows("registration", "settings"), _profile),
     "password": MethodRow(_flows("login", "registration", "settings"), _password),
-    "oidc": MethodRow(_flows("login", "registration", "settings"), _none),
+    "oidc": MethodRow(_flows("login", "registration", "settings"), _oidc),
     "code": MethodRow(_flows("login", "registration", "recovery", "verification"), _code),
     "link": MethodRow(_flows("recovery", "verification"), _link),
     "totp": MethodRow(_flows("login", "settings"), _totp),

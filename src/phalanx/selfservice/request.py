@@ -65,6 +65,8 @@ class Outcome:
     clear_session: bool = False
     rotate_csrf: bool = False
     set_csrf: str | None = None
+    #: Value for the ``ory_kratos_continuity`` cookie (OIDC round-trips); "" clears it.
+    set_continuity: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -121,7 +121,8 @@ async def list_identities(request: Request) -> Response:
         headers.update(page_link(request, total, params.legacy_page, params.page_size))
     else:
         headers["Link"] = keyset_link(request, params, page.next_token)
-    view = CredentialsView.of(params.declassify) if params.expand_credentials else None
+    decrypt = registry_of(request).decrypt_token
+    view = CredentialsView.of(params.declassify, decrypt) if params.expand_credentials else None
     body = [_render(request, i, credentials=view) for i in page.identities]
     return _ok(body, headers=headers)
 
@@ -129,14 +130,16 @@ async def list_identities(request: Request) -> Response:
 async def get_identity(request: Request) -> Response:
     identity = await _manager(request).get(_lenient_uuid(request.path_params["id"]))
     declassify = parse_include_credential(request)
-    return _ok(_render(request, identity, credentials=CredentialsView.of(declassify)))
+    view = CredentialsView.of(declassify, registry_of(request).decrypt_token)
+    return _ok(_render(request, identity, credentials=view))
 
 
 async def get_identity_by_external_id(request: Request) -> Response:
     external_id = request.path_params.get("external_id", "")
     identity = await _manager(request).get_by_external_id(external_id)
     declassify = parse_include_credential(request)
-    return _ok(_render(request, identity, credentials=CredentialsView.of(declassify)))
+    view = CredentialsView.of(declassify, registry_of(request).decrypt_token)
+    return _ok(_render(request, identity, credentials=view))
 
 
 async def create_identity(request: Request) -> Response:

@@ -11,9 +11,16 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
-from phalanx.errors import BadRequestError, CSRFViolationError, KratosError
+from phalanx.errors import (
+    BadRequestError,
+    BrowserLocationChangeRequiredError,
+    CSRFViolationError,
+    KratosError,
+    error_envelope,
+)
 from phalanx.selfservice.flow.base import Flow, FlowKind, FlowType
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.store import ErrorStore
 from phalanx.selfservice.request import FlowRequest, Outcome, with_query
@@ -232,6 +239,17 @@ class FlowEnvironment:
         if flow.is_browser and not req.is_json:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
+
+    def external_redirect(self, req: FlowRequest, result: ExternalRedirect) -> Outcome:
+        """:class:`~.results.ExternalRedirect`: Kratos answers JSON clients with
+        ``422 browser_location_change_required`` and browsers with a 303."""
+        if req.is_json:
+            error = BrowserLocationChangeRequiredError(result.location)
+            outcome = Outcome(status=error.code, body=error_envelope(error))
+        else:
+            outcome = Outcome.redirect(result.location)
+        outcome.set_continuity = result.continuity
+        return outcome
 
     async def forward_error(self, req: FlowRequest, error: KratosError) -> Outcome:
         """Kratos's error manager (``errorx.Forward``): JSON clients get the envelope,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from phalanx.text import UiText
 
-__all__ = ["FlowValidationError", "StrategyNotResponsible"]
+if TYPE_CHECKING:
+    from phalanx.selfservice.request import Outcome
+
+__all__ = ["FlowValidationError", "StrategyCompleted", "StrategyNotResponsible"]
 
 
 class FlowValidationError(Exception):
@@ -32,3 +36,12 @@ class FlowValidationError(Exception):
 
 class StrategyNotResponsible(Exception):
     """A strategy was asked to handle a submission whose ``method`` is not its own."""
+
+
+class StrategyCompleted(Exception):
+    """The strategy answered the submission itself (a redirect to an upstream provider, a
+    flow it switched to): the flow service stores the flow and returns ``outcome``."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("completed by strategy")
+        self.outcome = outcome

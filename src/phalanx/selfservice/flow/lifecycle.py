@@ -9,7 +9,7 @@ Kratos spreads these over ``flow.NewFlow``-style constructors, ``x.ParseUUID``,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -111,12 +111,23 @@ def mint_csrf(env: FlowEnvironment, req: FlowRequest, flow: Flow) -> tuple[str, 
     return mask_token(new_real_token()), None
 
 
-def pick_strategy(strategies: Iterable[M], method: Any, flow: Flow) -> M:
+def pick_strategy(
+    strategies: Iterable[M], method: Any, flow: Flow, body: Mapping[str, Any] | None = None
+) -> M:
     """The strategy whose id is the submitted ``method``, else the flow's "no strategy
-    found" validation error (4010002 ...)."""
+    found" validation error (4010002 ...).
+
+    Without a ``method``, a strategy that lists one of the body's fields in its
+    ``implicit_fields`` takes it, as Kratos's strategies decide by themselves (an OIDC
+    provider button posts only ``provider``)."""
+    strategies = list(strategies)
     for strategy in strategies:
         if strategy.id == method:
             return strategy
+    if not method and body:
+        for strategy in strategies:
+            if any(body.get(name) for name in getattr(strategy, "implicit_fields", ())):
+                return strategy
     raise FlowValidationError([text.no_strategy(str(flow.kind))])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from phalanx.selfservice.flow.base import FlowType
 from phalanx.text import UiText
 
-__all__ = ["Retry", "ShowFlow"]
+__all__ = ["ExternalRedirect", "Retry", "ShowFlow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,17 @@ class ShowFlow:
     plain browser (Kratos: a code was sent, the next step of a multi-step form)."""
 
     status: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalRedirect:
+    """Send the browser to ``location`` outside Phalanx (an OIDC provider's authorization
+    URL): ``422 browser_location_change_required`` for JSON clients, a 303 otherwise.
+    ``continuity`` is the value of the ``ory_kratos_continuity`` cookie that binds the
+    round-trip to this browser."""
+
+    location: str
+    continuity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from phalanx.errors import (
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
@@ -38,8 +38,8 @@ from phalanx.selfservice.flow.lifecycle import (
 )
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.hooks import AddressNotVerified, LoginHooks
-from phalanx.selfservice.flow.login.strategy import LoginStrategy
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.login.strategy import LoginResult, LoginStrategy
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.session.aal import aal_rank, pass_request_params
@@ -212,19 +212,42 @@ class LoginService:
     ) -> Outcome:
         body = req.body
         serving = [s for s in self.strategies if s.serves(flow)]
-        strategy = pick_strategy(serving, body.get("method"), flow)
+        strategy = pick_strategy(serving, body.get("method"), flow, body)
         if session is not None and flow.requested_aal != AAL.AAL1:
             await self._load_credentials(session)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
-        result = await strategy.login(req, flow, body, session)
-        flow.active = strategy.id
+        try:
+            result = await strategy.login(req, flow, body, session)
+        except StrategyCompleted as done:
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return done.outcome
+        if isinstance(result, (ShowFlow, ExternalRedirect)):
+            flow.active = strategy.id
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            if isinstance(result, ExternalRedirect):
+                return self.env.external_redirect(req, result)
+            return self.env.show(req, flow, status=result.status)
+        return await self.complete(req, flow, result, strategy.id, session)
+
+    async def complete(
+        self,
+        req: FlowRequest,
+        flow: LoginFlow,
+        result: LoginResult,
+        method: str,
+        session: Session | None,
+    ) -> Outcome:
+        """Issue (or refresh) the session for an authenticated identity, run the after-login
+        hooks and answer by client kind. Strategies that finish outside the submit (the OIDC
+        callback) call this too."""
+        identity = result.identity
+        flow.active = method
         flow.updated_at = utcnow()
         await self.store.update(flow)
-        if isinstance(result, ShowFlow):
-            return self.env.show(req, flow, status=result.status)
-        identity = result.identity
         if session is not None and session.identity_id != identity.id:
             session = None  # another account's credentials: a new session, not a refresh
         if not identity.is_active:
@@ -235,15 +258,25 @@ class LoginService:
             issued = sessions.refresh_authentication(session, result.method)
         else:
             issued = sessions.new_session(identity, result.method, req)
+        for strategy in self.strategies:
+            result.extra_methods.extend(await strategy.link_pending(flow, identity))
+        for extra in result.extra_methods:
+            issued.authentication_methods.append(extra)
         rotate = await self.env.rotate_csrf_for(req, issued)
-        aborted = await self.hooks.run(req, flow, issued, identity, strategy.id)
+        aborted = await self.hooks.run(req, flow, issued, identity, method)
         if aborted is not None:
             return aborted
         if session is not None:
             await sessions.save(issued)
         else:
             await sessions.persist(issued)
-        return await self._success(req, flow, issued, strategy.id, rotate)
+        return await self._success(req, flow, issued, method, rotate)
+
+    async def fail(self, req: FlowRequest, flow: LoginFlow, error: Exception) -> Outcome:
+        """Answer a failed login step (Kratos ``login.ErrorHandler.WriteFlowError``)."""
+        if isinstance(error, AddressNotVerified):
+            error = FlowValidationError([text.address_not_verified()])
+        return await handle_submit_error(self.env, req, flow, error, self.store, sort_keys=())
 
     async def _aal_redirect(self, flow: LoginFlow, session: Session) -> str | None:
         """Kratos ``checkAAL``: where to send a session that ``session.whoami.required_aal``

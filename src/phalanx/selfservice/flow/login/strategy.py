@@ -16,13 +16,13 @@ strategy moved the flow to its next step, e.g. "a code was sent").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from phalanx.errors import AAL1RequiredError
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.login.flow import LoginFlow
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import AAL, AuthenticationMethod, Session
 
@@ -33,9 +33,11 @@ __all__ = ["LoginOutcome", "LoginResult", "LoginStrategy", "SecondFactorLogin", 
 class LoginResult:
     identity: Identity
     method: AuthenticationMethod
+    #: More AMR entries for the new session (a social profile linked on this login).
+    extra_methods: list[AuthenticationMethod] = field(default_factory=list)
 
 
-LoginOutcome = LoginResult | ShowFlow
+LoginOutcome = LoginResult | ShowFlow | ExternalRedirect
 
 
 class LoginStrategy(ABC):
@@ -58,6 +60,11 @@ class LoginStrategy(ABC):
         the method's JSON schema first; raise FlowValidationError. Also puts the typed
         values back on the flow's nodes. Default: nothing to check."""
         return None
+
+    async def link_pending(self, flow: LoginFlow, identity: Identity) -> list[AuthenticationMethod]:
+        """Kratos ``LinkableStrategy``: after a successful login in an account-linking flow,
+        attach the credential that was refused at registration; the extra AMR entries."""
+        return []
 
     @abstractmethod
     async def login(

@@ -49,9 +49,15 @@ class RegistrationHooks:
         self.send_verification = send_verification
 
     async def after_registration(
-        self, req: FlowRequest, flow: RegistrationFlow, identity: Identity, method: str
+        self,
+        req: FlowRequest,
+        flow: RegistrationFlow,
+        identity: Identity,
+        method: str,
+        provider: str | None = None,
     ) -> RegistrationHookResult:
-        session = await self.sessions.issue(identity, AuthenticationMethod(method=method), req)
+        amr = AuthenticationMethod(method=method, provider=provider)
+        session = await self.sessions.issue(identity, amr, req)
         result = RegistrationHookResult(session=session)
         names = self.hooks_for(method)
         if self.send_verification is not None:

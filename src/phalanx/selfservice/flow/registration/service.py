@@ -20,9 +20,10 @@ from phalanx.errors import (
     SessionAlreadyAvailableError,
 )
 from phalanx.identity.manager import IdentityManager
+from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
@@ -33,7 +34,7 @@ from phalanx.selfservice.flow.lifecycle import (
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
 from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
@@ -187,22 +188,49 @@ class RegistrationService:
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
-        strategy = pick_strategy(self.strategies, body.get("method"), flow)
+        strategy = pick_strategy(self.strategies, body.get("method"), flow, body)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)
-        result = await strategy.register(req, flow, body)
-        flow.active = strategy.id
-        if isinstance(result, ShowFlow):
+        try:
+            identity = await strategy.register(req, flow, body)
+        except StrategyCompleted as done:
             flow.updated_at = utcnow()
             await self.store.update(flow)
-            return self.env.show(req, flow, status=result.status)
-        identity = result
+            return done.outcome
+        if isinstance(identity, (ShowFlow, ExternalRedirect)):
+            flow.active = strategy.id
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            if isinstance(identity, ExternalRedirect):
+                return self.env.external_redirect(req, identity)
+            return self.env.show(req, flow, status=identity.status)
+        return await self.complete(req, flow, identity, strategy.id)
+
+    async def fail(self, req: FlowRequest, flow: RegistrationFlow, error: Exception) -> Outcome:
+        """Answer a failed registration step (Kratos ``registration.ErrorHandler``)."""
+        if isinstance(error, ConflictError):
+            error = FlowValidationError([text.duplicate_credentials()])
+        keys = self.forms.schema_keys()
+        return await handle_submit_error(self.env, req, flow, error, self.store, sort_keys=keys)
+
+    async def complete(
+        self,
+        req: FlowRequest,
+        flow: RegistrationFlow,
+        identity: Identity,
+        method: str,
+        provider: str | None = None,
+    ) -> Outcome:
+        """Store the new identity, run the after-registration hooks and answer by client
+        kind (``ConflictError`` when an identifier is taken). The OIDC callback calls this
+        for identities built from a provider's claims."""
+        flow.active = method
         return_to = self.env.secure_return_to(
-            flow.request_return_to(), FlowKind.REGISTRATION, strategy.id
+            flow.request_return_to(), FlowKind.REGISTRATION, method
         )
         await self.identities.create(identity)
-        done = await self.hooks.after_registration(req, flow, identity, strategy.id)
+        done = await self.hooks.after_registration(req, flow, identity, method, provider)
         flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
         await self.store.update(flow)
 

@@ -12,10 +12,10 @@ from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
-from phalanx.selfservice.flow.results import ShowFlow
+from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.request import FlowRequest
 
-RegistrationOutcome = Identity | ShowFlow
+RegistrationOutcome = Identity | ShowFlow | ExternalRedirect
 
 __all__ = ["RegistrationOutcome", "RegistrationStrategy", "ShowFlow"]
 

@@ -44,7 +44,7 @@ from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
 from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
 from phalanx.selfservice.flow.environment import FlowEnvironment
-from phalanx.selfservice.flow.errors import FlowValidationError
+from phalanx.selfservice.flow.errors import FlowValidationError, StrategyCompleted
 from phalanx.selfservice.flow.handling import expired_outcome, handle_submit_error
 from phalanx.selfservice.flow.lifecycle import (
     blank_flow,
@@ -53,6 +53,7 @@ from phalanx.selfservice.flow.lifecycle import (
     flow_not_found,
     mint_csrf,
 )
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.settings.continuity import Continuity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
@@ -60,6 +61,7 @@ from phalanx.selfservice.flow.settings.hooks import SendVerification, SettingsHo
 from phalanx.selfservice.flow.settings.strategy import (
     PrivilegedSessionRequired,
     SettingsContext,
+    SettingsResult,
     SettingsStrategy,
 )
 from phalanx.selfservice.flow.store import FlowStore
@@ -344,12 +346,32 @@ class SettingsService:
         ctx = SettingsContext(req, flow, session, identity, self.is_privileged(session))
         try:
             result = await strategy.apply(ctx, payload)
+        except StrategyCompleted as done:
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return done.outcome
         except PrivilegedSessionRequired:
             return await self._refresh_required(req, flow, session, strategy, payload)
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
+        if isinstance(result, ExternalRedirect):  # linking a provider: off to its login
+            flow.updated_at = utcnow()
+            await self.store.update(flow)
+            return self.env.external_redirect(req, result)
         if result.return_to_ui:
             return await self._back_to_form(req, flow)
+        return await self.complete(req, flow, session, strategy, result)
+
+    async def complete(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        result: SettingsResult,
+    ) -> Outcome:
+        """Save the changed identity and answer with the success state (or the error).
+        The OIDC callback calls this to finish linking a provider."""
         try:
             return_to = self._success_return_to(flow, strategy.id)
             try:
@@ -376,6 +398,21 @@ class SettingsService:
             outcome = Outcome.redirect(self.env.flow_ui_url(flow))
         outcome.set_csrf = new_cookie
         return outcome
+
+    async def fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:
+        """Answer a failed settings step (public for strategies finishing elsewhere)."""
+        return await self._fail(req, flow, error)
+
+    async def refresh_required(
+        self,
+        req: FlowRequest,
+        flow: SettingsFlow,
+        session: Session,
+        strategy: SettingsStrategy,
+        payload: dict[str, Any],
+    ) -> Outcome:
+        """The session is too old for the change: ask for a refresh login."""
+        return await self._refresh_required(req, flow, session, strategy, payload)
 
     async def _refresh_required(
         self,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from phalanx.identity.model import Identity
+from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.model import AuthenticationMethod, Session
@@ -93,5 +94,7 @@ class SettingsStrategy(ABC):
         """The JSON-serializable payload of this submission; raise FlowValidationError."""
 
     @abstractmethod
-    async def apply(self, ctx: SettingsContext, payload: dict[str, Any]) -> SettingsResult:
+    async def apply(
+        self, ctx: SettingsContext, payload: dict[str, Any]
+    ) -> SettingsResult | ExternalRedirect:
         """Apply ``payload``; raise FlowValidationError or PrivilegedSessionRequired."""
