@@ -116,7 +116,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             raw_duration=10.0,
         ),
         login_backends=("sqlite",),
-        mfa=replace(full_sessions, sessions=300, process_settings=tuple(settings[:1])),
+        mfa=replace(full_sessions, sessions=300, rounds=4, process_settings=tuple(settings[:1])),
     )
 
 

@@ -7,13 +7,15 @@ flow (``selfservice.flows.settings.required_aal``) and the login after-hook ``ch
 ``aal1`` is met by any session at aal1 or above. ``highest_available`` is met by an aal2
 session, or by an aal1 session whose identity has no second factor. The identity's stored
 ``available_aal`` is trusted only when it says aal2; any other value is recomputed from the
-credentials (and written back when it was stale), so a wrong column can never let an aal1
+credentials (and written back when it was stale), so a wrong column cannot let an aal1
 session through (GHSA-wc43-73w7-x2f5 / CVE-2024-45042).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,6 +25,7 @@ from phalanx.session.model import AAL, Session
 
 __all__ = [
     "HIGHEST_AVAILABLE",
+    "NO_SECOND_FACTOR_TTL",
     "AalGuard",
     "SecondFactorCheck",
     "aal2_login_url",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 HIGHEST_AVAILABLE = "highest_available"
+#: Seconds a "this identity has no second factor" answer is reused (see :class:`AalGuard`).
+NO_SECOND_FACTOR_TTL = 30.0
+_NO_SECOND_FACTOR_MAX = 10_000
 
 _RANK: dict[str, int] = {"aal0": 0, "aal1": 1, "aal2": 2, "aal3": 3}
 
@@ -76,11 +82,37 @@ def pass_request_params(redirect_to: str, request_url: str | None) -> str:
 
 class AalGuard:
     """Kratos ``DoesSessionSatisfy``; returns the 403 ``session_aal2_required`` error to
-    raise (or to turn into a redirect), or None when the session is good enough."""
+    raise (or to turn into a redirect), or None when the session is good enough.
+
+    The recomputation costs a statement, and most identities have no second factor, so a
+    "no second factor" answer is remembered per process for :data:`NO_SECOND_FACTOR_TTL`
+    seconds -- used only together with the ``available_aal`` column read in the same
+    request. That is safe across workers and hosts: every credential write through
+    Phalanx stores the recomputed ``available_aal``, so an identity that gains a second
+    factor shows aal2 in the column at once; only a column made stale outside Phalanx
+    (SQL by hand, an imported database, a changed ``code.mfa_enabled``) is caught up to
+    that many seconds later.
+    """
 
     def __init__(self, public_url: str, second_factor: SecondFactorCheck) -> None:
         self.public_url = public_url
         self.second_factor = second_factor
+        self._without: OrderedDict[uuid.UUID, float] = OrderedDict()
+
+    def _known_without(self, identity_id: uuid.UUID) -> bool:
+        deadline = self._without.get(identity_id)
+        if deadline is None:
+            return False
+        if deadline > time.monotonic():
+            return True
+        del self._without[identity_id]
+        return False
+
+    def _remember_without(self, identity_id: uuid.UUID) -> None:
+        self._without[identity_id] = time.monotonic() + NO_SECOND_FACTOR_TTL
+        self._without.move_to_end(identity_id)
+        while len(self._without) > _NO_SECOND_FACTOR_MAX:
+            self._without.popitem(last=False)
 
     def error(self, request_url: str | None = None) -> AAL2RequiredError:
         return AAL2RequiredError(aal2_login_url(self.public_url, request_url))
@@ -102,8 +134,12 @@ class AalGuard:
         identity = session.identity
         if identity is not None and identity.available_aal == AAL.AAL2:
             return self.error(request_url)
+        if identity is not None and self._known_without(identity.id):
+            return None
         if await self.second_factor(session.identity_id, upsert=upsert):
             if identity is not None:
                 identity.available_aal = AAL.AAL2
             return self.error(request_url)
+        if identity is not None:
+            self._remember_without(identity.id)
         return None
