@@ -37,7 +37,7 @@ def test_default_identity_schema_traits() -> None:
     schema = json.loads(default_identity_schema_path().read_text(encoding="utf-8"))
     traits = schema["properties"]["traits"]["properties"]
     email = traits["email"]
-    assert (email["format"], email["title"]) == ("email", "E-Mail")
+    assert (email["format"], email["title"]) == ("email", "Email")
     assert email["ory.sh/kratos"] == {
         "credentials": {"password": {"identifier": True}},
         "verification": {"via": "email"},

@@ -366,6 +366,7 @@ def test_not_enumerable_subtrees_are_documented(path: str) -> None:
 # Model keys the schema file does not enumerate (see NOT_ENUMERABLE) or Phalanx adds.
 MODEL_ONLY_PREFIXES = (
     "phalanx",
+    "serve.admin.cors",  # Phalanx addition: CORS on the admin port, like serve.public.cors
     "tracing",
     "session.whoami.tokenizer.templates",
     "selfservice.methods.oidc.config.providers.#.requested_claims",

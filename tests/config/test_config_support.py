@@ -84,7 +84,6 @@ def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Any:
 def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
-        "serve.public.cors",
         "selfservice.flows.login.style",
         "log.leak_sensitive_values",
         "feature_flags.use_continue_with_transitions",
@@ -159,7 +158,8 @@ def test_is_supported() -> None:
     assert not is_supported("selfservice.flows.login.style")
     assert is_supported("selfservice.methods.oidc")
     assert not is_supported("selfservice.methods.webauthn")
-    assert not is_supported("serve.public.cors.enabled")
+    assert is_supported("serve.public.cors.enabled")
+    assert is_supported("serve.admin.cors.allowed_origins")
     assert not is_supported("courier.http")
 
 

@@ -153,6 +153,32 @@ def test_admin_link(server: PhalanxServer) -> None:
         assert whoami["authentication_methods"][0]["method"] == "link_recovery"
 
 
+@pytest.mark.parametrize("method", ["code", "link"])
+@pytest.mark.parametrize(
+    ("field", "value", "json_type", "go_type"),
+    [
+        ("expires_in", {}, "object", "string"),
+        ("expires_in", 3600, "number", "string"),
+        ("identity_id", [], "array", "uuid.UUID"),
+    ],
+)
+def test_admin_recovery_refuses_wrong_json_types(
+    server: PhalanxServer, method: str, field: str, value: object, json_type: str, go_type: str
+) -> None:
+    """A non-string ``expires_in`` (``{}``) was taken for "not set"; Kratos's JSON decoder
+    refuses it with a 400."""
+    identity = create_identity(server.admin_url, unique_email("admin-types"))
+    payload = {"identity_id": identity["id"], field: value}
+    with SpecClient(server.admin_url) as admin:
+        r = admin.post(f"/admin/recovery/{method}", json=payload)
+        assert r.status_code == 400, r.text
+        struct = f"createRecovery{method.capitalize()}ForIdentityBody"
+        assert error_of(r)["reason"] == (
+            f"Unable to decode JSON payload: json: cannot unmarshal {json_type} "
+            f"into Go struct field {struct}.{field} of type {go_type}"
+        )
+
+
 def test_admin_link_unknown_identity(server: PhalanxServer) -> None:
     with SpecClient(server.admin_url) as admin:
         r = admin.post("/admin/recovery/link", json={"identity_id": str(uuid.uuid4())})

@@ -78,8 +78,11 @@ def test_cookie_name_value_and_attributes(server: PhalanxServer) -> None:
         r = browser.get("/self-service/login/browser")
         morsel = set_cookies(r)[expected][expected]
         assert len(base64.b64decode(morsel.value)) == 32 and len(morsel.value) == 44
+        # The value goes out bare, as Go writes it (SimpleCookie used to quote base64).
+        header = next(h for h in r.headers.get_list("set-cookie") if h.startswith(expected))
+        assert header.startswith(f"{expected}={morsel.value}; ") and '"' not in header
         assert morsel["httponly"] is True
-        assert morsel["samesite"] == "lax"
+        assert morsel["samesite"] == "Lax"
         assert morsel["path"] == "/"
         assert morsel["max-age"] == "31536000"
         assert not morsel["secure"]  # --dev

@@ -131,7 +131,7 @@ def test_session_cookie_attributes_in_dev_mode(server: PhalanxServer) -> None:
         r = browser.register()
         morsel = set_cookies(r)["ory_kratos_session"]["ory_kratos_session"]
     assert morsel["httponly"] is True
-    assert morsel["samesite"] == "lax"
+    assert morsel["samesite"] == "Lax"
     assert morsel["path"] == "/"
     assert not morsel["secure"]
     assert abs(int(morsel["max-age"]) - 86400) <= 5
@@ -157,7 +157,7 @@ def test_configured_cookie_attributes(module_server_factory: ServerFactory) -> N
     with Browser(custom) as browser:
         r = browser.register()
         morsel = set_cookies(r)["my_session"]["my_session"]
-        assert morsel["samesite"] == "strict"
+        assert morsel["samesite"] == "Strict"
         assert morsel["max-age"] == ""  # a session cookie
         assert morsel["domain"] == "127.0.0.1"
         assert "ory_kratos_session" not in set_cookies(r)

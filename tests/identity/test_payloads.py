@@ -103,14 +103,17 @@ def test_update_body_is_lenient() -> None:
 def test_batch_body() -> None:
     pid = uuid.uuid4()
     patches = parse_batch_body(
-        {"identities": [{"patch_id": str(pid), "create": {"traits": {}}}, {"create": None}]}
+        {"identities": [{"patch_id": str(pid), "create": {"traits": {}}}, {"create": {}}]}
     )
-    assert patches[0].patch_id == pid and patches[0].create is not None
-    assert patches[1].create is None
+    assert patches[0].patch_id == pid and patches[1].patch_id is None
+    with pytest.raises(BadRequestError, match="index 1 is null"):
+        parse_batch_body({"identities": [{"create": {}}, None]})
+    with pytest.raises(BadRequestError, match='index 0 has nothing to do: "create" is missing'):
+        parse_batch_body({"identities": [{"create": None}]})
     with pytest.raises(DecodeError, match='unknown field "delete"'):
         parse_batch_body({"identities": [{"delete": {}}]})
     with pytest.raises(BadRequestError, match="is 1000"):
-        parse_batch_body({"identities": [{}] * (MAX_BATCH + 1)})
+        parse_batch_body({"identities": [{"create": {}}] * (MAX_BATCH + 1)})
 
 
 def test_plaintext_flag() -> None:

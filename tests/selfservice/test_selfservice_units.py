@@ -41,7 +41,6 @@ from phalanx.selfservice.strategy.password.policy import (
     hibp_base_url,
     too_similar,
 )
-from phalanx.selfservice.strategy.password.registration import coerce_form_traits
 from phalanx.session.aal import AalGuard
 from phalanx.session.manager import SessionManager
 from phalanx.ui import UiContainer
@@ -257,30 +256,3 @@ async def test_policy_network_errors() -> None:
     strict, _ = _policy(lambda r: httpx.Response(503), ignore_network_errors=False)
     with pytest.raises(BadGatewayError):
         await strict.check("Another-Fine-Phrase-9", [])
-
-
-# -- form bodies ----------------------------------------------------------------------------
-
-
-def test_form_values_follow_the_schema_types() -> None:
-    schema = {
-        "properties": {
-            "traits": {
-                "type": "object",
-                "properties": {
-                    "age": {"type": "integer"},
-                    "score": {"type": "number"},
-                    "newsletter": {"type": "boolean"},
-                    "name": {"type": "object", "properties": {"first": {"type": "string"}}},
-                },
-            }
-        }
-    }
-    traits = {"age": "42", "score": "1.5", "newsletter": "true", "name": {"first": "7"}}
-    assert coerce_form_traits(schema, traits) == {
-        "age": 42,
-        "score": 1.5,
-        "newsletter": True,
-        "name": {"first": "7"},
-    }
-    assert coerce_form_traits(schema, {"age": "old"}) == {"age": "old"}

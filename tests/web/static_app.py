@@ -104,6 +104,7 @@ PAGES: dict[str, Page] = {
         csrf_token=flows.CSRF,
         revoke_url="/ui/sessions/revoke",
         logout_url=f"{c.public_base_url}self-service/logout?token=ory_lo_x",
+        trait_titles={"email": "E-Mail", "name.first": "First Name", "name.last": "Last Name"},
     ),
 }
 

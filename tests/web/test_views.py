@@ -97,6 +97,25 @@ class FakeLogout:
 
 
 @dataclass
+class FakeSchema:
+    raw: Mapping[str, Any]
+
+
+class FakeSchemas:
+    """The identity schemas: ``default`` with titles, nothing else."""
+
+    def get(self, schema_id: str = "") -> FakeSchema:
+        if schema_id not in ("", "default"):
+            raise NotFoundError(f"Identity schema `{schema_id}` could not be found.")
+        name = {"type": "object", "properties": {"first": {"type": "string", "title": "Given"}}}
+        traits = {
+            "type": "object",
+            "properties": {"email": {"type": "string", "title": "Email"}, "name": name},
+        }
+        return FakeSchema(raw={"properties": {"traits": traits}})
+
+
+@dataclass
 class FakeErrors:
     stored: dict[uuid.UUID, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -117,6 +136,7 @@ class FakeRegistry:
     session_store: FakeStore = field(default_factory=FakeStore)
     session_renderer: FakeRenderer = field(default_factory=FakeRenderer)
     error_store: FakeErrors = field(default_factory=FakeErrors)
+    schemas: FakeSchemas = field(default_factory=FakeSchemas)
     dev: bool = True
 
 
@@ -335,6 +355,9 @@ async def test_welcome_lists_sessions_and_sets_a_csrf_cookie(
     assert token and token != response.cookies[name]
     logout = doc.find("ul", class_="actions").find_all("a")[-1]
     assert logout["href"] == f"{PUBLIC}self-service/logout?token=ory_lo_abc"
+    labels = [dt.text for dt in doc.find_all("dl")[0].find_all("dt")]
+    # the identity schema's titles, as the forms show them; "last" has none
+    assert labels[:3] == ["Email", "Given", "Last"]
 
 
 async def test_revoke_checks_csrf(

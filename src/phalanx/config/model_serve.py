@@ -72,7 +72,9 @@ class TlsConfig(Strict):
 
 
 class CorsConfig(Strict):
-    """``serve.public.cors``."""
+    """``serve.public.cors`` (and Phalanx's ``serve.admin.cors``): rs/cors options; the
+    defaults are the config schema's, which Kratos's config loader applies over its code
+    defaults."""
 
     enabled: bool = False
     allowed_origins: Annotated[list[Annotated[str, AfterValidator(_origin)]], unique] = Field(
@@ -97,9 +99,10 @@ class CorsConfig(Strict):
 
 
 class AdminServeConfig(Strict):
-    """``serve.admin``."""
+    """``serve.admin``; ``cors`` is a Phalanx addition (Kratos's admin API has none)."""
 
     request_log: RequestLogConfig = RequestLogConfig()
+    cors: CorsConfig = CorsConfig()
     base_url: Uri | None = None
     host: str = "0.0.0.0"  # noqa: S104 - Kratos's documented default
     port: int = Field(default=4434, ge=1, le=65535)

@@ -40,6 +40,8 @@ SUPPORTED_KEYS: tuple[str, ...] = (
     "serve.admin.host",
     "serve.admin.port",
     "serve.admin.base_url",
+    "serve.public.cors",
+    "serve.admin.cors",
     "identity",
     "secrets",
     "hashers",

@@ -99,14 +99,18 @@ class Dispatch:
     updated_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """``messageDispatch``; ``error`` is left out when there is none (the spec types it
+        as an object, so ``null`` would break clients validating it)."""
+        out: dict[str, Any] = {
             "id": str(self.id),
             "message_id": str(self.message_id),
             "status": str(self.status),
-            "error": self.error,
-            "created_at": isoformat(self.created_at),
-            "updated_at": isoformat(self.updated_at),
         }
+        if self.error is not None:
+            out["error"] = self.error
+        out["created_at"] = isoformat(self.created_at)
+        out["updated_at"] = isoformat(self.updated_at)
+        return out
 
 
 @dataclass(slots=True)

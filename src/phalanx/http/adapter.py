@@ -16,6 +16,7 @@ from starlette.responses import Response
 from phalanx.clock import utcnow
 from phalanx.errors import KratosError
 from phalanx.http.body import read_body
+from phalanx.http.cookies import SameSite, set_cookie
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
 from phalanx.http.state import registry_of
 from phalanx.selfservice.flow.csrf import cookie_name, new_real_token, parse_real_token
@@ -105,7 +106,8 @@ async def flow_request(request: Request, *, with_body: bool = False) -> FlowRequ
     req = FlowRequest(
         method=request.method,
         url=_request_url(request),
-        query=dict(request.query_params),
+        # A repeated query parameter means its first value, as Go's ``Query().Get``.
+        query={key: request.query_params.getlist(key)[0] for key in request.query_params},
         headers={k.lower(): v for k, v in request.headers.items()},
         cookies=dict(request.cookies),
         client_ip=_client_ip(request),
@@ -180,9 +182,11 @@ def set_continuity_cookie(registry: Registry, response: Response, value: str) ->
     )
 
 
-def _same_site(value: str, secure: bool) -> str:
+def _same_site(value: str, secure: bool) -> SameSite:
     same_site = value.lower()
-    return "lax" if not secure and same_site == "none" else same_site
+    if same_site not in ("lax", "strict", "none") or (not secure and same_site == "none"):
+        return "lax"
+    return same_site  # type: ignore[return-value]
 
 
 def set_session_cookie(registry: Registry, response: Response, session: Session) -> None:
@@ -200,7 +204,8 @@ def issue_session_cookie(
     max_age = None
     if settings.persistent:
         max_age = max(0, int((expires_at - utcnow()).total_seconds()))
-    response.set_cookie(
+    set_cookie(
+        response,
         registry.session_cookie_name,
         value,
         max_age=max_age,
@@ -208,14 +213,15 @@ def issue_session_cookie(
         domain=settings.domain or None,
         secure=settings.secure,
         httponly=True,
-        samesite=_same_site(settings.same_site, settings.secure),  # type: ignore[arg-type]
+        samesite=_same_site(settings.same_site, settings.secure),
     )
 
 
 def clear_session_cookie(registry: Registry, response: Response) -> None:
     """Logout: the session cookie with ``Max-Age=-1``."""
     settings = registry.config.session_cookie
-    response.set_cookie(
+    set_cookie(
+        response,
         registry.session_cookie_name,
         "",
         max_age=-1,
@@ -223,7 +229,7 @@ def clear_session_cookie(registry: Registry, response: Response) -> None:
         domain=settings.domain or None,
         secure=settings.secure,
         httponly=True,
-        samesite=_same_site(settings.same_site, settings.secure),  # type: ignore[arg-type]
+        samesite=_same_site(settings.same_site, settings.secure),
     )
 
 
@@ -232,7 +238,8 @@ def set_csrf_cookie(registry: Registry, response: Response, real_token: str) -> 
     falls back to Lax when the cookie is not secure (nosurfx ``NosurfBaseCookieHandler``)."""
     config = registry.config
     csrf = config.csrf_cookie
-    response.set_cookie(
+    set_cookie(
+        response,
         cookie_name(config.public_base_url),
         real_token,
         max_age=31536000,
@@ -240,7 +247,7 @@ def set_csrf_cookie(registry: Registry, response: Response, real_token: str) -> 
         domain=csrf.domain or None,
         secure=csrf.secure,
         httponly=True,
-        samesite=str(csrf.same_site).lower() if csrf.secure else "lax",  # type: ignore[arg-type]
+        samesite=_same_site(str(csrf.same_site), csrf.secure) if csrf.secure else "lax",
     )
     response.headers.append("Vary", "Cookie")
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
@@ -65,4 +66,5 @@ def create_admin_app(registry: Registry) -> ASGIApp:
         middleware=[Middleware(HTTPMetrics)],
     )
     app.state.registry = registry
-    return AdminPrefix(app)
+    cors = registry.config.serve.admin.cors
+    return CORS(AdminPrefix(app), cors) if cors.enabled else AdminPrefix(app)

@@ -1,7 +1,10 @@
 """Request body decoding: JSON and form bodies into one nested mapping.
 
 Kratos accepts ``application/json`` and ``application/x-www-form-urlencoded`` (and
-multipart) on every submit endpoint, and dotted keys (``traits.email``) in both.
+multipart) on every submit endpoint, and dotted keys (``traits.email``) in both. A form
+field sent more than once keeps one value as Kratos's form decoder does (the first; the
+last for a boolean), except ``traits.*`` fields, which the flow types by the identity
+schema (:mod:`phalanx.selfservice.form`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import orjson
 from starlette.requests import Request
 
 from phalanx.errors import BadRequestError, PayloadTooLargeError
+from phalanx.selfservice.form import FormValues, form_field_value
 
 __all__ = ["MAX_BODY_BYTES", "expand_dotted", "read_body", "read_json"]
 
@@ -103,8 +107,12 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> dict[st
         flat: dict[str, Any] = {}
         for key in form:
             values = [v for v in form.getlist(key) if isinstance(v, str)]
-            if values:
-                flat[key] = values[-1] if len(values) == 1 else values
+            if len(values) == 1:
+                flat[key] = values[0]
+            elif values and key.startswith("traits."):
+                flat[key] = FormValues(values)  # typed later by the identity schema
+            elif values:
+                flat[key] = form_field_value(key, values)
         return expand_dotted(flat)
     raw = await _raw(request, limit)
     if not raw.strip():

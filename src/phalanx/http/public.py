@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.metrics import HTTPMetrics
 from phalanx.registry import Registry
 
@@ -51,11 +53,13 @@ def public_routes() -> list[BaseRoute]:
     ]
 
 
-def create_public_app(registry: Registry) -> Starlette:
+def create_public_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
         middleware=[Middleware(HTTPMetrics)],
     )
     app.state.registry = registry
-    return app
+    cors = registry.config.serve.public.cors
+    # Outside Starlette, so that every answer (500s included) carries the CORS headers.
+    return CORS(app, cors) if cors.enabled else app

@@ -128,7 +128,7 @@ class UpdateIdentityBody:
 @dataclass(slots=True)
 class BatchPatch:
     patch_id: uuid.UUID | None
-    create: CreateIdentityBody | None
+    create: CreateIdentityBody
 
 
 def _providers(reader: ObjectReader, struct: str, *, auto_link: bool) -> list[ProviderImport]:
@@ -295,10 +295,14 @@ def parse_batch_body(data: Any) -> list[BatchPatch]:
             f"once is {MAX_BATCH}."
         )
     patches: list[BatchPatch] = []
-    for item in items:
+    for index, item in enumerate(items):
         if item is None:
-            patches.append(BatchPatch(patch_id=None, create=None))
-            continue
+            # Kratos dereferences the nil patch (a 500); its response schema has no room
+            # for a null result, so the request is refused.
+            raise BadRequestError(
+                f"The identity patch at index {index} is null: every patch must be an object "
+                'with "create".'
+            )
         entry = ObjectReader(
             item,
             "identity.BatchIdentityPatch",
@@ -308,7 +312,11 @@ def parse_batch_body(data: Any) -> list[BatchPatch]:
         patch_id = entry.uuid("patch_id")
         create = entry.obj("create", "identity.CreateIdentityBody")
         entry.finish()
-        patches.append(
-            BatchPatch(patch_id=patch_id, create=_create(create) if create is not None else None)
-        )
+        if create is None:
+            # Kratos answers such a patch with a null result, which its response schema
+            # does not allow; a patch that does nothing is refused instead.
+            raise BadRequestError(
+                f'The identity patch at index {index} has nothing to do: "create" is missing.'
+            )
+        patches.append(BatchPatch(patch_id=patch_id, create=_create(create)))
     return patches

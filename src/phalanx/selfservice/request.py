@@ -44,6 +44,13 @@ class FlowRequest:
     def user_agent(self) -> str | None:
         return self.headers.get("user-agent")
 
+    @property
+    def is_form(self) -> bool:
+        """Whether the body is an HTML form (URL-encoded or multipart): strings only,
+        typed by the flow's body schema (:mod:`phalanx.selfservice.form`)."""
+        media = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return media in ("application/x-www-form-urlencoded", "multipart/form-data")
+
     def query_list(self, name: str) -> list[str]:
         value = self.query.get(name)
         return [value] if value is not None else []

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ErrorStore",
     "FlowFetcher",
+    "LoadedSchema",
     "LogoutService",
+    "SchemaSource",
     "SessionRenderer",
     "SessionService",
     "SessionStore",
@@ -71,6 +73,17 @@ class LogoutService(Protocol):
     async def create_browser(self, req: FlowRequest) -> Outcome: ...
 
 
+class LoadedSchema(Protocol):
+    @property
+    def raw(self) -> Mapping[str, Any]: ...
+
+
+class SchemaSource(Protocol):
+    """The identity schemas (``SchemaRegistry``): the welcome page labels traits with them."""
+
+    def get(self, schema_id: str = "") -> LoadedSchema: ...
+
+
 class ErrorStore(Protocol):
     async def get(self, error_id: uuid.UUID) -> Mapping[str, Any] | None: ...
 
@@ -110,3 +123,6 @@ class UiBackend(Protocol):
 
     @property
     def error_store(self) -> ErrorStore: ...
+
+    @property
+    def schemas(self) -> SchemaSource: ...

@@ -25,6 +25,7 @@ __all__ = [
     "Message",
     "Option",
     "field_from_node",
+    "humanize",
     "messages_of",
     "slug",
     "value_text",
@@ -152,7 +153,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-").lower()
 
 
-def _humanize(name: str) -> str:
+def humanize(name: str) -> str:
+    """The label of a field without one: its last name segment, capitalized
+    (``traits.name.first`` -> ``First``)."""
     last = name.rsplit(".", 1)[-1]
     words = last.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else name
@@ -231,12 +234,12 @@ def _input_field(
         return Field(
             kind="submit" if input_type == "submit" else "button",
             dom_id=ids.make(name, text_value or ""),
-            label=label or _humanize(text_value or name),
+            label=label or humanize(text_value or name),
             value=text_value,
             **common,
         )
     dom_id = ids.make(name)
-    label = label or _humanize(name)
+    label = label or humanize(name)
     if input_type == "checkbox":
         return Field(
             kind="checkbox",
@@ -319,14 +322,14 @@ def _other_field(
             dom_id=ids.make(ident or "img"),
             group=group,
             name=ident,
-            label=label or _humanize(ident or "image"),
+            label=label or humanize(ident or "image"),
             src=str(attrs.get("src", "")),
             width=_int(attrs.get("width")),
             height=_int(attrs.get("height")),
             messages=messages,
         )
     if node_type == "a":
-        title = translate_text(attrs.get("title"), locale) or label or _humanize(ident)
+        title = translate_text(attrs.get("title"), locale) or label or humanize(ident)
         return Field(
             kind="a",
             dom_id=ids.make(ident or "link"),

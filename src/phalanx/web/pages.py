@@ -206,8 +206,11 @@ def welcome_page(
     logout_url: str | None,
     locale: str = "en",
     notice: str | None = None,
+    trait_titles: Mapping[str, str] | None = None,
 ) -> str:
-    """HTML of ``/ui/welcome``: who am I, this session, my other sessions, sign out."""
+    """HTML of ``/ui/welcome``: who am I, this session, my other sessions, sign out.
+
+    ``trait_titles`` (from the identity schema) label the traits as the forms do."""
     identity = session.get("identity")
     identity = identity if isinstance(identity, Mapping) else {}
     raw_addresses = identity.get("verifiable_addresses")
@@ -219,7 +222,9 @@ def welcome_page(
         page=_chrome(config, locale, chrome("title.welcome", locale)),
         name=display_name(identity),
         identity_id=str(identity.get("id", "")),
-        traits=[(trait_label(k), v) for k, v in flatten_traits(identity.get("traits"))],
+        traits=[
+            (trait_label(k, trait_titles), v) for k, v in flatten_traits(identity.get("traits"))
+        ],
         addresses=addresses,
         current=describe_session(session, locale),
         others=others,

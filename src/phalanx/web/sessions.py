@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from phalanx.schema.paths import list_paths
 from phalanx.web.i18n import chrome
+from phalanx.web.nodes import humanize
 
 __all__ = [
     "SessionSummary",
@@ -16,6 +18,7 @@ __all__ = [
     "display_name",
     "flatten_traits",
     "trait_label",
+    "trait_titles",
 ]
 
 _BROWSERS = (
@@ -112,10 +115,21 @@ def flatten_traits(traits: Any, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def trait_label(path: str) -> str:
-    """``name.first_name`` → ``Name / First name`` (the schema's titles are not at hand)."""
-    parts = [p.replace("_", " ").strip() for p in path.split(".")]
-    return " / ".join(p[:1].upper() + p[1:] for p in parts if p)
+def trait_titles(schema: Mapping[str, Any]) -> dict[str, str]:
+    """The ``title`` of every trait path of an identity schema, keyed like
+    :func:`flatten_traits` rows (``name.first``)."""
+    return {
+        path.name[len("traits.") :]: path.title
+        for path in list_paths(schema)
+        if path.name.startswith("traits.") and path.title
+    }
+
+
+def trait_label(path: str, titles: Mapping[str, str] | None = None) -> str:
+    """What the forms call a trait: its schema title, else the humanized last segment
+    (``name.first`` -> ``First``), as the form fields are labelled."""
+    title = (titles or {}).get(path)
+    return title if title else humanize(path)
 
 
 _IDENTIFIER_KEYS = re.compile(r"(^|\.)(email|username|name|phone)$")

@@ -27,6 +27,7 @@ from phalanx.web.branding import Branding, theme_css
 from phalanx.web.i18n import chrome, negotiate_locale
 from phalanx.web.pages import base_path, error_page, flow_page, init_url, welcome_page
 from phalanx.web.security import content_security_policy, page_headers, static_headers
+from phalanx.web.sessions import trait_titles
 
 if TYPE_CHECKING:
     from phalanx.config import Config
@@ -192,6 +193,12 @@ async def welcome(request: Request) -> Response:
         "one": chrome("welcome.revoked", locale),
         "others": chrome("welcome.revoked_others", locale),
     }.get(request.query_params.get("revoked", ""))
+    identity = current.get("identity")
+    schema_id = identity.get("schema_id") if isinstance(identity, Mapping) else None
+    try:
+        titles = trait_titles(backend.schemas.get(str(schema_id or "")).raw)
+    except KratosError:  # the identity's schema is no longer configured
+        titles = {}
     body = welcome_page(
         config,
         current,
@@ -201,6 +208,7 @@ async def welcome(request: Request) -> Response:
         logout_url=await _logout_url(backend, req),
         locale=locale,
         notice=notice,
+        trait_titles=titles,
     )
     response = _html(config, body, 200, locale)
     if new_cookie is not None:

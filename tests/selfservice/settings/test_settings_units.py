@@ -13,7 +13,6 @@ from phalanx.clock import utcnow
 from phalanx.selfservice.flow.base import FlowType
 from phalanx.selfservice.flow.settings.continuity import Continuity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
-from phalanx.selfservice.strategy.profile.settings import typed_form_traits
 from phalanx.session.model import Session
 from phalanx.ui import UiContainer
 
@@ -102,52 +101,6 @@ def test_rotated_secrets_still_resume(flow: SettingsFlow) -> None:
     }
     with pytest.raises(ValueError, match="secret"):
         Continuity([])
-
-
-TRAITS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["email", "age"],
-    "properties": {
-        "email": {"type": "string"},
-        "age": {"type": "integer"},
-        "height": {"type": "number"},
-        "newsletter": {"type": "boolean"},
-        "admin": {"type": ["boolean", "null"]},
-        "name": {"type": "object", "properties": {"first": {"type": "string"}}},
-    },
-}
-
-
-def test_form_traits_are_typed_by_the_schema() -> None:
-    form = {
-        "email": "a@b.c",
-        "age": "42",
-        "height": "1.85",
-        "newsletter": "true",
-        "admin": "",
-        "name": {"first": ""},
-        "unknown": "dropped",
-    }
-    assert typed_form_traits(TRAITS_SCHEMA, form) == {
-        "email": "a@b.c",
-        "age": 42,
-        "height": 1.85,
-        "newsletter": True,
-        "name": {},
-    }
-
-
-def test_form_traits_keep_unparseable_values_for_validation() -> None:
-    form = {"email": "", "age": "", "height": "tall", "newsletter": "maybe"}
-    # A required number left empty becomes 0 (Kratos's decoder); an empty string is dropped
-    # so that the schema reports the missing property.
-    assert typed_form_traits(TRAITS_SCHEMA, form) == {
-        "age": 0,
-        "height": "tall",
-        "newsletter": "maybe",
-    }
-    assert typed_form_traits({"type": "object"}, {"x": "1"}) == {"x": "1"}
-    assert typed_form_traits(TRAITS_SCHEMA, "not an object") == "not an object"
 
 
 def test_flow_json_has_identity_before_state_and_transient_continue_with(

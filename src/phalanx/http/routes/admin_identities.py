@@ -159,9 +159,7 @@ async def batch_patch_identities(request: Request) -> Response:
     plaintext = sum(
         1
         for p in patches
-        if p.create is not None
-        and p.create.credentials is not None
-        and p.create.credentials.has_plaintext_password
+        if p.create.credentials is not None and p.create.credentials.has_plaintext_password
     )
     if plaintext > MAX_BATCH_PLAINTEXT:
         raise BadRequestError(
@@ -169,32 +167,27 @@ async def batch_patch_identities(request: Request) -> Response:
             f"password is {MAX_BATCH_PLAINTEXT}."
         )
     manager = _manager(request)
-    bodies = [(index, p.create) for index, p in enumerate(patches) if p.create is not None]
-    indexes = [index for index, _ in bodies]
     # Plaintext passwords hash concurrently in the hashing pool; like Kratos, the first
     # conversion error (in input order) fails the whole request.
     converted = await asyncio.gather(
-        *(manager.from_create_body(body) for _, body in bodies), return_exceptions=True
+        *(manager.from_create_body(p.create) for p in patches), return_exceptions=True
     )
+    identities: list[Identity] = []
     for outcome in converted:
         if isinstance(outcome, BaseException):
             raise outcome
-    created = [
-        (index, identity)
-        for index, identity in zip(indexes, converted, strict=True)
-        if isinstance(identity, Identity)
-    ]
-    errors = await manager.create_many([identity for _, identity in created])
-    results: list[dict[str, Any] | None] = [None] * len(patches)
-    for (index, identity), error in zip(created, errors, strict=True):
+        identities.append(outcome)
+    errors = await manager.create_many(identities)
+    results: list[dict[str, Any]] = []
+    for patch, identity, error in zip(patches, identities, errors, strict=True):
         entry: dict[str, Any] = {"action": "error" if error is not None else "create"}
         if error is None:
             entry["identity"] = str(identity.id)
-        if patches[index].patch_id is not None:
-            entry["patch_id"] = str(patches[index].patch_id)
+        if patch.patch_id is not None:
+            entry["patch_id"] = str(patch.patch_id)
         if error is not None:
             entry["error"] = error.to_dict()
-        results[index] = entry
+        results.append(entry)
     return _ok({"identities": results})
 
 

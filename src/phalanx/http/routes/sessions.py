@@ -14,7 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from phalanx.clock import utcnow
-from phalanx.errors import AAL2RequiredError, BadRequestError, KratosError, UnauthorizedError
+from phalanx.errors import (
+    AAL2RequiredError,
+    BadRequestError,
+    KratosError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from phalanx.http.adapter import flow_request, issue_session_cookie
 from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
@@ -149,10 +155,27 @@ async def revoke_one(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def token_exchange(request: Request) -> Response:
+    """``GET /sessions/token-exchange?init_code=&return_to_code=`` (Kratos ``exchangeCode``).
+
+    Exchange codes are handed out by native (API) flows that finish in a browser (social
+    sign-in with ``return_session_token_exchange_code``); until a flow issues them no pair
+    of codes matches, and the answer is Kratos's for an unknown pair.
+    """
+    init_code = request.query_params.get("init_code", "")
+    return_to_code = request.query_params.get("return_to_code", "")
+    if not init_code or not return_to_code:
+        return error_response(
+            BadRequestError('"init_code" and "return_to_code" query params must be set')
+        )
+    return error_response(NotFoundError('no session yet for this "code"'))
+
+
 _WHOAMI_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "OPTIONS", "TRACE"]
 
 routes = [
     Route("/sessions/whoami", whoami, methods=_WHOAMI_METHODS),
+    Route("/sessions/token-exchange", token_exchange, methods=["GET"]),
     Route("/sessions", list_sessions, methods=["GET"]),
     Route("/sessions", revoke_others, methods=["DELETE"]),
     Route("/sessions/{id}", revoke_one, methods=["DELETE"]),

@@ -80,20 +80,12 @@ S = TypeVar("S", bound=ChallengeStrategy)
 def submitted_values(req: FlowRequest) -> dict[str, Any]:
     """Query and body together, the body winning (Kratos ``HTTPDecoderUseQueryAndBody``).
 
-    A scalar field sent twice in a form keeps its first value, as Kratos's schema-driven
-    form decoder does: the code screen has a hidden ``method=code`` node *and* a submit
-    button ``method=code``, so an HTML form posts ``method`` twice.
+    A field an HTML form sends twice (the code screen posts ``method`` from a hidden input
+    and from its button) already holds one value (:mod:`phalanx.selfservice.form`).
     """
     values: dict[str, Any] = dict(req.query)
     values.update(req.body)
-    for key in _SCALAR_FIELDS:
-        value = values.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            values[key] = value[0]
     return values
-
-
-_SCALAR_FIELDS = ("method", "code", "email", "token", "csrf_token")
 
 
 @dataclass(slots=True)
@@ -290,15 +282,21 @@ class ChallengeService(ABC, Generic[F, S]):
         """The type of the flow that replaces an expired ``old``."""
         return old.type
 
-    async def _expired(self, req: FlowRequest, old: F) -> Outcome:
-        """A fresh flow carrying "flow expired"; API flows and JSON clients are sent to
-        fetch it, browsers to the UI (Kratos's error handler without
-        ``use_continue_with_transitions``)."""
+    async def _replace_expired(self, req: FlowRequest, old: F) -> tuple[F, str | None]:
+        """A fresh, stored flow carrying "flow expired" in place of ``old``, and the CSRF
+        cookie to set."""
         method = old.active if old.active in self.strategies else None
         new, new_cookie = await self.new_flow(req, self._replacement_type(old), method=method)
         new.request_url = old.request_url
         new.ui.add_message(text.flow_expired(str(self.kind), old.expires_at))
         await self.store.create(new)
+        return new, new_cookie
+
+    async def _expired(self, req: FlowRequest, old: F) -> Outcome:
+        """A fresh flow carrying "flow expired"; API flows and JSON clients are sent to
+        fetch it, browsers to the UI (Kratos's error handler without
+        ``use_continue_with_transitions``)."""
+        new, new_cookie = await self._replace_expired(req, old)
         if new.is_api or req.is_json:
             outcome = Outcome.redirect(self._fetch_url(new))
         else:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from phalanx.errors import BadRequestError
+from phalanx.identity.decoding import json_type_name
 from phalanx.selfservice.flow.base import FlowType
 
 __all__ = ["AdminRecoveryRequest", "go_duration_string", "parse_go_duration"]
@@ -93,6 +94,18 @@ class AdminRecoveryRequest:
     def parse(cls, body: Any, *, method: str, default_lifespan: timedelta) -> AdminRecoveryRequest:
         if not isinstance(body, dict):
             raise BadRequestError("Unable to decode JSON payload: expected a JSON object.")
+        struct = f"createRecovery{method.capitalize()}ForIdentityBody"
+        go_types = {"identity_id": "uuid.UUID", "expires_in": "string"}
+        if method == "code":
+            go_types["flow_type"] = "flow.Type"
+        for name, go_type in go_types.items():
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                raise BadRequestError(
+                    f"Unable to decode JSON payload: json: cannot unmarshal "
+                    f"{json_type_name(value)} into Go struct field {struct}.{name} of type "
+                    f"{go_type}"
+                )
         raw_id = body.get("identity_id")
         identity_id = None
         if raw_id is not None:

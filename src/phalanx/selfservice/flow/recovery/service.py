@@ -38,6 +38,7 @@ from phalanx.selfservice.flow.base import FlowKind, FlowState, FlowType
 from phalanx.selfservice.flow.challenge import ChallengeService, LinkConfirmation, confirmation
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token
 from phalanx.selfservice.flow.environment import FlowEnvironment
+from phalanx.selfservice.flow.handling import expired_error
 from phalanx.selfservice.flow.recovery.flow import RecoveryFlow
 from phalanx.selfservice.flow.recovery.strategy import (
     AdminRecovery,
@@ -170,6 +171,20 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         )
 
     # -- submit --------------------------------------------------------------------------
+    async def _expired(self, req: FlowRequest, old: RecoveryFlow) -> Outcome:
+        """With ``feature_flags.use_continue_with_transitions``, an expired flow replaced by
+        an API flow answers 410 naming the new flow in ``use_flow_id`` and in
+        ``details.continue_with`` (``show_recovery_ui``), as Kratos's recovery error
+        handler does; otherwise the redirects of :meth:`ChallengeService._expired`."""
+        if not self.continue_with_transitions or self._replacement_type(old) != FlowType.API:
+            return await super()._expired(req, old)
+        new, _ = await self._replace_expired(req, old)
+        error = expired_error(old, str(new.id))
+        error.details["continue_with"] = [
+            {"action": "show_recovery_ui", "flow": {"id": str(new.id)}}
+        ]
+        raise error
+
     def _replacement_type(self, old: RecoveryFlow) -> FlowType:
         """An expired link flow is replaced by a browser flow: links open in browsers."""
         if old.is_api and old.active == "link":

@@ -36,6 +36,7 @@ from phalanx.selfservice.flow.registration.hooks import RegistrationHooks
 from phalanx.selfservice.flow.registration.strategy import RegistrationStrategy
 from phalanx.selfservice.flow.results import ExternalRedirect, ShowFlow
 from phalanx.selfservice.flow.store import FlowStore
+from phalanx.selfservice.form import decode_form_traits
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.traits import TraitForms
 from phalanx.session.wire import SessionRenderer
@@ -188,6 +189,9 @@ class RegistrationService:
 
     async def _register(self, req: FlowRequest, flow: RegistrationFlow) -> Outcome:
         body = req.body
+        if req.is_form:
+            traits = decode_form_traits(self.forms.raw_schema(), body.get("traits", {}))
+            body = {**body, "traits": traits}
         strategy = pick_strategy(self.strategies, body.get("method"), flow, body)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)

@@ -8,7 +8,6 @@ then the password is hashed (bcrypt refuses more than 72 bytes with 4000033).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from phalanx import text
@@ -23,40 +22,7 @@ from phalanx.selfservice.strategy.password.policy import PasswordPolicy
 from phalanx.selfservice.traits import TraitForms
 from phalanx.ui import flatten_values, input_node
 
-__all__ = ["PasswordRegistration", "coerce_form_traits"]
-
-
-def coerce_form_traits(schema: Mapping[str, Any], traits: Any) -> Any:
-    """Form bodies carry strings only; turn them into the schema's number, integer and
-    boolean types as Kratos's form decoder does (values that do not parse stay strings, so
-    the schema reports them)."""
-    properties = (
-        schema.get("properties", {}).get("traits", {}) if isinstance(schema, Mapping) else {}
-    )
-
-    def walk(node: Any, value: Any) -> Any:
-        if not isinstance(node, Mapping):
-            return value
-        if isinstance(value, dict):
-            props = node.get("properties") or {}
-            return {k: walk(props.get(k), v) for k, v in value.items()}
-        if not isinstance(value, str):
-            return value
-        kind = node.get("type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        try:
-            if "integer" in kinds:
-                return int(value)
-            if "number" in kinds:
-                number = float(value)
-                return int(number) if number.is_integer() else number
-        except ValueError:
-            return value
-        if "boolean" in kinds and value.lower() in ("true", "false", "on", "1", "0"):
-            return value.lower() in ("true", "on", "1")
-        return value
-
-    return walk(properties, traits)
+__all__ = ["PasswordRegistration"]
 
 
 class PasswordRegistration(RegistrationStrategy):
@@ -89,13 +55,9 @@ class PasswordRegistration(RegistrationStrategy):
         )
 
     def traits_of(self, req: FlowRequest, body: dict[str, Any]) -> Any:
+        """The submitted traits (a form's already typed by the registration service)."""
         traits = body.get("traits")
-        if traits is None:
-            return {}
-        content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            traits = coerce_form_traits(self.forms.raw_schema(), traits)
-        return traits
+        return {} if traits is None else traits
 
     def check_payload(self, flow: RegistrationFlow, body: dict[str, Any]) -> None:
         """The registration schema: traits per identity schema, ``password`` required."""
