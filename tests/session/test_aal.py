@@ -75,6 +75,11 @@ async def test_no_second_factor_is_remembered_briefly() -> None:
     assert await guard.check(session, "highest_available") is None
     assert await guard.check(session, "highest_available") is None
     assert len(creds.calls) == 1
+    # Any identity write moves updated_at: the answer is looked up again.
+    assert session.identity is not None
+    session.identity.updated_at += timedelta(seconds=1)
+    assert await guard.check(session, "highest_available") is None
+    assert len(creds.calls) == 2
     # A second factor added through Phalanx shows in the column at once.
     assert session.identity is not None
     session.identity.available_aal = "aal2"

@@ -17,10 +17,12 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from phalanx.errors import AAL2RequiredError
+from phalanx.identity.model import Identity
 from phalanx.session.model import AAL, Session
 
 __all__ = [
@@ -86,31 +88,35 @@ class AalGuard:
 
     The recomputation costs a statement, and most identities have no second factor, so a
     "no second factor" answer is remembered per process for :data:`NO_SECOND_FACTOR_TTL`
-    seconds -- used only together with the ``available_aal`` column read in the same
-    request. That is safe across workers and hosts: every credential write through
-    Phalanx stores the recomputed ``available_aal``, so an identity that gains a second
-    factor shows aal2 in the column at once; only a column made stale outside Phalanx
-    (SQL by hand, an imported database, a changed ``code.mfa_enabled``) is caught up to
-    that many seconds later.
+    seconds, and only while the identity's ``updated_at`` (read with the session) is
+    unchanged and its ``available_aal`` column is below aal2. Every identity write through
+    Phalanx, on any worker or host, moves ``updated_at`` and stores the recomputed
+    ``available_aal``, so an identity that gains a second factor is never mistaken for
+    one without; a column made stale outside Phalanx (SQL by hand, an imported database, a
+    changed ``code.mfa_enabled``) without touching ``updated_at`` is caught up to that
+    many seconds later.
     """
 
     def __init__(self, public_url: str, second_factor: SecondFactorCheck) -> None:
         self.public_url = public_url
         self.second_factor = second_factor
-        self._without: OrderedDict[uuid.UUID, float] = OrderedDict()
+        #: identity id -> (its ``updated_at`` when checked, deadline)
+        self._without: OrderedDict[uuid.UUID, tuple[datetime, float]] = OrderedDict()
 
-    def _known_without(self, identity_id: uuid.UUID) -> bool:
-        deadline = self._without.get(identity_id)
-        if deadline is None:
+    def _known_without(self, identity: Identity) -> bool:
+        found = self._without.get(identity.id)
+        if found is None:
             return False
-        if deadline > time.monotonic():
+        updated_at, deadline = found
+        if updated_at == identity.updated_at and deadline > time.monotonic():
             return True
-        del self._without[identity_id]
+        del self._without[identity.id]
         return False
 
-    def _remember_without(self, identity_id: uuid.UUID) -> None:
-        self._without[identity_id] = time.monotonic() + NO_SECOND_FACTOR_TTL
-        self._without.move_to_end(identity_id)
+    def _remember_without(self, identity: Identity) -> None:
+        deadline = time.monotonic() + NO_SECOND_FACTOR_TTL
+        self._without[identity.id] = (identity.updated_at, deadline)
+        self._without.move_to_end(identity.id)
         while len(self._without) > _NO_SECOND_FACTOR_MAX:
             self._without.popitem(last=False)
 
@@ -133,13 +139,14 @@ class AalGuard:
             raise ValueError(f"requested unknown aal: {required}")
         identity = session.identity
         if identity is not None and identity.available_aal == AAL.AAL2:
+            self._without.pop(identity.id, None)
             return self.error(request_url)
-        if identity is not None and self._known_without(identity.id):
+        if identity is not None and self._known_without(identity):
             return None
         if await self.second_factor(session.identity_id, upsert=upsert):
             if identity is not None:
                 identity.available_aal = AAL.AAL2
             return self.error(request_url)
         if identity is not None:
-            self._remember_without(identity.id)
+            self._remember_without(identity)
         return None
