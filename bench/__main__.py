@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bench import server
 from bench.identities import IdentityConfig, run_identities
 from bench.login import LoginConfig, hash_for, run_login
 from bench.mfa import run_mfa
@@ -146,6 +147,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="sessions: run the servers with phalanx.session_cache.enabled false (every whoami "
         "reads the database, as a deployment of several hosts must)",
     )
+    parser.add_argument(
+        "--log-level",
+        default="error",
+        help="log.level of the servers (default error; info turns the access log on, "
+        "one line per request written to the server log)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep configs, logs and SQLite files")
     return parser.parse_args(argv)
 
@@ -162,6 +169,7 @@ def _selected(wanted: str, defaults: tuple[Backend, ...]) -> tuple[Backend, ...]
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    server.LOG_LEVEL = args.log_level
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     if only - set(BENCHMARKS):
         raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(only - set(BENCHMARKS)))}")

@@ -109,6 +109,10 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return out
 
 
+#: ``log.level`` of benchmark servers (``--log-level``; ``info`` writes the access log).
+LOG_LEVEL = "error"
+
+
 def base_config(*, dsn: str, public_port: int, admin_port: int, bcrypt_cost: int) -> dict[str, Any]:
     """A Kratos config for benchmarks: loopback ports, one e-mail schema, the password
     method without the HIBP lookup, a session on API registration, verification off (no
@@ -145,7 +149,7 @@ def base_config(*, dsn: str, public_port: int, admin_port: int, bcrypt_cost: int
             "cipher": ["32-LONG-SECRET-NOT-SECURE-AT-ALL"],
         },
         "hashers": {"algorithm": "bcrypt", "bcrypt": {"cost": bcrypt_cost}},
-        "log": {"level": "error"},
+        "log": {"level": LOG_LEVEL},
     }
 
 

@@ -4,6 +4,7 @@ Exception tree::
 
     KratosError                      any error with a wire form {"error": {...}}
      ├── BadRequestError             400 (malformed input, invalid parameters)
+     │    ├── NulCharacterError               U+0000 in any input
      │    ├── SessionAlreadyAvailableError     session_already_available
      │    ├── ReturnToForbiddenError           self_service_flow_return_to_forbidden
      │    ├── FlowDisabledError                self_service_flow_disabled
@@ -25,7 +26,8 @@ Exception tree::
      ├── PayloadTooLargeError        413
      ├── BrowserLocationChangeRequiredError  422 browser_location_change_required
      ├── InternalServerError         500
-     └── BadGatewayError             502
+     ├── BadGatewayError             502
+     └── GatewayTimeoutError         504
 
 Each class carries its wire values as class attributes; instances may override
 ``reason``, ``message`` and ``details``. :func:`error_envelope` renders the JSON body.
@@ -47,6 +49,7 @@ __all__ = [
     "FlowExpiredError",
     "FlowReplacedError",
     "ForbiddenError",
+    "GatewayTimeoutError",
     "GoneError",
     "IdentityDisabledError",
     "IdentityMismatchError",
@@ -54,6 +57,7 @@ __all__ = [
     "KratosError",
     "MisconfigurationError",
     "NotFoundError",
+    "NulCharacterError",
     "PayloadTooLargeError",
     "ReturnToForbiddenError",
     "SessionAlreadyAvailableError",
@@ -147,6 +151,16 @@ class BadRequestError(KratosError):
     default_message = "The request was malformed or contained invalid parameters"
 
 
+class NulCharacterError(BadRequestError):
+    """A NUL character (U+0000) in some input: PostgreSQL cannot store it, so Phalanx
+    refuses it on every database (Kratos answers 500 on PostgreSQL)."""
+
+    def __init__(self, where: str = "the request") -> None:
+        super().__init__(
+            f"The request contains a NUL character (U+0000) in {where}, which is not allowed."
+        )
+
+
 class UnsupportedMediaTypeError(BadRequestError):
     """A body with a content type the endpoint does not decode (Kratos answers 400)."""
 
@@ -195,6 +209,11 @@ class MisconfigurationError(InternalServerError):
 class BadGatewayError(KratosError):
     status_code = 502
     default_message = "A third-party upstream service responded improperly."
+
+
+class GatewayTimeoutError(KratosError):
+    status_code = 504
+    default_message = "A third-party upstream service did not answer in time."
 
 
 class SessionAlreadyAvailableError(BadRequestError):

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from phalanx.selfservice.flow.registration.service import RegistrationService
     from phalanx.selfservice.flow.settings.service import SettingsService
     from phalanx.selfservice.flow.verification.service import VerificationService
+    from phalanx.selfservice.hook.password_migration import PasswordMigrationHook
+    from phalanx.selfservice.hook.python import PythonHooks
+    from phalanx.selfservice.hook.web_hook import WebHookCaller
     from phalanx.selfservice.matrix import Matrix
     from phalanx.selfservice.strategy.oidc.callback import OidcCallback
     from phalanx.selfservice.strategy.password.policy import PasswordPolicy
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from phalanx.session.aal import AalGuard
     from phalanx.session.epoch import RevocationEpoch
     from phalanx.session.manager import SessionManager
+    from phalanx.session.tokenizer import SessionTokenizer
     from phalanx.session.whoami import Whoami
     from phalanx.session.wire import SessionRenderer
 
@@ -67,11 +71,19 @@ class Registry:
     session_store: SQLSessionStore = field(init=False)
     sessions: SessionManager = field(init=False)
     session_renderer: SessionRenderer = field(init=False)
+    #: Hooks registered in code (``Registry.build(config, hooks=...)``).
+    python_hooks: PythonHooks = field(default_factory=lambda: _python_hooks())
     #: Kratos ``DoesSessionSatisfy``: required AALs of whoami, settings, login checkAAL.
     aal: AalGuard = field(init=False)
     #: ``/sessions/whoami``: lookup, rendering and the ``phalanx.session_cache``.
     whoami: Whoami = field(init=False)
+    #: ``?tokenize_as=``: JWTs from ``session.whoami.tokenizer.templates``.
+    tokenizer: SessionTokenizer = field(init=False)
     error_store: SQLErrorStore = field(init=False)
+    #: ``web_hook`` calls (shared by every flow's hook points).
+    web_hooks: WebHookCaller = field(init=False)
+    #: ``selfservice.methods.password.config.migrate_hook`` (None when disabled).
+    password_migration: PasswordMigrationHook | None = field(init=False)
     #: Courier: messages queued in the database, delivered by the worker.
     courier_store: SQLCourierStore = field(init=False)
     courier: Courier = field(init=False)
@@ -144,11 +156,13 @@ class Registry:
         return identity_to_wire(identity, public_base_url=self.config.public_base_url, admin=admin)
 
     def _wire_sessions(self) -> None:
+        from phalanx.outbound import guard_from_config
         from phalanx.persistence.sql.error_store import SQLErrorStore
         from phalanx.persistence.sql.session_store import SQLSessionStore
         from phalanx.session.aal import AalGuard
         from phalanx.session.cache import WhoamiCache
         from phalanx.session.manager import SessionManager
+        from phalanx.session.tokenizer import SessionTokenizer
         from phalanx.session.whoami import Whoami
         from phalanx.session.wire import SessionRenderer
 
@@ -177,6 +191,11 @@ class Registry:
             else None,
             aal=self.aal,
             required_aal=config.session.whoami.required_aal,
+        )
+        self.tokenizer = SessionTokenizer(
+            templates=config.session.whoami.tokenizer.templates,
+            issuer=config.public_base_url,
+            guard=guard_from_config(config),
         )
         self.error_store = SQLErrorStore(self.database)
 
@@ -219,6 +238,7 @@ class Registry:
             )
         )
         self.flow_env = FlowEnvironment(config, self.sessions, self.error_store, self.aal)
+        self._wire_hooks()
         self.code_store = SQLCodeStore(self.database, config.cookie_secrets)
         self.matrix = build_matrix(config, self)
         env = self.flow_env
@@ -280,6 +300,44 @@ class Registry:
             (x for x in self.matrix.extra if isinstance(x, OidcCallback)), None
         )
 
+    def _wire_hooks(self) -> None:
+        """``web_hook`` hooks and Python hooks at every flow's hook points."""
+        from phalanx.outbound import guard_from_config
+        from phalanx.selfservice.hook.password_migration import PasswordMigrationHook
+        from phalanx.selfservice.hook.runner import FlowHooks
+        from phalanx.selfservice.hook.web_hook import WebHookCaller, WebHookSettings
+
+        config = self.config
+        self.web_hooks = WebHookCaller(
+            WebHookSettings(
+                guard=guard_from_config(config),
+                header_allowlist=tuple(config.clients.web_hook.header_allowlist),
+                timeout=config.phalanx.web_hooks.timeout.total_seconds(),
+                retries=config.phalanx.web_hooks.retries,
+            ),
+            identity_json=lambda identity: self.identity_json(identity, False),
+        )
+        migrate = config.selfservice.methods.password.config.migrate_hook
+        self.password_migration = (
+            PasswordMigrationHook(migrate.config, self.web_hooks) if migrate.enabled else None
+        )
+        flows = config.selfservice.flows
+        for kind, block in (
+            ("login", flows.login),
+            ("registration", flows.registration),
+            ("settings", flows.settings),
+            ("recovery", flows.recovery),
+            ("verification", flows.verification),
+        ):
+            self.flow_env.hook_points[kind] = FlowHooks(
+                kind,  # type: ignore[arg-type]
+                block.before,
+                block.after,
+                self.web_hooks,
+                self.python_hooks,
+                self.session_renderer.session,
+            )
+
     def _wire_verification(self) -> None:
         from phalanx.persistence.sql.flow_store import flow_store
         from phalanx.selfservice.flow.verification.service import VerificationService
@@ -319,10 +377,16 @@ class Registry:
 
     @classmethod
     async def build(
-        cls, config: Config, *, dev: bool = False, epoch: RevocationEpoch | None = None
+        cls,
+        config: Config,
+        *,
+        dev: bool = False,
+        epoch: RevocationEpoch | None = None,
+        hooks: PythonHooks | None = None,
     ) -> Registry:
         """Open the database and wire every service from the config; ``epoch`` is the
-        revocation epoch shared with other worker processes (``phalanx serve --workers``)."""
+        revocation epoch shared with other worker processes (``phalanx serve --workers``);
+        ``hooks`` are Python hooks registered in code (see README, "Python hooks")."""
         from phalanx.config import parse_dsn
         from phalanx.hash import PasswordHashing, hasher_from_config
         from phalanx.persistence.sql.engine import Database, create_engine
@@ -348,12 +412,19 @@ class Registry:
             hashing=PasswordHashing(hasher),
             dev=dev or config.dev,
             epoch=epoch,
+            python_hooks=hooks or _python_hooks(),
         )
 
     async def close(self) -> None:
         self.hashing.shutdown()
         self.session_store.close()
         await self.database.dispose()
+
+
+def _python_hooks() -> PythonHooks:
+    from phalanx.selfservice.hook.python import PythonHooks
+
+    return PythonHooks()
 
 
 def identity_schemas(config: Config) -> SchemaRegistry:
@@ -373,8 +444,8 @@ def identity_schemas(config: Config) -> SchemaRegistry:
 
 
 def url_loader(config: Config) -> SchemaLoader:
-    """The loader for configured ``file://``/``base64://``/``http(s)://`` documents (identity
-    schemas, OIDC claims mappers) with Kratos's ``clients.http`` SSRF rules."""
+    """The identity schema loader (``file://``/``base64://``/``http(s)://``) with Kratos's
+    ``clients.http`` SSRF rules."""
     from phalanx.schema import SchemaLoader
 
     http = config.clients.http

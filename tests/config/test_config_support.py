@@ -85,10 +85,8 @@ def test_quickstart_config(tmp_path: Path) -> None:
     cfg = _load(tmp_path, KRATOS_QUICKSTART)
     assert unsupported_keys(cfg.raw) == [
         "selfservice.flows.login.style",
-        "log.leak_sensitive_values",
         "feature_flags.use_continue_with_transitions",
         "security.mitgate_typo",
-        "tracing.provider",
     ]
 
 
@@ -103,12 +101,11 @@ def test_env_set_keys_are_reported(tmp_path: Path) -> None:
         tmp_path,
         yaml.safe_dump(doc),
         env={
-            "SELFSERVICE_METHODS_WEBAUTHN_ENABLED": "true",
+            "OAUTH2_PROVIDER_URL": "https://hydra.example.com/",
             "SERVE_PUBLIC_PORT": "4455",
-            "SELFSERVICE_METHODS_WEBAUTHN_CONFIG": '{"rp": {"id": "x", "display_name": "X"}}',
         },
     )
-    assert unsupported_keys(cfg.raw) == ["selfservice.methods.webauthn"]
+    assert unsupported_keys(cfg.raw) == ["oauth2_provider.url"]
 
 
 def test_defaults_disabled_and_nulls_are_not_reported() -> None:
@@ -157,7 +154,8 @@ def test_is_supported() -> None:
     assert is_supported("phalanx.ui.product_name")
     assert not is_supported("selfservice.flows.login.style")
     assert is_supported("selfservice.methods.oidc")
-    assert not is_supported("selfservice.methods.webauthn")
+    assert is_supported("selfservice.methods.webauthn")
+    assert not is_supported("oauth2_provider.url")
     assert is_supported("serve.public.cors.enabled")
     assert is_supported("serve.admin.cors.allowed_origins")
     assert not is_supported("courier.http")

@@ -22,7 +22,10 @@ from phalanx.persistence.sql.courier_store import SQLCourierStore
 pytestmark = pytest.mark.anyio
 
 
-@pytest.mark.parametrize("address", ["a@example.org", "Alice <a@example.org>", '"x y"@b.c'])
+@pytest.mark.parametrize(
+    "address",
+    ["a@example.org", "Alice <a@example.org>", '"x y"@b.c', "josé@example.org", "jo@exämple.org"],
+)
 def test_valid_addresses(address: str) -> None:
     assert validate_email_address(address) == address
 
@@ -53,8 +56,13 @@ async def test_queue_email_renders_at_queue_time(sqlite_store: SQLCourierStore) 
     assert message.template_data["recovery_code"] == "123456"
     assert message.template_data["to"] == "a@example.org"
     assert message.dispatches == []
-    with pytest.raises(InvalidRecipientError):
-        await courier.queue_email("not-an-address", "recovery_code_valid", {})
+    # an invalid recipient never fails the caller: the message is stored abandoned
+    bad_id = await courier.queue_email("not-an-address", "recovery_code_valid", {})
+    bad = await sqlite_store.get(bad_id)
+    assert bad is not None and bad.status is MessageStatus.ABANDONED
+    [dispatch] = bad.dispatches
+    assert dispatch.error is not None and dispatch.error["code"] == 400
+    assert "not-an-address" in dispatch.error["reason"]
     with pytest.raises(ValueError, match="unknown courier template type"):
         await courier.queue_email("a@example.org", "nope", {})
 

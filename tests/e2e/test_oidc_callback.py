@@ -29,6 +29,11 @@ LOOPING = (
     " { identity: { traits: { email: loop(0) } } }"
 )
 NO_EMAIL = "{ identity: { traits: { email: 'not-an-email' } } }"
+USERINFO_MAPPER = (
+    "local c = std.extVar('claims');"
+    " { identity: { traits: { email: c.email },"
+    " metadata_admin: { iss: c.iss, raw: c.raw_claims } } }"
+)
 PREFIX = "Unable to complete OpenID Connect flow"
 
 
@@ -42,11 +47,18 @@ def server(module_server_factory: ServerFactory, oidc_provider: OidcProvider) ->
         provider_config(oidc_provider, "dotimport", mapper=IMPORTING),
         provider_config(oidc_provider, "dotloop", mapper=LOOPING),
         provider_config(oidc_provider, "dotbad", mapper=NO_EMAIL),
+        provider_config(
+            oidc_provider,
+            "dotuserinfo",
+            claims_source="userinfo",
+            mapper=USERINFO_MAPPER,
+        ),
     ]
     return module_server_factory.start(
         config={
             "selfservice": {
                 "flows": {
+                    "settings": {"privileged_session_max_age": "4s"},
                     "registration": {
                         "lifespan": "4s",
                         "after": {"oidc": {"hooks": [{"hook": "session"}]}},
@@ -286,6 +298,21 @@ def test_invalid_mapped_traits_fall_back_to_the_registration_form(
     assert email["attributes"]["value"] == "not-an-email"
     assert email["messages"][0]["id"] == 4000001
     assert identities_with(server, "not-an-email") == []
+    # Fixing the trait and continuing goes through the provider again; the form wins.
+    flow = r.json()
+    r = browser.post(
+        flow["ui"]["action"],
+        data={
+            "csrf_token": csrf(flow),
+            "provider": "dotbad",
+            "traits.email": "carol.fixed@example.test",
+        },
+    )
+    assert r.status_code == 303, r.text
+    r = browser.get(sign_in_at_provider(browser, r.headers["location"], user))
+    assert r.status_code == 303 and r.headers["location"] == f"{server.public_url}/welcome"
+    whoami = browser.get("/sessions/whoami").json()
+    assert whoami["identity"]["traits"]["email"] == "carol.fixed@example.test"
 
 
 def test_native_id_token_sign_up_and_in(server: PhalanxServer, oidc_provider: OidcProvider) -> None:
@@ -369,3 +396,81 @@ def test_apple_form_post_becomes_a_get(server: PhalanxServer) -> None:
 def test_mapper_loaded_from_base64(oidc_provider: OidcProvider) -> None:
     entry = provider_config(oidc_provider, "dot")
     assert base64.b64decode(entry["mapper_url"].removeprefix("base64://")).startswith(b"local")
+
+
+def test_claims_from_the_userinfo_endpoint_and_upstream_parameters(
+    server: PhalanxServer, browser: httpx.Client, oidc_provider: OidcProvider
+) -> None:
+    """``claims_source: userinfo``: the userinfo answer (its ``sub`` checked against the ID
+    token's) feeds the mapper; ``upstream_parameters`` reach the provider, filtered."""
+    user = oidc_provider.users["bob"]
+    flow = start_flow(browser, "registration")
+    r = browser.post(
+        flow["ui"]["action"],
+        json={
+            "method": "oidc",
+            "provider": "dotuserinfo",
+            "csrf_token": csrf(flow),
+            "upstream_parameters": {"login_hint": "bob", "prompt": "login", "foo": "bar"},
+        },
+    )
+    assert r.status_code == 422, r.text
+    target = r.json()["redirect_browser_to"]
+    params = query(target)
+    assert params["login_hint"] == "bob" and params["prompt"] == "login"
+    assert "foo" not in params
+    r = browser.get(sign_in_at_provider(browser, target, user))
+    assert r.status_code == 303, r.text
+    identity = browser.get("/sessions/whoami").json()["identity"]
+    with SpecClient(server.admin_url) as admin:
+        full = admin.get(f"/admin/identities/{identity['id']}").json()
+    assert full["metadata_admin"]["iss"] == oidc_provider.issuer
+    assert full["metadata_admin"]["raw"]["email"] == user.email
+
+
+def test_linking_needs_a_privileged_session(
+    server: PhalanxServer, browser: httpx.Client, oidc_provider: OidcProvider
+) -> None:
+    """A stale session is sent to a refresh login first (which offers only the linked
+    provider and asks it for ``prompt=login``); the paused link then goes on by itself."""
+    import time
+
+    user = oidc_provider.users["erin"]
+    r = browser.get(
+        sign_in_at_provider(
+            browser, to_provider(browser, start_flow(browser, "login"), "dotpkce"), user
+        )
+    )
+    assert r.status_code == 303, r.text
+    time.sleep(4.5)  # settings.privileged_session_max_age is 4s in this module
+    flow = browser.get(
+        "/self-service/settings/browser", headers={"Accept": "application/json"}
+    ).json()
+    r = browser.post(flow["ui"]["action"], data={"csrf_token": csrf(flow), "link": "dotnever"})
+    assert r.status_code == 303
+    refresh = r.headers["location"]
+    assert "/self-service/login/browser?refresh=true" in refresh
+    r = browser.get(refresh, headers={"Accept": "application/json"})
+    login = r.json()
+    offered = [n["attributes"]["value"] for n in login["ui"]["nodes"] if n["group"] == "oidc"]
+    assert offered == ["dotpkce"]
+    target = to_provider(browser, login, "dotpkce")
+    assert query(target)["prompt"] == "login"
+    r = browser.get(sign_in_at_provider(browser, target, user))
+    assert r.status_code == 303, r.text
+    back = r.headers["location"]
+    assert f"flow={flow['id']}" in back
+    r = browser.get(back)  # the paused link resumes: off to the provider again
+    assert r.status_code == 303 and r.headers["location"].startswith(oidc_provider.issuer)
+    r = browser.get(sign_in_at_provider(browser, r.headers["location"], user))
+    assert r.status_code == 303, r.text
+    done = browser.get(
+        f"/self-service/settings/flows?id={flow['id']}", headers={"Accept": "application/json"}
+    ).json()
+    assert done["state"] == "success"
+    unlinkable = [
+        n["attributes"]["value"]
+        for n in done["ui"]["nodes"]
+        if n["group"] == "oidc" and n["attributes"]["name"] == "unlink"
+    ]
+    assert sorted(unlinkable) == ["dotnever", "dotpkce"]

@@ -20,7 +20,6 @@ from tests.support.mail import (
     PASSWORD,
     MailSink,
     code_of,
-    confirmation_form,
     create_identity,
     csrf_of,
     flows_config,
@@ -53,6 +52,10 @@ def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServe
 
 def _settings_ui(server: PhalanxServer) -> str:
     return f"{server.public_url}/ui/settings"
+
+
+def _recovery_ui(server: PhalanxServer) -> str:
+    return f"{server.public_url}/ui/recovery"
 
 
 def _db_path(server: PhalanxServer) -> str:
@@ -447,7 +450,9 @@ def test_missing_email_is_a_validation_error(server: PhalanxServer) -> None:
         assert [m["id"] for m in email["messages"]] == [4000002]
 
 
-def test_get_with_code_answers_a_confirmation_page(server: PhalanxServer, mail: MailSink) -> None:
+def test_get_with_code_fills_it_in_and_uses_nothing(server: PhalanxServer, mail: MailSink) -> None:
+    """Kratos ``handleLinkClick``: a GET with ``code`` fills the code into the flow, sets a
+    fresh CSRF cookie and sends the browser to the UI; only the form's POST uses it."""
     email = unique_email("confirm")
     create_identity(server.admin_url, email)
     with SpecClient(server.public_url, headers={"Accept": "application/json"}) as browser:
@@ -458,15 +463,18 @@ def test_get_with_code_answers_a_confirmation_page(server: PhalanxServer, mail: 
         )
         code = code_of(mail.last(email))
         link = f"/self-service/recovery?flow={flow['id']}&code={code}"
-        page = browser.get(link, headers={"Accept": "text/html"}, validate=False)
-        assert page.status_code == 200
-        action, fields = confirmation_form(page.text)
-        assert fields["method"] == "code" and fields["code"] == code
-        stored = browser.get(f"/self-service/recovery/flows?id={flow['id']}").json()
-        assert code not in str(stored)  # nothing was written into the flow
+        opened = browser.get(
+            link, headers={"Accept": "text/html"}, validate=False, follow_redirects=False
+        )
+        assert opened.status_code == 303
+        assert opened.headers["location"] == f"{_recovery_ui(server)}?flow={flow['id']}"
+        assert any(c.startswith("csrf_token_") for c in opened.headers.get_list("set-cookie"))
+        shown = browser.get(f"/self-service/recovery/flows?id={flow['id']}").json()
+        assert shown["state"] == "sent_email"
+        assert node(shown, "code")["attributes"]["value"] == code
         r = browser.post(
-            action,
-            data=fields,
+            f"/self-service/recovery?flow={flow['id']}",
+            data={"method": "code", "code": code, "csrf_token": csrf_of(shown)},
             headers={"Accept": "text/html"},
             validate=False,
             follow_redirects=False,

@@ -1,8 +1,9 @@
 """Recovery and verification with the ``link`` method, end to end (real server and SMTP sink).
 
-Opening a link never uses its token: ``GET`` answers a confirmation page whose button
-POSTs the token, so a mail scanner prefetching the link cannot burn it (Kratos consumes
-link tokens on the GET)."""
+This module runs with ``phalanx.link_confirmation.enabled``: opening a link never uses its
+token, ``GET`` answers a confirmation page whose button POSTs the token, so a mail scanner
+prefetching the link cannot burn it. Kratos's default (the GET uses the token) is tested in
+``test_mail_links.py``."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ NEW_PASSWORD = "Brand-new-Passw0rd-via-a-Link"
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
     config = flows_config(
         mail,
+        phalanx={"link_confirmation": {"enabled": True}},
         selfservice={
             "methods": {"link": {"enabled": True}},
             "flows": {

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from phalanx.errors import NotFoundError
+from phalanx.outbound import guard as guard_module
 from phalanx.schema import (
     IdentitySchema,
     InvalidIdentitySchemaError,
@@ -27,7 +28,6 @@ from phalanx.schema import (
     schema_id_to_url_segment,
     url_segment_to_schema_id,
 )
-from phalanx.schema import loader as loader_module
 from tests.schema.conftest import PERSON_SCHEMA
 
 PERSON = json.dumps(PERSON_SCHEMA).encode()
@@ -201,7 +201,7 @@ async def test_public_hosts_are_pinned_to_the_checked_address(
         seen.append(request)
         return httpx.Response(200, content=PERSON)
 
-    monkeypatch.setattr(loader_module.anyio, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(guard_module.anyio, "getaddrinfo", fake_getaddrinfo)
     loader = SchemaLoader(transport=httpx.MockTransport(handler))
     assert await loader.load("https://schemas.example/p.json?x=1") == PERSON_SCHEMA
     (request,) = seen

@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from starlette.requests import Request
 
+from phalanx.errors import BadRequestError
 from phalanx.http.pagination import migration_headers, migration_page_params
 
 
@@ -61,3 +63,21 @@ def test_headers_first_middle_last_and_empty() -> None:
     assert set(_rels(single["Link"])) == {"first"}
     empty = migration_headers(_request(""), 0, 0, 250)
     assert empty["X-Total-Count"] == "0"
+
+
+def test_numbers_follow_go_parse_int() -> None:
+    """Past int64 Go's ParseInt fails and ory/x falls back to the defaults."""
+    for huge in ("9223372036854775808", "1" * 400, "1" * 5000):
+        assert migration_page_params(_request(f"page={huge}&per_page={huge}")) == (0, 250)
+        assert migration_page_params(_request(f"page_size={huge}")) == (0, 250)
+
+
+def test_offsets_past_int64_are_refused() -> None:
+    with pytest.raises(BadRequestError, match="out of range"):
+        migration_page_params(_request("page=9223372036854775807&per_page=2"))
+    with pytest.raises(BadRequestError, match="pagination token"):
+        migration_page_params(_request(f"page_token={_token(1 << 63)}"))
+    assert migration_page_params(_request("page=4611686018427387903&per_page=2")) == (
+        4611686018427387903,
+        2,
+    )

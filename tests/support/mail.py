@@ -94,11 +94,16 @@ def _bodies(message: Message) -> tuple[str, str]:
 class MailSink:
     """An SMTP sink: ``connection_uri`` for the config, :meth:`wait` for mails."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = False) -> None:
+        """``smtputf8``: offer the SMTPUTF8 extension (non-ASCII addresses)."""
         self.handler = _Handler()
         self.port = free_port()
         self.controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=5
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            ready_timeout=5,
+            enable_SMTPUTF8=smtputf8,
         )
 
     @property

@@ -54,6 +54,7 @@ CALLBACK_PATHS = (
     "/self-service/methods/oidc/callback/dotimport",
     "/self-service/methods/oidc/callback/dotloop",
     "/self-service/methods/oidc/callback/dotbad",
+    "/self-service/methods/oidc/callback/dotuserinfo",
     "/self-service/methods/oidc/callback",
 )
 

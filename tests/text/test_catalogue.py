@@ -114,6 +114,13 @@ SPECIAL_TEXTS = {
 }
 
 
+#: Texts of v25.4 where the reference (a later master) differs (contract note 0.1).
+V25_4_TEXTS = {
+    1010008: "Sign in with hardware key",
+    1010011: "Sign in with hardware key",
+}
+
+
 def _no_argument_constructors() -> dict[int, Callable[[], UiText]]:
     found: dict[int, Callable[[], UiText]] = {}
     for name in text.__all__:
@@ -165,7 +172,7 @@ def test_every_constructor_renders_the_reference_template(
         else:
             assert mid in plain, f"no constructor for {mid} {ref['const_name']}"
             msg = plain[mid]()
-            expected = ref["text"]
+            expected = V25_4_TEXTS.get(mid, ref["text"])
             assert msg.context is None, mid
         assert msg.id == mid
         assert msg.type == ref["type"], mid

@@ -32,8 +32,9 @@ def render(config: Config, case: str) -> Element:
 
 
 def assert_self_contained(html: str, config: Config) -> None:
-    """No inline script/style and no asset from anywhere but this origin (or data:)."""
-    assert "<script" not in html
+    """No inline script/style and no asset from anywhere but this origin (or data:); the
+    only scripts are files (``webauthn.js`` and its binder) loaded by ``src``."""
+    assert not re.search(r"<script(?![^>]*\ssrc=)", html)
     assert "<style" not in html
     assert not re.search(r"\sstyle=", html)
     assert not re.search(r"\son[a-z]+=", html)
@@ -289,3 +290,51 @@ def test_session_helpers() -> None:
     assert describe_user_agent(None) is None
     assert describe_user_agent("curl/8.5.0") == "curl"
     assert describe_user_agent("x" * 200) == "x" * 80
+
+
+def test_webauthn_nodes_are_bound_by_script_files(config: Config) -> None:
+    """The script node and the triggers become script tags and data attributes: no inline
+    handler, so the CSP needs no ``unsafe-inline``."""
+    flow = flows.future_method_login()
+    flow["ui"]["nodes"] += [
+        {
+            "type": "input",
+            "group": "webauthn",
+            "attributes": {
+                "name": "webauthn_login_trigger",
+                "type": "button",
+                "value": '{"publicKey":{}}',
+                "onclick": 'window.oryWebAuthnLogin({"publicKey":{}})',
+                "onclickTrigger": "oryWebAuthnLogin",
+                "disabled": False,
+                "node_type": "input",
+            },
+            "messages": [],
+            "meta": {"label": flows.text(1010008, "Sign in with hardware key")},
+        },
+        {
+            "type": "input",
+            "group": "passkey",
+            "attributes": {
+                "name": "passkey_login",
+                "type": "hidden",
+                "onload": "window.oryPasskeyLoginAutocompleteInit()",
+                "onloadTrigger": "oryPasskeyLoginAutocompleteInit",
+                "disabled": False,
+                "node_type": "input",
+            },
+            "messages": [],
+            "meta": {},
+        },
+    ]
+    html = flow_page(config, "login", flow)
+    assert_self_contained(html, config)
+    doc = parse(html)
+    scripts = [s["src"] for s in doc.find_all("script")]
+    assert scripts[0] == "http://127.0.0.1:4433/.well-known/ory/webauthn.js"
+    assert scripts[1].startswith("/ui/static/webauthn-ui.js?v=")
+    assert doc.find("script")["integrity"] == "sha512-x"
+    button = doc.find("button", name="webauthn_login_trigger")
+    assert (button["type"], button["data-trigger"]) == ("button", "oryWebAuthnLogin")
+    hidden = doc.find("input", name="passkey_login")
+    assert hidden["data-onload-trigger"] == "oryPasskeyLoginAutocompleteInit"

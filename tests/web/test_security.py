@@ -21,7 +21,7 @@ def directives(csp: str) -> dict[str, list[str]]:
 def test_default_policy(config: Config) -> None:
     csp = directives(content_security_policy(config))
     assert csp["default-src"] == ["'self'"]
-    assert csp["script-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'", "http://127.0.0.1:4433"]
     assert csp["style-src"] == ["'self'"]
     assert csp["img-src"] == ["'self'", "data:"]
     assert csp["frame-ancestors"] == ["'none'"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -21,21 +20,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def setup_logging(config: Config | None = None) -> None:
-    level = "INFO"
-    if config is not None:
-        level = str(config.log.level).upper()
-        if level == "WARNING":
-            level = "WARNING"
-        elif level in ("TRACE",):
-            level = "DEBUG"
-        elif level in ("FATAL", "PANIC"):
-            level = "CRITICAL"
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    """Apply ``log.*`` (level, format, redaction) to this process: :mod:`phalanx.logs`."""
+    from phalanx.logs import configure
+
+    configure(config)
 
 
 def load_or_exit(paths: Sequence[str], *, dev: bool) -> Config:

@@ -6,7 +6,9 @@ serve both apps on the shared sockets (the kernel spreads connections), like gun
 pre-fork model. Every worker builds its own registry and its own whoami cache
 (``phalanx.session_cache``); every write that can change a whoami answer advances the
 shared epoch (:mod:`phalanx.session.epoch`), so a revoked session is refused by every
-worker on its very next request.
+worker on its very next request. Workers exit when the parent dies, even by ``kill -9``
+(``PR_SET_PDEATHSIG`` on Linux, plus a watchdog polling the parent pid), so they never keep
+the ports.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 __all__ = ["serve"]
 
 log = logging.getLogger("phalanx.serve")
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PARENT_POLL = 1.0  # seconds between the watchdog's looks at the parent
 
 
 async def _check_schema(config: Config, *, dev: bool) -> None:
@@ -118,13 +123,18 @@ async def _serve_worker(
     dev: bool,
     watch_courier: bool,
     epoch: RevocationEpoch | None = None,
+    parent: int | None = None,
 ) -> None:
     import uvicorn
 
+    from phalanx import tracing
     from phalanx.http.admin import create_admin_app
+    from phalanx.http.protocol import guarded_protocol
     from phalanx.http.public import create_public_app
 
+    _start_tracing(config)
     registry = await _build_registry(config, dev=dev, epoch=epoch)
+    limits = config.phalanx.connections
     apps: dict[str, ASGIApp] = {
         "public": create_public_app(registry),
         "admin": create_admin_app(registry),
@@ -134,8 +144,10 @@ async def _serve_worker(
         uv_config = uvicorn.Config(
             app,
             loop="uvloop",
-            http="httptools",
+            http=guarded_protocol(limits),
+            timeout_keep_alive=max(1, round(limits.keep_alive_timeout.total_seconds())),
             log_level="warning",
+            log_config=None,  # uvicorn's records go through phalanx.logs like ours
             access_log=False,
             lifespan="off",
             proxy_headers=False,
@@ -143,6 +155,7 @@ async def _serve_worker(
         )
         servers.append((uvicorn.Server(uv_config), sockets[name]))
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
+    watchdog = asyncio.create_task(_watch_parent(parent)) if parent is not None else None
     if watch_courier:
         from phalanx.courier.worker import run_worker
 
@@ -150,7 +163,50 @@ async def _serve_worker(
     try:
         await asyncio.gather(*tasks)
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         await registry.close()
+        tracing.shutdown()
+
+
+def _start_tracing(config: Config) -> None:
+    """``tracing.*`` for this (worker) process; an unusable setup is reported, not fatal."""
+    from phalanx import tracing
+
+    try:
+        if tracing.configure(config.tracing):
+            otlp = config.tracing.providers.get("otlp") or {}
+            log.info("OTLP tracer configured! Sending spans to %s", otlp.get("server_url"))
+    except ValueError as exc:
+        log.warning("tracing is off: %s", exc)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this forked worker exit when ``parent`` dies, even by ``kill -9``.
+
+    Linux delivers SIGTERM on the parent's death (``prctl(PR_SET_PDEATHSIG)``); if the
+    parent died before that was set, exit now. :func:`_watch_parent` covers other systems.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog still works
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+async def _watch_parent(parent: int) -> None:
+    """Exit (gracefully, through uvicorn's SIGTERM handling) once ``parent`` is gone."""
+    while True:  # polling is the point: nothing signals a parent's death portably
+        if os.getppid() != parent:
+            break
+        await asyncio.sleep(_PARENT_POLL)
+    log.warning("the supervising process %d is gone: this worker stops", parent)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _run_worker_process(
@@ -160,6 +216,7 @@ def _run_worker_process(
     dev: bool,
     watch_courier: bool,
     epoch: RevocationEpoch | None = None,
+    parent: int | None = None,
 ) -> None:
     # uvicorn's ``loop="uvloop"`` only applies to loops uvicorn creates itself;
     # ``Server.serve()`` runs on the caller's loop, so create a uvloop one here.
@@ -167,7 +224,9 @@ def _run_worker_process(
 
     with contextlib.suppress(KeyboardInterrupt):
         uvloop.run(
-            _serve_worker(config, sockets, dev=dev, watch_courier=watch_courier, epoch=epoch)
+            _serve_worker(
+                config, sockets, dev=dev, watch_courier=watch_courier, epoch=epoch, parent=parent
+            )
         )
 
 
@@ -193,10 +252,12 @@ def _supervise(
     epoch = RevocationEpoch(slots=workers)
     children: list[int] = []
     for index in range(workers):
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # child
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            _die_with_parent(parent)
             epoch.use_slot(index)
             _run_worker_process(
                 config,
@@ -204,6 +265,7 @@ def _supervise(
                 dev=dev,
                 watch_courier=watch_courier and index == 0,
                 epoch=epoch,
+                parent=parent,
             )
             os._exit(0)
         children.append(pid)

@@ -35,6 +35,7 @@ __all__ = [
     "ClientsConfig",
     "ClientsHttpConfig",
     "ClientsWebHookConfig",
+    "ConnectionsConfig",
     "CookiesConfig",
     "DatabaseCleanupConfig",
     "DatabaseCleanupSleepConfig",
@@ -44,6 +45,7 @@ __all__ = [
     "HashersConfig",
     "IdentityConfig",
     "IdentitySchemaConfig",
+    "LinkConfirmationConfig",
     "LogConfig",
     "OAuth2ProviderConfig",
     "PhalanxConfig",
@@ -58,6 +60,7 @@ __all__ = [
     "TokenizerConfig",
     "TokenizerTemplateConfig",
     "TracingConfig",
+    "WebHooksConfig",
     "WhoAmIConfig",
 ]
 
@@ -326,6 +329,29 @@ class SessionCacheConfig(Strict):
     max_ttl: Duration = timedelta(seconds=30)
 
 
+class ConnectionsConfig(Strict):
+    """``phalanx.connections``: limits on the HTTP connections of each server process.
+
+    A request's headers must arrive within ``header_timeout`` of its first byte (or of the
+    connection opening), its body within ``body_timeout`` of the headers; otherwise the
+    connection is closed. Beyond ``max_connections`` open connections per process, new
+    ones are closed at once. Idle keep-alive connections close after
+    ``keep_alive_timeout``."""
+
+    header_timeout: Duration = timedelta(seconds=10)
+    body_timeout: Duration = timedelta(seconds=60)
+    keep_alive_timeout: Duration = timedelta(seconds=5)
+    max_connections: int = Field(default=4096, ge=1)
+
+
+class WebHooksConfig(Strict):
+    """``phalanx.web_hooks``: how ``web_hook`` hooks call out (Kratos's fixed values are the
+    defaults: 30 s per attempt, 2 retries on connection errors and 5xx other than 501)."""
+
+    timeout: Duration = timedelta(seconds=30)
+    retries: int = Field(default=2, ge=0, le=10)
+
+
 class PhalanxOIDCConfig(Strict):
     """``phalanx.oidc``: ``generic_id_token`` lets native apps sign in with an ``id_token``
     of a ``generic`` provider, verified against its discovered JWKS (Kratos allows the
@@ -334,11 +360,22 @@ class PhalanxOIDCConfig(Strict):
     generic_id_token: bool = False
 
 
+class LinkConfirmationConfig(Strict):
+    """``phalanx.link_confirmation``: a ``GET`` of a recovery or verification link (the
+    ``link`` method's ``?token=``) shows a page whose button POSTs the token, instead of
+    using it at once as Kratos does, so mail scanners that prefetch links cannot burn
+    (or use) them."""
+
+    enabled: bool = False
+
+
 class PhalanxConfig(Strict):
     """``phalanx``: Phalanx-only settings (not a Kratos key)."""
 
+    connections: ConnectionsConfig = ConnectionsConfig()
     oidc: PhalanxOIDCConfig = PhalanxOIDCConfig()
-
     ui: PhalanxUIConfig = PhalanxUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()
+    link_confirmation: LinkConfirmationConfig = LinkConfirmationConfig()
+    web_hooks: WebHooksConfig = WebHooksConfig()

@@ -23,26 +23,24 @@ where ``template_data`` is the template model (``to``, ``recovery_code``, ...).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
-from phalanx.config.model_hooks import DEFAULT_HTTP_BODY, ApiKeyAuth, BasicAuth, HttpRequestConfig
+from phalanx.config.model_hooks import DEFAULT_HTTP_BODY, HttpRequestConfig
 from phalanx.courier.channel import Channel, DeliveryError
 from phalanx.courier.message import Message, MessageType, TemplateType
-from phalanx.courier.sources import SourceError, load_uri
 from phalanx.courier.template import TemplateRenderer
 from phalanx.jsonnet import JsonnetError, evaluate_jsonnet
+from phalanx.outbound.request import BodyEncodingError, encode_body, request_headers
+from phalanx.outbound.sources import SourceError, load_url
 
 __all__ = ["HTTPChannel", "default_body"]
 
 log = logging.getLogger("phalanx.courier.http")
 
 HTTP_TIMEOUT = 10.0  # seconds
-_FORM = "application/x-www-form-urlencoded"
 _DEFAULT_FIELDS = ("to", "recovery_code", "recovery_url", "verification_url", "verification_code")
 
 
@@ -109,7 +107,7 @@ class HTTPChannel(Channel):
             return default_body(ctx)
         if self._snippet is None:
             try:
-                self._snippet = (await load_uri(body_uri, client=self._client)).decode("utf-8")
+                self._snippet = (await load_url(body_uri, client=self._client)).decode("utf-8")
             except (SourceError, UnicodeDecodeError) as exc:
                 raise DeliveryError(f"unable to load the request body template: {exc}") from exc
         try:
@@ -117,47 +115,27 @@ class HTTPChannel(Channel):
         except JsonnetError as exc:
             raise DeliveryError(f"jsonnet: {exc}") from exc
 
-    def _request_headers(self) -> dict[str, str]:
-        headers = dict(self.config.headers)
-        if not any(k.lower() == "content-type" for k in headers):
-            headers["Content-Type"] = "application/json"
-        auth = self.config.auth
-        if isinstance(auth, ApiKeyAuth):
-            if auth.config.in_ == "cookie":
-                cookie = f"{auth.config.name}={auth.config.value}"
-                existing = headers.get("Cookie")
-                headers["Cookie"] = f"{existing}; {cookie}" if existing else cookie
-            else:
-                headers[auth.config.name] = auth.config.value
-        return headers
-
     async def send(self, message: Message) -> None:
         url = self.config.url
         if not url:
             raise DeliveryError(f"courier channel {self.id}: request_config.url is not set")
         method = self.config.method.upper()
-        headers = self._request_headers()
+        headers = request_headers(self.config.headers, self.config.auth)
         content: bytes | None = None
         if method != "TRACE":
             payload = await self._payload(await self.context(message))
-            content_type = next(v for k, v in headers.items() if k.lower() == "content-type")
-            if content_type.split(";")[0].strip() == _FORM:
-                if not isinstance(payload, dict):
-                    raise DeliveryError("the request body must evaluate to an object for forms")
-                content = urlencode(sorted((k, str(v)) for k, v in payload.items())).encode()
-            else:
-                content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        auth = self.config.auth
-        basic = (auth.config.user, auth.config.password) if isinstance(auth, BasicAuth) else None
+            try:
+                content = encode_body(payload, headers)
+            except BodyEncodingError as exc:
+                raise DeliveryError(str(exc)) from exc
         try:
-            response = await self._client.request(
-                method, url, content=content, headers=headers, auth=basic
-            )
+            response = await self._client.request(method, url, content=content, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(str(exc) or type(exc).__name__) from exc
         if 200 <= response.status_code < 300:
             return
-        log.error(
+        # The worker reports the failure (once while it lasts, then counted); details here.
+        log.debug(
             "sending mail via HTTP failed: status %d, body %r",
             response.status_code,
             response.content[:1024],

@@ -19,9 +19,10 @@ or snake_case; ``to`` defaults to the recipient.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
-from email.errors import HeaderParseError
+from email.errors import HeaderParseError, NonASCIILocalPartDefect
 from email.headerregistry import HeaderRegistry
 from typing import Any
 
@@ -33,6 +34,7 @@ from phalanx.courier.template import TemplateRenderer
 __all__ = ["Courier", "InvalidRecipientError", "validate_email_address"]
 
 _HEADERS = HeaderRegistry()
+log = logging.getLogger("phalanx.courier")
 
 
 class InvalidRecipientError(ValueError):
@@ -55,8 +57,11 @@ def validate_email_address(value: str) -> str:
             problem = str(exc) or type(exc).__name__
         else:
             addresses = header.addresses  # type: ignore[attr-defined]
-            if header.defects:
-                problem = str(header.defects[0])
+            # RFC 6532 allows UTF-8 local parts, and so do Go's net/mail and Kratos; the
+            # SMTP channel delivers them with SMTPUTF8.
+            defects = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
+            if defects:
+                problem = str(defects[0])
             elif len(addresses) != 1:
                 problem = "expected exactly one address"
             elif not addresses[0].username or not addresses[0].domain:
@@ -88,11 +93,17 @@ class Courier:
     ) -> uuid.UUID:
         """Render and store an e-mail on the ``email`` channel; its id.
 
-        Raises :class:`InvalidRecipientError` for a bad address, ``ValueError`` for an
-        unknown template type or field, :class:`~phalanx.courier.template.TemplateError`
-        if a template fails.
+        A recipient that is no e-mail address never fails the caller's request: the
+        message is stored ``abandoned`` with the reason in its dispatch (and logged).
+        Raises ``ValueError`` for an unknown template type or field,
+        :class:`~phalanx.courier.template.TemplateError` if a template fails.
         """
-        validate_email_address(recipient)
+        try:
+            validate_email_address(recipient)
+        except InvalidRecipientError as exc:
+            invalid: InvalidRecipientError | None = exc
+        else:
+            invalid = None
         kind = _template_type(template_type)
         model = normalize(MessageType.EMAIL, kind, {"to": recipient, **(data or {})})
         rendered = await self.renderer.render_email(kind, model)
@@ -106,6 +117,17 @@ class Courier:
             template_data=model,
         )
         await self.store.add(message)
+        if invalid is not None:
+            log.warning("Abandoned an e-mail to an invalid recipient: %s", invalid)
+            await self.store.mark_abandoned(
+                message.id,
+                {
+                    "code": 400,
+                    "status": "Bad Request",
+                    "reason": str(invalid),
+                    "message": "The e-mail recipient is not a valid address.",
+                },
+            )
         return message.id
 
     async def queue_sms(

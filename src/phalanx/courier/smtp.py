@@ -116,6 +116,12 @@ async def _connected_socket(host: str, port: int, seconds: float) -> socket.sock
     raise aiosmtplib.SMTPConnectError(f"Error connecting to {host} on port {port}: {error}")
 
 
+_NO_SMTPUTF8 = (
+    "The recipient address contains non-ASCII characters, which need the SMTPUTF8 "
+    "extension, and the SMTP server does not offer it."
+)
+
+
 def _is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return any(r.code >= 500 for r in exc.recipients)
@@ -204,6 +210,11 @@ class SMTPChannel(Channel):
                 if settings.username and client.supports_extension("auth"):
                     await client.login(settings.username, settings.password or "")
                 await client.send_message(mail)
+            except aiosmtplib.SMTPNotSupported as exc:
+                if "SMTPUTF8" not in str(exc):
+                    raise
+                log.error("Unable to send email to %r: %s", message.recipient, _NO_SMTPUTF8)
+                raise PermanentDeliveryError(_NO_SMTPUTF8, reason=_REASON, code=400) from exc
             finally:
                 if client.is_connected:
                     try:
@@ -211,6 +222,6 @@ class SMTPChannel(Channel):
                     except aiosmtplib.SMTPException:
                         client.close()
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as exc:
-            log.error("Unable to send email using SMTP connection: %s", exc)
+            # The worker reports it (once while the server stays unreachable, then counted).
             error = PermanentDeliveryError if _is_permanent(exc) else DeliveryError
             raise error(str(exc) or type(exc).__name__, reason=_REASON) from exc

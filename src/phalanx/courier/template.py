@@ -35,7 +35,7 @@ from phalanx.config.model_courier import CourierConfig, CourierTemplates
 from phalanx.courier.gotemplate import UnsupportedTemplateError, translate
 from phalanx.courier.message import MessageType, TemplateType
 from phalanx.courier.models import render_context
-from phalanx.courier.sources import SourceError, load_uri
+from phalanx.outbound.sources import SourceError, load_url
 
 __all__ = ["RenderedEmail", "TemplateError", "TemplateRenderer"]
 
@@ -177,7 +177,7 @@ class TemplateRenderer:
     async def _source(self, key: str, uri: str | None, directory: str, part: str) -> str:
         try:
             if uri:
-                text = (await load_uri(uri, client=self._http)).decode("utf-8")
+                text = (await load_url(uri, client=self._http)).decode("utf-8")
                 return text if uri.endswith(".j2") else translate(text, name=uri)
             if key.startswith("file:") and self.override_path is not None:
                 native = self.override_path / directory / f"{part}.j2"

@@ -35,12 +35,14 @@ import anyio
 from phalanx.config.model_courier import CourierConfig
 from phalanx.config.model_hooks import HttpRequestConfig
 from phalanx.courier.channel import Channel, DeliveryError, PermanentDeliveryError, error_json
+from phalanx.courier.dev_mailbox import DevMailboxChannel
 from phalanx.courier.http_channel import HTTPChannel
 from phalanx.courier.message import Backoff, Message
 from phalanx.courier.queue import Courier
 from phalanx.courier.smtp import SMTPChannel
 from phalanx.courier.store import CourierStore
 from phalanx.courier.template import TemplateRenderer
+from phalanx.logs.once import dependency_failed, dependency_recovered, is_down
 
 __all__ = [
     "CourierWorker",
@@ -68,12 +70,17 @@ class SupportsCourier(Protocol):
 
 
 def build_channels(
-    config: CourierConfig, renderer: TemplateRenderer | None = None
+    config: CourierConfig,
+    renderer: TemplateRenderer | None = None,
+    *,
+    dev_mailbox: str | None = None,
 ) -> dict[str, Channel]:
     """Channels by id from ``courier.*`` (Kratos ``CourierChannels``).
 
     ``courier.channels[]`` come first; the built-in ``email`` channel is SMTP or, with
-    ``delivery_strategy: http``, HTTP with ``courier.http.request_config``.
+    ``delivery_strategy: http``, HTTP with ``courier.http.request_config``. With
+    ``dev_mailbox`` (the public base URL, given in ``--dev`` only) and no SMTP server
+    configured, it is the :class:`DevMailboxChannel`.
     """
     channels: dict[str, Channel] = {}
     for entry in config.channels:
@@ -84,9 +91,20 @@ def build_channels(
             # Without request_config every attempt fails with "url is not set", visibly.
             request = config.http.request_config or HttpRequestConfig()
             channels["email"] = HTTPChannel("email", request, renderer=renderer)
+        elif dev_mailbox is not None and not config.smtp.connection_uri:
+            channels["email"] = DevMailboxChannel(dev_mailbox)
         else:
             channels["email"] = SMTPChannel(config.smtp, renderer=renderer)
     return channels
+
+
+def _dependency(channel: Channel | None, channel_id: str | None) -> str:
+    """The ``dependency`` label of a channel's failures (``smtp``, ``courier_http``, ...)."""
+    if isinstance(channel, SMTPChannel):
+        return "smtp"
+    if isinstance(channel, HTTPChannel):
+        return "courier_http"
+    return f"courier_{channel_id or 'channel'}"
 
 
 class CourierWorker:
@@ -101,12 +119,15 @@ class CourierWorker:
         renderer: TemplateRenderer | None = None,
         backoff: Backoff | None = None,
         stale_after: timedelta = STALE_AFTER,
+        dev_mailbox: str | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.renderer = renderer or TemplateRenderer(config)
         self.channels = (
-            dict(channels) if channels is not None else build_channels(config, self.renderer)
+            dict(channels)
+            if channels is not None
+            else build_channels(config, self.renderer, dev_mailbox=dev_mailbox)
         )
         self.backoff = backoff or Backoff()
         self.stale_after = stale_after
@@ -150,9 +171,13 @@ class CourierWorker:
 
     async def _handle(self, message: Message) -> bool:
         """Deliver one claimed message; False if its channel failed."""
+        channel = self.channels.get(message.channel or "")
+        dependency = _dependency(channel, message.channel)
         if message.send_count > self.max_retries:
             await self.store.mark_abandoned(message.id)
-            log.warning(
+            # While the channel is known to be down this is expected: counted, not repeated.
+            log.log(
+                logging.DEBUG if is_down(dependency) else logging.WARNING,
                 "Message was abandoned because it did not deliver after %d attempts",
                 message.send_count,
                 extra={"message_id": str(message.id)},
@@ -161,14 +186,14 @@ class CourierWorker:
         await self.store.increment_send_count(message.id)
         message.send_count += 1
         try:
-            channel = self.channels.get(message.channel or "")
             if channel is None:
                 raise DeliveryError("no courier channels configured")
             with anyio.fail_after(SEND_TIMEOUT):
                 await channel.send(message)
         except Exception as exc:  # any channel failure is recorded, never fatal
             error = error_json(exc)
-            log.warning(
+            dependency_failed(
+                dependency,
                 "Unable to dispatch message: %s",
                 error.get("message"),
                 extra={"message_id": str(message.id), "channel": message.channel},
@@ -179,6 +204,7 @@ class CourierWorker:
                 await self.store.mark_failed(message.id, error)
             return False
         await self.store.mark_sent(message.id)
+        dependency_recovered(dependency)
         log.debug("Courier sent out message.", extra={"message_id": str(message.id)})
         return True
 
@@ -219,7 +245,12 @@ async def run_worker_from_registry(
     config: CourierConfig = registry.config.courier
     courier = getattr(registry, "courier", None)
     renderer = courier.renderer if isinstance(courier, Courier) else None
-    worker = CourierWorker(registry.courier_store, config, renderer=renderer)
+    full = registry.config
+    dev = bool(getattr(registry, "dev", False) or getattr(full, "dev", False))
+    dev_mailbox = full.public_base_url if dev else None
+    worker = CourierWorker(
+        registry.courier_store, config, renderer=renderer, dev_mailbox=dev_mailbox
+    )
     await worker.run(stop_event)
 
 

@@ -13,8 +13,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.guard import InputGuard
 from phalanx.http.middleware.cors import CORS
-from phalanx.http.middleware.metrics import HTTPMetrics
+from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
 
 __all__ = ["AdminPrefix", "create_admin_app"]
@@ -63,7 +64,7 @@ def create_admin_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=admin_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(ObserveRequests), Middleware(InputGuard)],
     )
     app.state.registry = registry
     cors = registry.config.serve.admin.cors

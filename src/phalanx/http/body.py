@@ -13,8 +13,10 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.types import Message
 
 from phalanx.errors import BadRequestError, PayloadTooLargeError
+from phalanx.http.guard import JSONTooDeepError, check_document
 from phalanx.selfservice.form import FormValues, form_field_value
 
 __all__ = ["MAX_BODY_BYTES", "expand_dotted", "read_body", "read_json"]
@@ -36,6 +38,22 @@ async def _raw(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def _replayable(request: Request, limit: int) -> Request:
+    """The request with its body read (at most ``limit`` bytes, else 413) and replayed,
+    so that Starlette's form parser never buffers more than the limit."""
+    raw = await _raw(request, limit)
+    replayed = False
+
+    async def receive() -> Message:
+        nonlocal replayed
+        if replayed:
+            return {"type": "http.disconnect"}
+        replayed = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return Request(request.scope, receive)
+
+
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
@@ -54,9 +72,17 @@ async def read_json(
         )
     if not raw.strip():
         raise BadRequestError("Unable to decode JSON payload: the request body is empty.")
+    decoded = _loads(raw)
+    check_document(decoded)
+    return decoded
+
+
+def _loads(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "depth" in exc.msg:  # orjson's own limit (1024), far above ours
+            raise JSONTooDeepError() from exc
         raise BadRequestError(f"Unable to decode JSON payload: {exc.msg}.") from exc
 
 
@@ -97,11 +123,9 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> dict[st
     """Decode a self-service submit body (JSON, form or multipart) into a nested dict."""
     media = _media_type(request)
     if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLargeError(f"The request body exceeds the limit of {limit} bytes.")
+        bounded = await _replayable(request, limit)
         try:
-            form = await request.form(max_files=0, max_fields=1000)
+            form = await bounded.form(max_files=0, max_fields=1000)
         except Exception as exc:  # malformed multipart and friends
             raise BadRequestError(f"Unable to decode form body: {exc}") from exc
         flat: dict[str, Any] = {}
@@ -113,7 +137,9 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> dict[st
                 flat[key] = FormValues(values)  # typed later by the identity schema
             elif values:
                 flat[key] = form_field_value(key, values)
-        return expand_dotted(flat)
+        expanded = expand_dotted(flat)
+        check_document(expanded)
+        return expanded
     raw = await _raw(request, limit)
     if not raw.strip():
         return {}
@@ -122,10 +148,9 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> dict[st
             f"Unable to decode body because HTTP Request Header Content-Type {media!r} is not "
             "supported."
         )
-    try:
-        decoded = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequestError(f"Unable to decode JSON payload: {exc.msg}.") from exc
+    decoded = _loads(raw)
     if not isinstance(decoded, dict):
         raise BadRequestError("Unable to decode JSON payload: expected a JSON object.")
-    return expand_dotted(decoded)
+    expanded = expand_dotted(decoded)
+    check_document(expanded)
+    return expanded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 from starlette.requests import Request
 
@@ -11,11 +12,38 @@ from phalanx.errors import BadRequestError
 from phalanx.selfservice.request import with_query
 
 __all__ = [
+    "INT64_MAX",
+    "check_offset",
     "keyset_link_header",
     "migration_headers",
     "migration_page_params",
     "page_params",
+    "parse_int64",
 ]
+
+INT64_MAX = (1 << 63) - 1
+_GO_INT = re.compile(r"[+-]?[0-9]{1,25}")
+
+
+def parse_int64(raw: str) -> int | None:
+    """Go's ``strconv.ParseInt(raw, 10, 64)``: ``None`` when ``raw`` is no decimal integer
+    or lies outside the int64 range (Go answers an error there, never a wrapped value)."""
+    if not _GO_INT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if -INT64_MAX - 1 <= value <= INT64_MAX else None
+
+
+def check_offset(page: int, per_page: int) -> int:
+    """``page * per_page`` as an SQL ``OFFSET``; 400 past the int64 range every database
+    takes (Go would wrap around silently)."""
+    offset = page * per_page
+    if offset > INT64_MAX:
+        raise BadRequestError(
+            f"The requested page {page} is out of range: at {per_page} items per page its "
+            "offset exceeds 9223372036854775807."
+        )
+    return offset
 
 
 def page_params(request: Request, *, default: int, maximum: int) -> tuple[int, str | None]:
@@ -23,10 +51,10 @@ def page_params(request: Request, *, default: int, maximum: int) -> tuple[int, s
     raw = request.query_params.get("page_size") or request.query_params.get("per_page")
     size = default
     if raw is not None:
-        try:
-            size = int(raw)
-        except ValueError:
-            raise BadRequestError(f"could not parse page_size {raw!r}") from None
+        parsed = parse_int64(raw)
+        if parsed is None:
+            raise BadRequestError(f"could not parse page_size {raw!r}")
+        size = parsed
     size = max(1, min(size, maximum))
     token = request.query_params.get("page_token") or None
     return size, token
@@ -52,9 +80,14 @@ def _decode_offset(token: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         value = json.loads(raw).get("offset", 0)
-        return max(int(value), 0)
-    except (ValueError, TypeError, AttributeError):
+        offset = max(int(value), 0)
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return 0
+    if offset > INT64_MAX:
+        raise BadRequestError(
+            "Unable to parse pagination token: its offset exceeds 9223372036854775807."
+        )
+    return offset
 
 
 def migration_page_params(request: Request) -> tuple[int, int]:
@@ -64,17 +97,17 @@ def migration_page_params(request: Request) -> tuple[int, int]:
     query = request.query_params
 
     def number(name: str, default: int) -> int:
-        try:
-            return int(query.get(name, ""))
-        except ValueError:
-            return default
+        value = parse_int64(query.get(name, ""))
+        return default if value is None else value
 
     if "page_token" in query or "page_size" in query:
         per_page = min(max(number("page_size", 250), 1), 1000)
         offset = _decode_offset(query.get("page_token") or "")
         return max(offset // per_page, 0), per_page
     per_page = min(max(number("per_page", 250), 1), 1000)
-    return max(number("page", 0), 0), per_page
+    page = max(number("page", 0), 0)
+    check_offset(page, per_page)
+    return page, per_page
 
 
 def migration_headers(request: Request, total: int, page: int, per_page: int) -> dict[str, str]:

@@ -9,8 +9,9 @@ from starlette.types import ASGIApp
 
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
+from phalanx.http.guard import InputGuard
 from phalanx.http.middleware.cors import CORS
-from phalanx.http.middleware.metrics import HTTPMetrics
+from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
 
 __all__ = ["create_public_app"]
@@ -29,6 +30,7 @@ def public_routes() -> list[BaseRoute]:
         sessions,
         settings,
         verification,
+        webauthn,
     )
     from phalanx.web.routes import routes as web_routes
 
@@ -48,6 +50,7 @@ def public_routes() -> list[BaseRoute]:
         *logout.routes,
         *oidc.routes,
         *errors.routes,
+        *webauthn.routes,
         *web_routes,
         *redirects.public_routes,  # last: only paths no real public route serves
     ]
@@ -57,7 +60,7 @@ def create_public_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(HTTPMetrics)],
+        middleware=[Middleware(ObserveRequests), Middleware(InputGuard)],
     )
     app.state.registry = registry
     cors = registry.config.serve.public.cors

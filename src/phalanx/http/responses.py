@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
 from phalanx.clock import isoformat
 from phalanx.errors import KratosError, error_envelope
+from phalanx.wire_json import dumps
 
 __all__ = ["NO_CACHE", "JSONResponse", "dumps", "error_response", "isoformat"]
 
 NO_CACHE = "private, no-cache, no-store, must-revalidate"
-
-
-def _default(value: Any) -> Any:
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    raise TypeError(f"cannot serialize {type(value).__name__}")
-
-
-def dumps(content: Any) -> bytes:
-    return orjson.dumps(content, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
 class JSONResponse(Response):

@@ -98,8 +98,11 @@ def _prepare(operations: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
             )
         op = dict(raw)
         kind = op.get("op")
-        if kind not in _ALLOWED_OPS:
-            raise PatchError(f"unsupported operation: {kind if isinstance(kind, str) else ''}")
+        if not isinstance(kind, str) or kind not in _ALLOWED_OPS:
+            # json-patch's Operation.Kind(): "unknown" when op is missing or no string
+            raise PatchError(
+                f"unsupported operation: {kind if isinstance(kind, str) else 'unknown'}"
+            )
         path = op.get("path")
         if not isinstance(path, str):
             raise PatchError("error parsing patch operations: operation missing path field")
@@ -124,8 +127,8 @@ def apply_identity_patch(identity: Identity, operations: Any, *, public_base_url
         credentials=CredentialsView.of(identity.credentials),
     )
     prepared = _prepare(operations, document)
-    patched: Any = copy.deepcopy(document)
     try:
+        patched: Any = copy.deepcopy(document)
         for op in prepared:
             if op["op"] == "add":
                 _ensure_parents(patched, op["path"])
@@ -134,6 +137,8 @@ def apply_identity_patch(identity: Identity, operations: Any, *, public_base_url
         raise PatchError(str(exc)) from exc
     except (TypeError, ValueError, KeyError, IndexError) as exc:
         raise PatchError(f"{type(exc).__name__}: {exc}") from exc
+    except RecursionError as exc:  # a document stored before the edge's depth limit
+        raise PatchError("the identity is nested too deeply to be patched") from exc
     return identity_from_wire(patched, original=identity)
 
 

@@ -88,7 +88,12 @@ def _password(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.password.settings import PasswordSettings
 
     return [
-        PasswordLogin(deps.identities, deps.forms, deps.hashing),
+        PasswordLogin(
+            deps.identities,
+            deps.forms,
+            deps.hashing,
+            migration=getattr(deps, "password_migration", None),
+        ),
         PasswordRegistration(deps.forms, deps.hashing, deps.password_policy),
         PasswordSettings(deps.forms, deps.hashing, deps.password_policy),
     ]
@@ -156,7 +161,7 @@ def _link(deps: Any) -> list[object]:
 
 
 def _oidc(deps: Any) -> list[object]:
-    from phalanx.registry import url_loader
+    from phalanx.outbound import guard_from_config
     from phalanx.selfservice.strategy.oidc.callback import OidcCallback
     from phalanx.selfservice.strategy.oidc.core import OidcCore
     from phalanx.selfservice.strategy.oidc.login import OidcLogin
@@ -164,9 +169,57 @@ def _oidc(deps: Any) -> list[object]:
     from phalanx.selfservice.strategy.oidc.registration import OidcRegistration
     from phalanx.selfservice.strategy.oidc.settings import OidcSettings
 
-    core = OidcCore(deps.config, deps, Mapper(url_loader(deps.config)))
+    core = OidcCore(deps.config, deps, Mapper(guard_from_config(deps.config)))
     # The callback route is no flow cell; it lands in ``Matrix.extra``.
     return [OidcLogin(core), OidcRegistration(core), OidcSettings(core), OidcCallback(core)]
+
+
+def _passkey(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.passkey.login import PasskeyLogin
+    from phalanx.selfservice.strategy.passkey.registration import PasskeyRegistration
+    from phalanx.selfservice.strategy.passkey.settings import PasskeySettings
+    from phalanx.webauthnx import passkey_party
+
+    config = deps.config
+    rp = passkey_party(config)
+    if rp is None:
+        return []
+    public_url = config.public_base_url
+    return [
+        PasskeyLogin(deps.identity_pool, deps.forms, rp, public_url),
+        PasskeyRegistration(deps.forms, rp, public_url),
+        PasskeySettings(deps.forms, rp, public_url, factors=deps.identities.factors),
+    ]
+
+
+def _webauthn(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.webauthn.login import WebAuthnLogin, WebAuthnLoginSettings
+    from phalanx.selfservice.strategy.webauthn.registration import WebAuthnRegistration
+    from phalanx.selfservice.strategy.webauthn.settings import WebAuthnSettings
+    from phalanx.webauthnx import webauthn_party
+
+    config = deps.config
+    rp = webauthn_party(config)
+    method = config.selfservice.methods.webauthn.config
+    if rp is None or method is None:
+        return []
+    passwordless = bool(method.passwordless)
+    argon2 = config.hashers.argon2
+    settings = WebAuthnLoginSettings(
+        passwordless=passwordless,
+        public_url=config.public_base_url,
+        delay=argon2.expected_duration.total_seconds(),
+        deviation=argon2.expected_deviation.total_seconds(),
+    )
+    cells: list[object] = [
+        WebAuthnLogin(deps.identity_pool, deps.forms, rp, settings),
+        WebAuthnSettings(
+            rp, config.public_base_url, passwordless=passwordless, factors=deps.identities.factors
+        ),
+    ]
+    if passwordless:
+        cells.append(WebAuthnRegistration(deps.forms, rp, config.public_base_url))
+    return cells
 
 
 def _totp(deps: Any) -> list[object]:
@@ -194,8 +247,8 @@ METHODS: dict[str, MethodRow] = {
     "code": MethodRow(_flows("login", "registration", "recovery", "verification"), _code),
     "link": MethodRow(_flows("recovery", "verification"), _link),
     "totp": MethodRow(_flows("login", "settings"), _totp),
-    "passkey": MethodRow(_flows("login", "registration", "settings"), _none),
-    "webauthn": MethodRow(_flows("login", "registration", "settings"), _none),
+    "passkey": MethodRow(_flows("login", "registration", "settings"), _passkey),
+    "webauthn": MethodRow(_flows("login", "registration", "settings"), _webauthn),
     "lookup_secret": MethodRow(_flows("login", "settings"), _lookup_secret),
 }
 

@@ -76,6 +76,37 @@ class TraitForms:
         result = derive(self._raw(identity.schema_id), identity.traits)
         return list(dict.fromkeys(result.identifiers.get(kind, [])))
 
+    def passkey_display_name(self, identity: Identity) -> str:
+        """``PasskeyDisplayNameFromIdentity``: the trait marked ``passkey.display_name``,
+        else the WebAuthn identifier, else ``""``."""
+        result = derive(self._raw(identity.schema_id), identity.traits)
+        for kind in ("passkey", "webauthn"):
+            values = result.identifiers.get(kind) or []
+            if values:
+                return str(values[0])
+        return ""
+
+    def passkey_display_field(self, schema_id: str | None = None) -> str:
+        """``PasskeyDisplayNameFromSchema``: ``traits.<path>`` of the trait naming a passkey
+        (``passkey.display_name``, else ``webauthn.identifier``), else ``""``."""
+        found: dict[str, str] = {}
+
+        def walk(node: Any, path: list[str]) -> None:
+            if not isinstance(node, dict):
+                return
+            ext = node.get("ory.sh/kratos")
+            creds = ext.get("credentials") if isinstance(ext, dict) else None
+            if isinstance(creds, dict):
+                for kind, key in (("passkey", "display_name"), ("webauthn", "identifier")):
+                    section = creds.get(kind)
+                    if isinstance(section, dict) and section.get(key) is True:
+                        found.setdefault(kind, ".".join(path))
+            for name, sub in (node.get("properties") or {}).items():
+                walk(sub, [*path, name])
+
+        walk(self._raw(schema_id).get("properties", {}).get("traits", {}), ["traits"])
+        return found.get("passkey") or found.get("webauthn") or ""
+
     def identifier_label(self) -> UiText:
         """The login ``identifier`` label: the title of the one identifier trait, else "ID"."""
         raw = self._raw()

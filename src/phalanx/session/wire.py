@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from phalanx.clock import isoformat
 from phalanx.identity.model import Identity
 from phalanx.session.model import Device, Session
+from phalanx.wire_json import dumps
 
 __all__ = ["SessionRenderer", "device_json"]
 
@@ -45,7 +44,7 @@ class SessionRenderer:
     def session_bytes(self, session: Session) -> bytes:
         """The whoami body: :meth:`session` serialized byte for byte as the HTTP layer's
         ``JSONResponse`` would (orjson, UTC ``Z``)."""
-        return orjson.dumps(self.session(session), option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
+        return dumps(self.session(session))
 
 
 def device_json(device: Device) -> dict[str, Any]:

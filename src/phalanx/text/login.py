@@ -160,8 +160,8 @@ def login_lookup_label() -> UiText:
 
 
 def login_webauthn() -> UiText:
-    """1010008: ``NewInfoSelfServiceLoginWebAuthn``."""
-    return make_text(MessageId.INFO_SELF_SERVICE_LOGIN_WEBAUTHN, "Sign in with a hardware key")
+    """1010008: ``NewInfoSelfServiceLoginWebAuthn`` (v25.4 text, without "a")."""
+    return make_text(MessageId.INFO_SELF_SERVICE_LOGIN_WEBAUTHN, "Sign in with hardware key")
 
 
 def login_totp() -> UiText:
@@ -178,7 +178,7 @@ def login_continue_webauthn() -> UiText:
     """1010011: ``NewInfoSelfServiceContinueLoginWebAuthn``."""
     return make_text(
         MessageId.INFO_SELF_SERVICE_LOGIN_CONTINUE_WEBAUTHN,
-        "Sign in with a hardware key",
+        "Sign in with hardware key",
     )
 
 

@@ -8,20 +8,23 @@ see exactly what a separate UI would see over HTTP. Only these attributes of
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from phalanx.config import Config
+    from phalanx.courier.message import Message
     from phalanx.selfservice.request import FlowRequest, Outcome
     from phalanx.session.model import Session
     from phalanx.session.store import SessionPage
 
 __all__ = [
+    "CourierStore",
     "ErrorStore",
     "FlowFetcher",
     "LoadedSchema",
     "LogoutService",
+    "MessageList",
     "SchemaSource",
     "SessionRenderer",
     "SessionService",
@@ -88,11 +91,26 @@ class ErrorStore(Protocol):
     async def get(self, error_id: uuid.UUID) -> Mapping[str, Any] | None: ...
 
 
+class MessageList(Protocol):
+    @property
+    def messages(self) -> Sequence[Message]: ...
+
+
+class CourierStore(Protocol):
+    async def list_messages(self, *, page_size: int = 10) -> MessageList: ...
+
+
 class UiBackend(Protocol):
     """The registry as the built-in UI sees it (read-only attributes)."""
 
     @property
     def config(self) -> Config: ...
+
+    @property
+    def dev(self) -> bool: ...
+
+    @property
+    def courier_store(self) -> CourierStore: ...
 
     @property
     def login(self) -> FlowFetcher: ...

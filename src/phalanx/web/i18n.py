@@ -96,6 +96,20 @@ CHROME: Mapping[str, str] = {
     "welcome.revoke_others": "Sign out all other sessions",
     "welcome.revoked": "The session has been signed out.",
     "welcome.revoked_others": "All other sessions have been signed out.",
+    "title.mailbox": "Development mailbox",
+    "link.mailbox": "Open the development mailbox",
+    "mailbox.intro": (
+        "No mail server is configured, so in development mode messages stay here instead of "
+        "being sent. Newest first; this page does not exist outside --dev."
+    ),
+    "mailbox.empty": "No messages yet. Sign up or ask for a code, then reload this page.",
+    "mailbox.to": "To",
+    "mailbox.sent_at": "Queued",
+    "mailbox.status": "Status",
+    "mailbox.codes": "Code",
+    "mailbox.links": "Links",
+    "mailbox.body": "Full message",
+    "mailbox.reload": "Reload",
 }
 
 _CHROME_LOCALES: dict[str, dict[str, str]] = {}

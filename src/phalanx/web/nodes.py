@@ -3,8 +3,11 @@
 Inputs keep type, value, ``required``, ``pattern``, ``maxlength``, ``disabled`` and
 ``autocomplete`` (inferred for ``identifier``, passwords and codes when the node has none);
 ``options`` become a ``<select>``; ``submit``/``button`` become buttons carrying the node's
-``name``/``value``; ``text``, ``img``, ``a`` and ``div`` nodes are drawn; ``script`` nodes
-are skipped (no JavaScript yet). Labels and messages go through the message catalogue
+``name``/``value``; ``text``, ``img``, ``a`` and ``div`` nodes are drawn; a ``script`` node
+(``webauthn.js``) becomes a ``script`` field the page loads in its head, and inputs naming a
+WebAuthn trigger (``onclickTrigger``/``onloadTrigger``) keep its name as ``trigger``, which
+``webauthn-ui.js`` binds (no inline handlers, so the CSP stays without ``unsafe-inline``).
+Labels and messages go through the message catalogue
 (:func:`phalanx.web.i18n.translate_text`). Passwords are never echoed back.
 """
 
@@ -32,7 +35,7 @@ __all__ = [
 ]
 
 FieldKind = Literal[
-    "hidden", "input", "checkbox", "select", "submit", "button", "text", "img", "a", "div"
+    "hidden", "input", "checkbox", "select", "submit", "button", "text", "img", "a", "div", "script"
 ]
 
 _DEFAULT = "default"
@@ -91,6 +94,8 @@ class Field:
     height: int | None = None
     css_class: str = ""
     data: tuple[tuple[str, str], ...] = ()
+    trigger: str = ""
+    integrity: str = ""
 
     @property
     def invalid(self) -> bool:
@@ -226,8 +231,11 @@ def _input_field(
         "disabled": bool(attrs.get("disabled")),
         "messages": tuple(messages_of(node.get("messages"), locale)),
     }
+    trigger = str(attrs.get("onclickTrigger") or attrs.get("onloadTrigger") or "")
     if input_type == "hidden":
-        return Field(kind="hidden", dom_id=ids.make(name), value=value_text(value), **common)
+        return Field(
+            kind="hidden", dom_id=ids.make(name), value=value_text(value), trigger=trigger, **common
+        )
     label = _label(node, attrs, locale)
     if input_type in ("submit", "button"):
         text_value = value_text(value)
@@ -236,6 +244,7 @@ def _input_field(
             dom_id=ids.make(name, text_value or ""),
             label=label or humanize(text_value or name),
             value=text_value,
+            trigger=trigger if input_type == "button" else "",
             **common,
         )
     dom_id = ids.make(name)
@@ -355,8 +364,17 @@ def _other_field(
             data=pairs,
             messages=messages,
         )
-    # ``script`` nodes (WebAuthn/passkey) need JavaScript, which the built-in UI does not
-    # ship yet; an unknown node type is skipped rather than guessed at.
+    if node_type == "script":
+        return Field(
+            kind="script",
+            dom_id=ids.make(ident or "script"),
+            group=group,
+            name=ident,
+            src=str(attrs.get("src", "")),
+            integrity=str(attrs.get("integrity", "")),
+            messages=messages,
+        )
+    # An unknown node type is skipped rather than guessed at.
     return None
 
 

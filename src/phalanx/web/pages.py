@@ -15,12 +15,14 @@ from urllib.parse import urlencode, urlsplit
 
 from phalanx.web.branding import Branding
 from phalanx.web.i18n import chrome
+from phalanx.web.mailbox import dev_mailbox_enabled, mail_view
 from phalanx.web.render import render_ui
 from phalanx.web.sessions import describe_session, display_name, flatten_traits, trait_label
 from phalanx.web.templates import render, static_version
 
 if TYPE_CHECKING:
     from phalanx.config import Config
+    from phalanx.courier.message import Message
 
 __all__ = [
     "FLOW_KINDS",
@@ -31,6 +33,7 @@ __all__ = [
     "flow_page",
     "flow_title",
     "init_url",
+    "mailbox_page",
     "welcome_page",
 ]
 
@@ -48,6 +51,7 @@ class Chrome:
     favicon_url: str
     stylesheet_url: str
     theme_url: str
+    webauthn_ui_url: str = ""
 
     def t(self, key: str, /, **values: Any) -> str:
         return chrome(key, self.locale, **values)
@@ -85,6 +89,7 @@ def _chrome(config: Config, locale: str, title: str) -> Chrome:
         favicon_url=favicon,
         stylesheet_url=f"{root}ui/static/style.css?v={static_version('style.css')}",
         theme_url=f"{root}ui/theme.css?v={brand.theme_version}",
+        webauthn_ui_url=f"{root}ui/static/webauthn-ui.js?v={static_version('webauthn-ui.js')}",
     )
 
 
@@ -130,6 +135,10 @@ def _flow_links(
     # Once verified, the flow's own "Continue" is the way on (the person may be signed in).
     if kind == "recovery" or (kind == "verification" and flow.get("state") != "passed_challenge"):
         links.append(Link(chrome("link.login", locale), init_url(config, "login", params)))
+    if kind in ("verification", "recovery", "login") and dev_mailbox_enabled(
+        config, dev=config.dev
+    ):
+        links.append(Link(chrome("link.mailbox", locale), f"{base_path(config)}ui/mailbox"))
     if kind == "settings":
         home = str(flow.get("return_to") or config.default_browser_return_url)
         links.append(Link(chrome("link.home", locale), home))
@@ -239,4 +248,16 @@ def welcome_page(
             else None
         ),
         notice=notice,
+    )
+
+
+def mailbox_page(config: Config, messages: Sequence[Message], *, locale: str = "en") -> str:
+    """HTML of the development mailbox (``/ui/mailbox``, ``--dev`` only)."""
+    return render(
+        "mailbox.html",
+        page=_chrome(config, locale, chrome("title.mailbox", locale)),
+        mails=[mail_view(m) for m in messages],
+        mailbox_url=f"{base_path(config)}ui/mailbox",
+        login_url=init_url(config, "login"),
+        registration_url=init_url(config, "registration"),
     )

@@ -91,21 +91,39 @@ class FlowView:
 
     messages: list[Message]
     forms: list[Form]
+    #: ``script`` nodes (``webauthn.js``), loaded once each by the page
+    scripts: list[Field] = field(default_factory=list)
+
+    @property
+    def needs_triggers(self) -> bool:
+        """Whether the page has WebAuthn trigger buttons or onload inputs to bind."""
+        return any(
+            f.trigger
+            for form in self.forms
+            for f in [*form.hidden, *(x for s in form.sections for x in s.fields)]
+        )
 
 
 def _fields(
-    nodes: Iterable[Any], ids: DomIds, locale: str, flow: str, refresh: bool
+    nodes: Iterable[Any],
+    ids: DomIds,
+    locale: str,
+    flow: str,
+    refresh: bool,
+    scripts: list[Field],
 ) -> tuple[list[tuple[Field, list[Message]]], list[Message]]:
     """Fields in node order, each with messages that cannot be shown next to it, and the
-    messages of nodes that are not drawn at all."""
+    messages of nodes that are not drawn at all; script nodes go to ``scripts``."""
     out: list[tuple[Field, list[Message]]] = []
     orphans: list[Message] = []
     for node in nodes:
         if not isinstance(node, Mapping):
             continue
         built = field_from_node(node, ids, locale, flow, refresh)
-        if built is None:
+        if built is None or built.kind == "script":
             orphans.extend(messages_of(node.get("messages"), locale))
+            if built is not None and all(s.src != built.src for s in scripts):
+                scripts.append(built)
             continue
         lifted = list(built.messages) if built.kind == "hidden" else []
         out.append((built, lifted))
@@ -173,8 +191,11 @@ def render_ui(
     action = str(ui.get("action", ""))
     method = str(ui.get("method", "POST")).upper() or "POST"
     ids = DomIds()
-    entries, orphans = _fields(ui.get("nodes") or [], ids, locale, flow, refresh)
-    view = FlowView(messages=[*messages_of(ui.get("messages"), locale), *orphans], forms=[])
+    scripts: list[Field] = []
+    entries, orphans = _fields(ui.get("nodes") or [], ids, locale, flow, refresh, scripts)
+    view = FlowView(
+        messages=[*messages_of(ui.get("messages"), locale), *orphans], forms=[], scripts=scripts
+    )
 
     shared_visible = any(f.group == _DEFAULT and f.kind != "hidden" for f, _ in entries)
     groups = list(dict.fromkeys(f.group for f, _ in entries if f.group != _DEFAULT))

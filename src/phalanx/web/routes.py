@@ -1,6 +1,7 @@
 """The built-in UI's routes, mounted by the public app (``phalanx.http.public``).
 
 ``/ui/{login,registration,settings,recovery,verification}``, ``/ui/error``, ``/ui/welcome``,
+``/ui/mailbox`` (``--dev`` only),
 ``POST /ui/sessions/revoke``, ``/ui/theme.css`` and the static files under ``/ui/static/``.
 """
 
@@ -43,6 +44,7 @@ routes: list[BaseRoute] = [
     Route("/ui/", views.index, methods=["GET"]),
     Route("/ui/error", views.error_view, methods=["GET"]),
     Route("/ui/welcome", views.welcome, methods=["GET"]),
+    Route("/ui/mailbox", views.mailbox, methods=["GET"]),
     Route("/ui/sessions/revoke", views.revoke_session, methods=["POST"]),
     Route("/ui/theme.css", views.theme, methods=["GET"]),
     *(

@@ -1,11 +1,13 @@
 """Security headers of the built-in UI pages (framework-free).
 
 Pages load nothing but their own stylesheet, favicon and (optionally) the operator's logo,
-and run no script, so the Content-Security-Policy is tight: ``default-src 'self'``, no
-inline script or style, images from ``'self'`` and ``data:`` (the TOTP QR code is a data
-URI). ``form-action`` lists ``'self'`` and the public base URL, and also every origin a form
-post may be redirected to, because Chromium applies ``form-action`` to the redirects that
-follow a form submission: the configured return URLs and UI URLs (a login that ends in the
+and run no script but the WebAuthn helpers (``/.well-known/ory/webauthn.js`` and
+``webauthn-ui.js``, loaded from the public base URL, never inline), so the
+Content-Security-Policy is tight: ``default-src 'self'``, no inline script or style,
+images from ``'self'`` and ``data:`` (the TOTP QR code is a data URI). ``form-action``
+lists ``'self'`` and the public base URL, and also every origin a form post may be
+redirected to, because Chromium applies ``form-action`` to the redirects that follow a
+form submission: the configured return URLs and UI URLs (a login that ends in the
 operator's app) and the configured OIDC providers (social sign-in redirects there).
 """
 
@@ -86,7 +88,8 @@ def _redirect_targets(config: Config) -> Iterable[str | None]:
 def content_security_policy(config: Config, *, logo_url: str | None = None) -> str:
     """The pages' CSP for ``config`` (see the module docstring)."""
     base = origin_of(config.public_base_url)
-    form_sources = ["'self'", *([base] if base else [])]
+    script_sources = ["'self'", *([base] if base else [])]
+    form_sources = list(script_sources)
     for url in _redirect_targets(config):
         origin = origin_of(url)
         if origin and origin not in form_sources:
@@ -97,7 +100,7 @@ def content_security_policy(config: Config, *, logo_url: str | None = None) -> s
         img_sources.append(logo_origin)
     directives = [
         "default-src 'self'",
-        "script-src 'self'",
+        f"script-src {' '.join(script_sources)}",
         "style-src 'self'",
         f"img-src {' '.join(img_sources)}",
         "object-src 'none'",

@@ -20,12 +20,21 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from phalanx.errors import KratosError
 from phalanx.http.adapter import apply_cookies, flow_request
+from phalanx.http.errors import not_found
 from phalanx.http.state import registry_of
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
 from phalanx.selfservice.request import Outcome
 from phalanx.web.branding import Branding, theme_css
 from phalanx.web.i18n import chrome, negotiate_locale
-from phalanx.web.pages import base_path, error_page, flow_page, init_url, welcome_page
+from phalanx.web.mailbox import MAILBOX_SIZE, dev_mailbox_enabled
+from phalanx.web.pages import (
+    base_path,
+    error_page,
+    flow_page,
+    init_url,
+    mailbox_page,
+    welcome_page,
+)
 from phalanx.web.security import content_security_policy, page_headers, static_headers
 from phalanx.web.sessions import trait_titles
 
@@ -39,6 +48,7 @@ __all__ = [
     "flow_endpoint",
     "flow_view",
     "index",
+    "mailbox",
     "revoke_session",
     "theme",
     "welcome",
@@ -252,6 +262,19 @@ async def revoke_session(request: Request) -> Response:
             await backend.sessions.revoke(target_id)
             return _redirect(f"{welcome_url}?revoked=one")
     return _redirect(welcome_url)
+
+
+async def mailbox(request: Request) -> Response:
+    """``/ui/mailbox``: the development mailbox; 404 unless ``--dev`` without SMTP."""
+    backend = _backend(request)
+    config = backend.config
+    if not dev_mailbox_enabled(config, dev=backend.dev):
+        return await not_found(request)
+    locale = _locale(request)
+    page = await backend.courier_store.list_messages(page_size=MAILBOX_SIZE)
+    response = _html(config, mailbox_page(config, page.messages, locale=locale), 200, locale)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def index(request: Request) -> Response:

@@ -377,3 +377,73 @@ def test_generic_id_token_only_when_configured() -> None:
     ctx = ProviderContext("https://a.example")
     assert not build_provider(config, ctx).verifies_id_tokens
     assert build_provider(config, ctx, generic_id_token=True).verifies_id_tokens
+
+
+async def test_x_speaks_oauth1() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        url = str(request.url)
+        if url.endswith("/oauth/request_token"):
+            body = "oauth_token=req&oauth_token_secret=rs&oauth_callback_confirmed=true"
+            return httpx.Response(200, text=body)
+        if url.endswith("/oauth/access_token"):
+            return httpx.Response(200, text="oauth_token=acc&oauth_token_secret=as&user_id=7")
+        if "verify_credentials" in url:
+            user = {"id_str": "7", "name": "Ex", "screen_name": "ex", "email": "x@x.test"}
+            return httpx.Response(200, json=user)
+        return httpx.Response(404)
+
+    config = OIDCProvider.model_validate(
+        {
+            "id": "x",
+            "provider": "x",
+            "client_id": "ck",
+            "client_secret": "cs",
+            "mapper_url": MAPPER,
+            "scope": ["email"],
+        }
+    )
+    provider = build_provider(
+        config, ProviderContext("https://a.example", transport=httpx.MockTransport(handler))
+    )
+    url = await provider.authorization_url("st", code_verifier=None, upstream={}, refresh=False)
+    assert url == "https://api.twitter.com/oauth/authenticate?oauth_token=req"
+    signed = seen[0].headers["authorization"]
+    assert signed.startswith("OAuth ") and 'oauth_consumer_key="ck"' in signed
+    assert "state%3Dst" in signed and "code%3Dunused" in signed  # the callback carries both
+    token = await provider.exchange("unused", None, {"oauth_token": "req", "oauth_verifier": "v"})
+    assert token["oauth_token"] == "acc"
+    claims = await provider.claims(token, {})
+    assert claims == {
+        "iss": "https://api.twitter.com/1.1/account/verify_credentials.json?include_email=true",
+        "sub": "7",
+        "name": "Ex",
+        "email": "x@x.test",
+        "preferred_username": "ex",
+    }
+    assert 'oauth_token="acc"' in seen[-1].headers["authorization"]
+
+
+async def test_provider_calls_go_through_the_ssrf_guard() -> None:
+    """With ``clients.http.disallow_private_ip_ranges``, discovery and API calls to a
+    non-public address are refused (Kratos's HTTP client does the same)."""
+    from phalanx.errors import BadGatewayError
+    from phalanx.outbound import AddressGuard
+
+    config = OIDCProvider.model_validate(
+        {
+            "id": "g",
+            "provider": "generic",
+            "client_id": "c",
+            "client_secret": "s",
+            "mapper_url": MAPPER,
+            "issuer_url": "http://127.0.0.1:9/",
+        }
+    )
+    guarded = build_provider(config, ProviderContext("https://a.example", guard=AddressGuard()))
+    with pytest.raises(MisconfigurationError, match="non-public address"):
+        await guarded.discovery()
+    with pytest.raises(BadGatewayError, match="non-public address"):
+        await guarded.get_json("http://10.0.0.1/userinfo", token={"access_token": "t"})

@@ -30,13 +30,35 @@ S = 1_000_000_000
         ("0", 0),
         ("3us", 3_000),
         ("1h0m0s", 3600 * S),
+        ("2562047h", 2562047 * 3600 * S),  # the longest whole-hour Go duration
+        ("9223372036854775807ns", (1 << 63) - 1),
+        ("-9223372036854775808ns", -(1 << 63)),
+        ("1.0000000000000000000000001s", S),  # digits past int64 precision are dropped
     ],
 )
 def test_parse_go_duration(text: str, nanos: int) -> None:
     assert parse_go_duration(text) == nanos
 
 
-@pytest.mark.parametrize("text", ["", "h", "1", "1d", "one hour", "-", "1h 2m", ".s"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "h",
+        "1",
+        "1d",
+        "one hour",
+        "-",
+        "1h 2m",
+        ".s",
+        # outside Go's time.Duration range (about 292 years): errors, never overflows
+        "2562048h",
+        "99999999999h",
+        "9223372036854775808ns",
+        "1" + "0" * 400 + "s",
+        "1" + "0" * 5000 + "h",
+    ],
+)
 def test_parse_go_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_go_duration(text)

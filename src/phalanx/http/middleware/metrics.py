@@ -20,14 +20,12 @@ number of series stays bounded. Requests no route matched (404, 405) count as
 ``{unmatched}`` (Kratos does not count them at all). ``method`` is the lower-case
 method (``unknown`` for non-standard ones).
 
-Metrics live in :data:`REGISTRY`, a registry of Phalanx's own (plus process and Python
-runtime collectors), so an application embedding Phalanx keeps its default registry to
-itself; importing this module does turn off prometheus_client's ``*_created`` series
-process-wide (Kratos has none). Each process counts only its own requests: with ``serve
---workers N`` a scrape sees one worker. Set ``PROMETHEUS_MULTIPROC_DIR`` to an empty
-directory before starting Phalanx to use prometheus_client's multiprocess mode instead;
-the endpoint then aggregates every worker (without the process and runtime collectors
-and ``phalanx_build_info``, which that mode cannot share).
+Metrics live in :data:`phalanx.metrics.REGISTRY`. Each process counts only its own
+requests: with ``serve --workers N`` a scrape sees one worker. Set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty directory before starting Phalanx to use
+prometheus_client's multiprocess mode instead; the endpoint then aggregates every worker
+(without the process and runtime collectors and ``phalanx_build_info``, which that mode
+cannot share).
 """
 
 from __future__ import annotations
@@ -35,27 +33,17 @@ from __future__ import annotations
 import os
 import platform
 import re
-import time
 from functools import lru_cache
-from typing import Any
 
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    GCCollector,
-    Histogram,
-    Info,
-    PlatformCollector,
-    ProcessCollector,
-    disable_created_metrics,
-)
+from prometheus_client import CollectorRegistry, Counter, Histogram, Info
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from phalanx import __version__
+from phalanx.metrics import REGISTRY
 
-__all__ = ["REGISTRY", "HTTPMetrics", "endpoint_label", "render_metrics"]
+__all__ = ["REGISTRY", "endpoint_label", "observe", "render_metrics"]
 
 # Go's prometheus.DefBuckets, which Kratos's histograms use for times and sizes alike.
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -66,17 +54,6 @@ _METHODS = frozenset(
 )
 _PARAM = re.compile(r"\{[^}]+\}")
 UNMATCHED = "{unmatched}"
-
-# Kratos (Go) does not expose *_created series.
-disable_created_metrics()  # type: ignore[no-untyped-call]
-
-REGISTRY = CollectorRegistry(auto_describe=True)
-"""Phalanx's metrics registry (what ``/admin/metrics/prometheus`` renders)."""
-
-if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-    ProcessCollector(registry=REGISTRY)
-    PlatformCollector(registry=REGISTRY)
-    GCCollector(registry=REGISTRY)
 
 
 def _labels(*names: str) -> tuple[str, ...]:
@@ -185,41 +162,6 @@ def observe(scope: Scope, status: int, response_bytes: int, seconds: float) -> N
     _statuses.labels(
         *const, raw_method if raw_method in _METHODS else "unknown", _status_bucket(status)
     ).inc()
-
-
-class HTTPMetrics:
-    """Plain ASGI middleware recording every HTTP request into :data:`REGISTRY`.
-
-    Install it inside the Starlette app (``Starlette(middleware=[Middleware(HTTPMetrics)])``)
-    so it sees the ``route`` the router puts into the scope. An exception escaping the app
-    counts as a 500, which is what the outer error middleware then sends.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        state: dict[str, Any] = {"status": 0, "bytes": 0}
-
-        async def send_and_count(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                state["bytes"] += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_count)
-        except BaseException:
-            if not state["status"]:
-                state["status"] = 500
-            raise
-        finally:
-            observe(scope, state["status"], state["bytes"], time.perf_counter() - start)
 
 
 def render_metrics() -> tuple[bytes, str]:

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from phalanx.errors import BadRequestError, KratosError, PayloadTooLargeError
 from phalanx.http.body import MAX_BODY_BYTES, read_json
+from phalanx.http.guard import MAX_JSON_DEPTH, JSONTooDeepError, json_depth
 from phalanx.http.responses import NO_CACHE, JSONResponse
 from phalanx.http.routes.admin_identities_query import (
     ListParameters,
@@ -200,6 +201,17 @@ async def update_identity(request: Request) -> Response:
     return _ok(_render(request, identity, credentials=CredentialsView()))
 
 
+def _check_patch_depth(operations: Any) -> None:
+    """``add`` creates missing parents, so an operation nests its value as deep as its
+    path reaches: path segments and value together stay within the edge's depth limit."""
+    for op in operations if isinstance(operations, list) else ():
+        path = op.get("path") if isinstance(op, dict) else None
+        if isinstance(path, str) and path.count("/") + json_depth(op.get("value")) > (
+            MAX_JSON_DEPTH
+        ):
+            raise PatchError(str(JSONTooDeepError()))
+
+
 async def patch_identity(request: Request) -> Response:
     manager = _manager(request)
     identity_id = _lenient_uuid(request.path_params["id"])
@@ -208,6 +220,7 @@ async def patch_identity(request: Request) -> Response:
         operations = await _json(request)
     except KratosError as exc:
         raise PatchError(exc.reason or exc.message) from exc
+    _check_patch_depth(operations)
     identity = await manager.patch(
         identity_id, operations, public_base_url=registry_of(request).config.public_base_url
     )

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from phalanx.errors import BadRequestError
+from phalanx.http.pagination import parse_int64
 
 __all__ = [
     "CREDENTIAL_TYPES",
@@ -86,16 +87,16 @@ def _go_atoi(raw: str) -> int:
     """Go's ``strconv.Atoi`` with its error text (no whitespace, no underscores)."""
     if not _GO_INT.fullmatch(raw):
         raise BadRequestError(f'strconv.Atoi: parsing "{raw}": invalid syntax')
-    return int(raw)
+    value = parse_int64(raw)
+    if value is None:
+        raise BadRequestError(f'strconv.Atoi: parsing "{raw}": value out of range')
+    return value
 
 
 def _lenient_int(raw: str | None, default: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        return default
+    """Go's ``strconv.ParseInt`` falling back to ``default`` (pagepagination)."""
+    value = parse_int64(raw or "")
+    return default if value is None else value
 
 
 def parse_include_credential(request: Request) -> list[str]:

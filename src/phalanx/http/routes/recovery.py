@@ -1,9 +1,9 @@
 """``/self-service/recovery/*`` routes, and the link confirmation page both flows share.
 
-``GET /self-service/recovery?flow=&token=`` (the link in a recovery mail) does not use the
-token: it answers a small page whose button POSTs it (see
-:mod:`phalanx.selfservice.flow.recovery.service`), so mail scanners prefetching links
-cannot consume them.
+``GET /self-service/recovery?flow=&token=`` (the link in a recovery mail) uses the token as
+Kratos does; with ``phalanx.link_confirmation.enabled`` it answers a small page whose
+button POSTs it instead (see :class:`~phalanx.selfservice.flow.challenge.ChallengeService`),
+so mail scanners prefetching links cannot consume them.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ async def open_link(
         return error_response(error)
     if not isinstance(result, LinkConfirmation):
         return respond(registry, req, result)
+    form_action = " ".join(["'self'", *result.form_targets])
     response = HTMLResponse(
         confirmation_page(result),
         headers={
@@ -95,8 +96,11 @@ async def open_link(
             "Referrer-Policy": "no-referrer",
             "X-Robots-Tag": "noindex, nofollow",
             "X-Frame-Options": "DENY",
+            # form-action also governs the redirects after the POST: the 303 to an
+            # external UI (ui_url, return URLs) must be allowed, or the browser stops it.
             "Content-Security-Policy": (
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                "default-src 'none'; style-src 'unsafe-inline'; "
+                f"form-action {form_action}; "
                 "frame-ancestors 'none'; base-uri 'none'"
             ),
         },

@@ -9,6 +9,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -88,10 +89,17 @@ async def whoami(request: Request) -> Response:
             media_type="application/json",
             headers={"Cache-Control": NO_CACHE, "Ory-Error-Id": AAL2RequiredError.error_id},
         )
-    response = Response(answer.body, media_type="application/json")
+    body = answer.body
+    template = request.query_params.get("tokenize_as") if request.scope["query_string"] else None
+    if template:
+        try:
+            body = await _tokenized(registry, template, body)
+        except KratosError as error:
+            return error_response(error)
+    response = Response(body, media_type="application/json")
     response.headers["Cache-Control"] = NO_CACHE
     response.headers["X-Kratos-Authenticated-Identity-Id"] = str(answer.identity_id)
-    if flags.cacheable_sessions:
+    if flags.cacheable_sessions and not template:
         seconds = (answer.expires_at - utcnow()).total_seconds()
         limit = flags.cacheable_sessions_max_age
         if limit is not None and limit.total_seconds() > 0:
@@ -102,6 +110,13 @@ async def whoami(request: Request) -> Response:
         if issued_for is None or issued_for < round(answer.expires_at.timestamp(), 6):
             issue_session_cookie(registry, response, found.token, answer.expires_at)
     return response
+
+
+async def _tokenized(registry: Registry, template: str, body: bytes) -> bytes:
+    """The whoami body with ``tokenized`` (``?tokenize_as=<template>``, Kratos's tokenizer)."""
+    session = orjson.loads(body)
+    session["tokenized"] = await registry.tokenizer.tokenize(template, session)
+    return orjson.dumps(session)
 
 
 async def list_sessions(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""``/self-service/verification/*`` routes (links open a confirmation page, see
+"""``/self-service/verification/*`` routes (a link GET as in the recovery routes, see
 :mod:`phalanx.http.routes.recovery`)."""
 
 from __future__ import annotations

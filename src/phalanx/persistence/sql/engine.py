@@ -24,7 +24,9 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from phalanx import tracing
 from phalanx.persistence.sql.types import json_dumps, json_loads
+from phalanx.persistence.sql.value_guard import install_value_guard
 
 __all__ = ["Database", "DatabaseUnavailableError", "create_engine"]
 
@@ -49,6 +51,14 @@ def create_engine(
     ``memory=True`` (or an in-memory SQLite URL) keeps one private SQLite database for the
     engine's lifetime, like Kratos's ``memory`` DSN.
     """
+    engine = _create_engine(async_url, memory=memory, pool_size=pool_size)
+    spans = tracing.statement_spans()
+    if spans is not None:
+        spans.instrument(engine)
+    return engine
+
+
+def _create_engine(async_url: str, *, memory: bool, pool_size: int | None) -> AsyncEngine:
     url = make_url(async_url)
     backend = url.get_backend_name()
     kwargs: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": json_loads}
@@ -62,6 +72,7 @@ def create_engine(
         kwargs["connect_args"] = {"check_same_thread": False}
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, wal=not memory)
+        install_value_guard(engine)
         return engine
     if backend in ("mysql", "mariadb"):
         if "charset" not in url.query:
@@ -69,7 +80,9 @@ def create_engine(
         kwargs["pool_recycle"] = 3600  # below MySQL's default wait_timeout (8 h)
     if pool_size is not None:
         kwargs["pool_size"] = pool_size
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    install_value_guard(engine)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:

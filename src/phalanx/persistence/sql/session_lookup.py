@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 from sqlalchemy.pool import StaticPool
 
+from phalanx import tracing
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress
 from phalanx.persistence.sql.engine import Database
@@ -122,7 +123,12 @@ class SQLiteTokenLookup:
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            row = self._conn.execute(SQLITE_SQL, (token_digest,)).fetchone()
+            spans = tracing.statement_spans()
+            if spans is None:
+                row = self._conn.execute(SQLITE_SQL, (token_digest,)).fetchone()
+            else:
+                with spans.span("sqlite", SQLITE_SQL):
+                    row = self._conn.execute(SQLITE_SQL, (token_digest,)).fetchone()
         except sqlite3.OperationalError as exc:  # busy, or no such table before migrating
             raise NotAvailableError(str(exc)) from exc
         return None if row is None else session_from_row(row)
@@ -148,7 +154,12 @@ class PostgresTokenLookup:
             raw = await conn.get_raw_connection()
             try:
                 driver: Any = raw.driver_connection
-                row = await driver.fetchrow(POSTGRES_SQL, token_digest)
+                spans = tracing.statement_spans()
+                if spans is None:
+                    row = await driver.fetchrow(POSTGRES_SQL, token_digest)
+                else:
+                    with spans.span("postgresql", POSTGRES_SQL):
+                        row = await driver.fetchrow(POSTGRES_SQL, token_digest)
             except Exception:
                 # The connection's state is unknown to SQLAlchemy: do not pool it again.
                 await conn.invalidate()

@@ -26,6 +26,8 @@ from sqlalchemy import JSON, DateTime, Dialect, Uuid
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from phalanx.persistence.sql.value_guard import check_json_text
+
 __all__ = ["UUID", "JSONValue", "UTCDateTime", "json_dumps", "json_loads"]
 
 UUID = Uuid(as_uuid=True)
@@ -74,9 +76,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 def json_dumps(value: Any) -> str:
     """Serialize a JSON column value (compact, UTF-8, non-ASCII kept as is)."""
     try:
-        return orjson.dumps(value).decode()
+        text = orjson.dumps(value).decode()
     except TypeError:  # orjson.JSONEncodeError: big ints, non-str keys, ...
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    check_json_text(text)
+    return text
 
 
 def json_loads(value: str | bytes) -> Any:

@@ -3,8 +3,9 @@
 (``choose_method`` -> ``sent_email`` -> ``passed_challenge``), one active method per flow.
 
 :class:`ChallengeService` is both services' skeleton: new flows, fetch, submit, ``open``
-(a ``GET`` of the submit URL, answered with a :class:`LinkConfirmation` for a mailed code
-or token instead of using it), starting over with a message, replacing an expired flow.
+(a ``GET`` of the submit URL: a mailed token is used as in Kratos, or answered with a
+:class:`LinkConfirmation` when ``phalanx.link_confirmation`` is on; a mailed code is filled
+into the flow), starting over with a message, replacing an expired flow.
 Strategies get the request, the flow, the submitted values and the :class:`FlowEnvironment`
 and return a result (:class:`ShowFlow`, :class:`Retry`, or their flow's "challenge passed"
 result); the service alone answers it. Each flow's service says how it finishes.
@@ -18,12 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.errors import BadRequestError, KratosError, NotFoundError
 from phalanx.selfservice.flow.base import Flow, FlowKind, FlowState, FlowType
-from phalanx.selfservice.flow.csrf import tokens_match
+from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError, StrategyNotResponsible
 from phalanx.selfservice.flow.handling import handle_submit_error
@@ -99,6 +101,15 @@ class LinkConfirmation:
     action: str
     fields: dict[str, str]
     set_csrf: str | None = None
+    form_targets: tuple[str, ...] = ()
+    """Origins the POST may end up at (the API, then a UI or return URL after its 303):
+    the page's ``Content-Security-Policy: form-action`` must allow every one of them, or
+    the browser blocks the redirect to an external UI."""
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
 def confirmation(
@@ -111,11 +122,15 @@ def confirmation(
     """The confirmation page of an opened link: its form POSTs ``fields`` with this
     browser's CSRF token (a cookie is set if the browser had none)."""
     masked, new_cookie = env.csrf_for_new_flow(req)
+    action = env.action_url(kind, flow_id)
+    after = [env.default_return_url(k) for k in (kind, FlowKind.SETTINGS)]
+    origins = (_origin(u) for u in (action, *env.allowed_return_urls, *after))
     return LinkConfirmation(
         kind=kind,
-        action=env.action_url(kind, flow_id),
+        action=action,
         fields={**fields, "csrf_token": masked},
         set_csrf=new_cookie,
+        form_targets=tuple(dict.fromkeys(o for o in origins if o)),
     )
 
 
@@ -242,6 +257,9 @@ class ChallengeService(ABC, Generic[F, S]):
 
     async def _created(self, req: FlowRequest, flow: F, new_cookie: str | None) -> Outcome:
         """Store a flow made by ``GET /self-service/<flow>/{browser,api}`` and answer it."""
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
@@ -355,8 +373,14 @@ class ChallengeService(ABC, Generic[F, S]):
         """The answer to ``open`` without a code or token."""
 
     async def open(self, req: FlowRequest, flow_id: str | None) -> Outcome | LinkConfirmation:
-        """``GET /self-service/<flow>?flow=[&code=|&token=]``: nothing is used or stored;
-        a code or token gets a confirmation page that POSTs it."""
+        """``GET /self-service/<flow>?flow=[&code=|&token=]`` (a link from a mail).
+
+        * ``token`` (the ``link`` method): used at once, as Kratos does -- unless
+          ``phalanx.link_confirmation.enabled``, then a page whose button POSTs it;
+        * ``code``: nothing is used; the code is filled into the flow's ``code`` input, the
+          browser gets a fresh CSRF token (a mail link carries none) and a 303 to the flow's
+          UI, whatever the flow's type (Kratos ``handleLinkClick``).
+        """
         try:
             flow = await self._load_for_submit(flow_id)
         except KratosError as error:
@@ -365,7 +389,30 @@ class ChallengeService(ABC, Generic[F, S]):
             return await self._expired(req, flow)
         token, code = req.query.get("token"), req.query.get("code")
         if token:
-            return confirmation(self.env, req, self.kind, flow.id, method="link", token=token)
+            if self.env.config.phalanx.link_confirmation.enabled:
+                return confirmation(self.env, req, self.kind, flow.id, method="link", token=token)
+            return await self.submit(req, flow_id)
         if code:
-            return confirmation(self.env, req, self.kind, flow.id, method="code", code=code)
+            return await self._prefill_code(req, flow, code)
         return self._show_opened(req, flow)
+
+    async def _prefill_code(self, req: FlowRequest, flow: F, code: str) -> Outcome:
+        finished = finished_message(flow)
+        if finished is not None:
+            return await self.retry(
+                req,
+                flow.type,
+                method=flow.active or self.use,
+                message=finished,
+                redirect_by_type=True,
+            )
+        node = flow.ui.find("code")
+        if node is not None:
+            node.attributes.set_value(code)
+        real = new_real_token()
+        flow.csrf_token = mask_token(real)
+        flow.ui.set_csrf(flow.csrf_token)
+        await self.save(flow)
+        outcome = Outcome.redirect(self.env.flow_ui_url(flow))
+        outcome.set_csrf = real
+        return outcome

@@ -30,6 +30,8 @@ from phalanx.session.model import Session
 
 if TYPE_CHECKING:
     from phalanx.config import Config, UIFlow
+    from phalanx.identity.model import Identity
+    from phalanx.selfservice.hook.runner import FlowHooks
 
 __all__ = ["FlowEnvironment"]
 
@@ -77,6 +79,44 @@ class FlowEnvironment:
         self.disable_api_flow_enforcement = config.dev and (
             os.environ.get("DEV_DISABLE_API_FLOW_ENFORCEMENT") == "true"
         )
+        #: Hook points (``web_hook`` and Python hooks) by flow kind; the registry fills it.
+        self.hook_points: dict[str, FlowHooks] = {}
+
+    # -- hooks ---------------------------------------------------------------------------
+    def hooks(self, kind: FlowKind) -> FlowHooks | None:
+        """The hook points of a flow kind (None: nothing configured or registered)."""
+        return self.hook_points.get(str(kind))
+
+    async def before_hooks(self, req: FlowRequest, flow: Flow) -> Outcome | None:
+        """Run the flow's before-hooks on a new, not yet stored flow. A failure forwards to
+        the error UI for browsers (the Outcome) and is raised for API flows."""
+        points = self.hooks(flow.kind)
+        if points is None:
+            return None
+        try:
+            await points.before(req, flow.to_dict)
+        except KratosError as error:
+            if flow.is_api:
+                raise
+            return await self.forward_error(req, error)
+        return None
+
+    async def after_hooks(
+        self,
+        req: FlowRequest,
+        flow: Flow,
+        identity: Identity,
+        method: str | None,
+        session: Session | None = None,
+        *,
+        keep_changes: bool = True,
+    ) -> None:
+        """Login/recovery/verification after-hooks (see :class:`FlowHooks`)."""
+        points = self.hooks(flow.kind)
+        if points is not None:
+            await points.after(
+                req, flow.to_dict, identity, method, session, keep_changes=keep_changes
+            )
 
     # -- URLs ----------------------------------------------------------------------------
     @property
@@ -233,11 +273,17 @@ class FlowEnvironment:
             return Outcome.redirect(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
-    def show(self, req: FlowRequest, flow: Flow, *, status: int = 200) -> Outcome:
+    def show(
+        self, req: FlowRequest, flow: Flow, *, status: int = 200, relocate: bool = False
+    ) -> Outcome:
         """A flow a strategy changed (:class:`~.results.ShowFlow`): JSON with ``status``
-        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI."""
+        for API flows and JSON clients (``IsJSONRequest``), else a 303 to its UI;
+        ``relocate`` answers JSON clients of browser flows with ``422
+        browser_location_change_required`` pointing at that UI."""
         if flow.is_browser and not req.is_json:
             return Outcome.redirect(self.flow_ui_url(flow))
+        if flow.is_browser and relocate:
+            raise BrowserLocationChangeRequiredError(self.flow_ui_url(flow))
         return Outcome.json(flow.to_dict(), status=status)
 
     def external_redirect(self, req: FlowRequest, result: ExternalRedirect) -> Outcome:

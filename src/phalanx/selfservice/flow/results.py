@@ -24,6 +24,9 @@ class ShowFlow:
     plain browser (Kratos: a code was sent, the next step of a multi-step form)."""
 
     status: int = 200
+    #: JSON clients of browser flows get ``422 browser_location_change_required`` pointing
+    #: at the flow's UI instead of the flow (Kratos's WebAuthn/passkey login steps)
+    relocate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

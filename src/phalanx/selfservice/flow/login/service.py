@@ -153,6 +153,9 @@ class LoginService:
         flow, new_cookie = await self.new_flow(
             req, flow_type, refresh=refresh, aal=aal, session=session
         )
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
@@ -230,7 +233,7 @@ class LoginService:
             await self.store.update(flow)
             if isinstance(result, ExternalRedirect):
                 return self.env.external_redirect(req, result)
-            return self.env.show(req, flow, status=result.status)
+            return self.env.show(req, flow, status=result.status, relocate=result.relocate)
         return await self.complete(req, flow, result, strategy.id, session)
 
     async def complete(
@@ -262,6 +265,8 @@ class LoginService:
             result.extra_methods.extend(await strategy.link_pending(flow, identity))
         for extra in result.extra_methods:
             issued.authentication_methods.append(extra)
+        # Hook changes to the identity are not stored on login (as Kratos): hooks get a copy.
+        await self.env.after_hooks(req, flow, identity, method, issued, keep_changes=False)
         rotate = await self.env.rotate_csrf_for(req, issued)
         aborted = await self.hooks.run(req, flow, issued, identity, method)
         if aborted is not None:

@@ -8,7 +8,6 @@ Durations are Go's ``time.ParseDuration`` syntax and errors quote them as Go pri
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,29 +29,89 @@ _UNITS_NS = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+_OVERFLOW = 1 << 63
+
+
+def _leading_int(text: str, position: int) -> tuple[int, int]:
+    """Go's ``leadingInt``: the digits at ``position`` (error past 1<<63)."""
+    end = position
+    while end < len(text) and text[end].isascii() and text[end].isdigit():
+        end += 1
+    if end - position > 19 and int(text[position:end]) > _OVERFLOW:
+        raise ValueError("bad [0-9]*")
+    value = int(text[position:end] or "0")
+    if value > _OVERFLOW:
+        raise ValueError("bad [0-9]*")
+    return value, end
+
+
+def _leading_fraction(text: str, position: int) -> tuple[int, int, int]:
+    """Go's ``leadingFraction``: digits after the dot, dropping those past int64 precision."""
+    value, scale, end, overflow = 0, 1, position, False
+    while end < len(text) and text[end].isascii() and text[end].isdigit():
+        if not overflow:
+            if value > (_OVERFLOW - 1) // 10:
+                overflow = True
+            else:
+                value = value * 10 + int(text[end])
+                scale *= 10
+        end += 1
+    return value, scale, end
 
 
 def parse_go_duration(value: str) -> int:
-    """Go ``time.ParseDuration``: nanoseconds of ``"1h"``, ``"-1m30s"``, ``"1.5h"``, ``"0"``."""
-    text = value
-    sign = 1
+    """Go ``time.ParseDuration``: nanoseconds of ``"1h"``, ``"-1m30s"``, ``"1.5h"``, ``"0"``;
+    ``ValueError`` outside Go's ``time.Duration`` range (about 292 years), as Go."""
+    invalid = ValueError(f"time: invalid duration {value!r}")
+    text, negative = value, False
     if text[:1] in ("-", "+"):
-        sign = -1 if text[0] == "-" else 1
-        text = text[1:]
+        negative, text = text[0] == "-", text[1:]
     if text == "0":
         return 0
     if not text:
-        raise ValueError(f"time: invalid duration {value!r}")
-    total = 0.0
-    position = 0
+        raise invalid
+    total, position = 0, 0
     while position < len(text):
-        match = _PART.match(text, position)
-        if match is None or match.group(1) in ("", "."):
-            raise ValueError(f"time: invalid duration {value!r}")
-        total += float(match.group(1)) * _UNITS_NS[match.group(2)]
-        position = match.end()
-    return sign * round(total)
+        char = text[position]
+        if not (char == "." or (char.isascii() and char.isdigit())):
+            raise invalid
+        start = position
+        try:
+            whole, position = _leading_int(text, position)
+        except ValueError:
+            raise invalid from None
+        has_whole = position != start
+        fraction, scale, has_fraction = 0, 1, False
+        if position < len(text) and text[position] == ".":
+            fraction, scale, end = _leading_fraction(text, position + 1)
+            has_fraction = end != position + 1
+            position = end
+        if not has_whole and not has_fraction:
+            raise invalid
+        unit_end = position
+        while unit_end < len(text) and not (
+            text[unit_end] == "." or (text[unit_end].isascii() and text[unit_end].isdigit())
+        ):
+            unit_end += 1
+        unit = _UNITS_NS.get(text[position:unit_end])
+        if unit is None:
+            raise invalid
+        position = unit_end
+        if whole > _OVERFLOW // unit:
+            raise invalid
+        nanos = whole * unit
+        if fraction:
+            nanos += int(float(fraction) * (float(unit) / scale))
+            if nanos > _OVERFLOW:
+                raise invalid
+        total += nanos
+        if total > _OVERFLOW:
+            raise invalid
+    if negative:
+        return -total
+    if total > _OVERFLOW - 1:
+        raise invalid
+    return total
 
 
 def _fraction(value: int, digits: int) -> str:

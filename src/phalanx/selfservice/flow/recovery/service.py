@@ -2,12 +2,10 @@
 of the ``code`` and ``link`` strategies).
 
 ``create`` / ``fetch`` / ``submit`` are the public endpoints; ``open`` answers a ``GET`` of
-the submit URL (a link from an e-mail) WITHOUT consuming anything:
-
-``?token=`` (a recovery link) or ``?code=`` yields a :class:`LinkConfirmation`, a page
-whose button POSTs it. Kratos consumes link tokens on the GET itself, so a mail scanner
-that prefetches links would burn them (or worse, log itself in); here only the POST does,
-and the secret is never written anywhere (Kratos puts a clicked code into the stored flow).
+the submit URL (a link from an e-mail), see :meth:`ChallengeService.open`: ``?token=`` (a
+recovery link) is used as Kratos does, or -- with ``phalanx.link_confirmation`` -- answered
+by a :class:`LinkConfirmation` page whose button POSTs it, so that mail scanners cannot
+burn it; ``?code=`` is filled into the flow and nothing is used.
 
 The flow finishes in :meth:`RecoveryService.complete`: a fresh, privileged session
 (``code_recovery`` / ``link_recovery``), a settings flow for the recovered identity carrying
@@ -239,6 +237,7 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         session = await self.env.sessions.issue(
             identity, AuthenticationMethod(method=f"{method}_recovery"), req
         )
+        await self.env.after_hooks(req, flow, identity, method)
         if "revoke_active_sessions" in self.after_hooks():
             await self.env.sessions.revoke_others(identity.id, session.id)
         continue_with: list[dict[str, Any]] = []

@@ -124,6 +124,9 @@ class RegistrationService:
         if return_to:
             self.env.secure_return_to(return_to, FlowKind.REGISTRATION)
         flow, new_cookie = await self.new_flow(req, flow_type)
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         outcome = self.env.flow_or_redirect(req, flow)
         outcome.set_csrf = new_cookie
@@ -208,7 +211,7 @@ class RegistrationService:
             await self.store.update(flow)
             if isinstance(identity, ExternalRedirect):
                 return self.env.external_redirect(req, identity)
-            return self.env.show(req, flow, status=identity.status)
+            return self.env.show(req, flow, status=identity.status, relocate=identity.relocate)
         return await self.complete(req, flow, identity, strategy.id)
 
     async def fail(self, req: FlowRequest, flow: RegistrationFlow, error: Exception) -> Outcome:
@@ -233,8 +236,13 @@ class RegistrationService:
         return_to = self.env.secure_return_to(
             flow.request_return_to(), FlowKind.REGISTRATION, method
         )
+        points = self.env.hooks(flow.kind)
+        if points is not None:
+            await points.pre_persist(req, flow.to_dict, identity, method)
         await self.identities.create(identity)
         done = await self.hooks.after_registration(req, flow, identity, method, provider)
+        if points is not None:
+            await points.post_persist(req, flow.to_dict, identity, method)
         flow.updated_at = utcnow()  # the state stays choose_method, as in Kratos
         await self.store.update(flow)
 

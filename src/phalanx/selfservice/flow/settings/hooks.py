@@ -75,5 +75,5 @@ class SettingsHooks:
             elif name == "show_verification_ui":
                 if items and not self.legacy_show_verification_ui:
                     flow.continue_with.append(items[0])
-            else:
+            elif name != "web_hook":  # web hooks run at the flow's hook points
                 log.warning("settings after-hook %r is not supported and was skipped", name)

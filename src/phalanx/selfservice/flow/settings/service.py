@@ -200,6 +200,9 @@ class SettingsService:
                 raise
             return await self.env.forward_error(req, error)
         flow, new_cookie = await self.new_flow(req, flow_type, session.identity, req.url)
+        stopped = await self.env.before_hooks(req, flow)
+        if stopped is not None:
+            return stopped
         await self.store.create(flow)
         if browser and not req.accepts_json:
             outcome = Outcome.redirect(self.env.flow_ui_url(flow))
@@ -374,6 +377,9 @@ class SettingsService:
         The OIDC callback calls this to finish linking a provider."""
         try:
             return_to = self._success_return_to(flow, strategy.id)
+            points = self.env.hooks(flow.kind)
+            if points is not None:
+                await points.pre_persist(req, flow.to_dict, result.identity, strategy.id)
             try:
                 await self.identities.update(result.identity)
             except ConflictError:
@@ -469,6 +475,9 @@ class SettingsService:
         await self.store.update(flow)
         try:
             await self.after_hooks(req, flow, identity, session, strategy.id)
+            points = self.env.hooks(flow.kind)
+            if points is not None:
+                await points.post_persist(req, flow.to_dict, identity, strategy.id, session)
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
         if flow.is_api:

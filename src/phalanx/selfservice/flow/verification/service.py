@@ -7,11 +7,11 @@ Besides the public endpoints, :meth:`VerificationService.send_after_registration
 return the ``show_verification_ui`` ``continue_with`` items (Kratos ``hook.Verifier`` and
 ``hook.AddressVerifier``).
 
-A ``GET`` of the submit URL never verifies anything: ``?code=`` and ``?token=`` (the
-links in the mails) yield a confirmation page whose button POSTs them. Kratos consumes link
-tokens on the GET, so mail scanners could verify addresses nobody opened, and it writes a
-clicked code into the stored flow; here the secret is never stored in the clear. A
-correct code or token binds a browser flow to the browser that used it.
+A ``GET`` of the submit URL (the links in the mails) is answered as in Kratos: ``?code=``
+is filled into the flow's code input and the browser sent to the UI, nothing verified;
+``?token=`` is used -- or, with ``phalanx.link_confirmation``, answered by a page whose
+button POSTs it (see :meth:`ChallengeService.open`). A correct code or token binds a
+browser flow to the browser that used it.
 """
 
 from __future__ import annotations
@@ -164,6 +164,11 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         address.verified_at = now
         address.status = AddressStatus.COMPLETED
         await self.pool.update_verifiable_address(address)
+        points = self.env.hooks(flow.kind)
+        if points is not None and points.wants_after(flow.active):
+            identity = await self.pool.get(address.identity_id)
+            if identity is not None:
+                await self.env.after_hooks(req, flow, identity, flow.active)
         back = self.continue_url(flow)
         flow.ui = UiContainer(action=back, method="GET")
         flow.state = FlowState.PASSED_CHALLENGE

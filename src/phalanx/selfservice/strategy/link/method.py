@@ -41,11 +41,15 @@ class LinkMethod:
     def submitted_token(
         req: FlowRequest, values: Mapping[str, Any], env: FlowEnvironment
     ) -> str | None:
-        """The token a confirmation page POSTs (None: not such a submission); its CSRF
-        token must match the cookie, as any browser form's."""
+        """The token of an opened link (None: not such a submission). A ``GET`` (the link
+        itself) carries no CSRF token, and Kratos asks for none; the POST of the
+        confirmation page (``phalanx.link_confirmation``) must match the cookie, as any
+        browser form."""
         token = values.get("token")
         if not isinstance(token, str) or not token:
             return None
+        if req.method == "GET":
+            return token
         sent = values.get("csrf_token") or req.headers.get("x-csrf-token")
         if not isinstance(sent, str) or not tokens_match(req.csrf_cookie, sent):
             raise env.csrf_error(req, sent if isinstance(sent, str) else None)

@@ -1,7 +1,8 @@
 """Sending recovery and verification links (Kratos ``selfservice/strategy/link/sender.go``).
 
 Links point at ``<public base_url>/self-service/<flow>?flow=<id>&token=<token>``; opening
-one shows a confirmation page, only its POST uses the token (see the flow services).
+one uses the token (or shows a confirmation page whose POST does, with
+``phalanx.link_confirmation``; see the flow services).
 """
 
 from __future__ import annotations

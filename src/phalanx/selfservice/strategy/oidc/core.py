@@ -30,6 +30,7 @@ from phalanx.errors import (
 )
 from phalanx.identity.credentials import oidc_identifier
 from phalanx.identity.model import AddressStatus, Credential, CredentialType, Identity
+from phalanx.outbound import guard_from_config
 from phalanx.selfservice.flow.base import Flow, FlowType
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
@@ -120,7 +121,11 @@ class OidcCore:
     def __init__(self, config: Config, deps: Any, mapper: Mapper) -> None:
         method = config.selfservice.methods.oidc
         base = str(method.config.base_redirect_uri or config.public_base_url)
-        context = ProviderContext(redirect_base=base)
+        guard = guard_from_config(config)
+        context = ProviderContext(
+            redirect_base=base,
+            guard=None if guard.allow_private and not guard.exceptions else guard,
+        )
         generic_id_token = config.phalanx.oidc.generic_id_token
         self.config = config
         self.deps = deps

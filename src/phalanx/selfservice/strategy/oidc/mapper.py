@@ -1,9 +1,9 @@
 """The Jsonnet claims mapper (Kratos ``newIdentityFromClaims``).
 
-``mapper_url`` (``file://``, ``base64://``, ``http(s)://`` with the SSRF rules of identity
-schemas) is loaded through the shared :class:`~phalanx.schema.loader.SchemaLoader` and kept
-for 60 minutes; it runs in the Jsonnet sandbox (no imports, no files, no network, bounded
-time and memory) with the claims as ``std.extVar('claims')``.
+``mapper_url`` (``file://``, ``base64://``, ``http(s)://`` with the ``clients.http`` SSRF
+rules) is loaded through the shared :func:`phalanx.outbound.load_url` and kept for 60
+minutes; it runs in the Jsonnet sandbox (no imports, no files, no network, bounded time and
+memory) with the claims as ``std.extVar('claims')``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from phalanx.errors import BadRequestError, InternalServerError, MisconfigurationError
+from phalanx.errors import (
+    BadGatewayError,
+    BadRequestError,
+    InternalServerError,
+    MisconfigurationError,
+)
 from phalanx.jsonnet import JsonnetError, evaluate_jsonnet
-from phalanx.schema.loader import SchemaLoader
+from phalanx.outbound import AddressGuard, SourceError, SourceUpstreamError, load_url
 
 __all__ = ["MappedIdentity", "Mapper", "merge_traits"]
 
 _CACHE_TTL = 3600.0
+_MAX_SIZE = 1024 * 1024
 #: Seconds a mapper may run (Kratos's jsonnetsecure bound is about one second; the
 #: sandbox's worker start is included here, so Phalanx allows two).
 TIME_LIMIT = 2.0
@@ -47,17 +53,22 @@ def merge_traits(mapped: dict[str, Any], submitted: Mapping[str, Any] | None) ->
 
 
 class Mapper:
-    def __init__(self, loader: SchemaLoader) -> None:
-        self.loader = loader
+    def __init__(self, guard: AddressGuard) -> None:
+        self.guard = guard
         self._cache: dict[str, tuple[float, str]] = {}
 
     async def source(self, url: str) -> str:
         cached = self._cache.get(url)
         if cached is not None and time.monotonic() - cached[0] < _CACHE_TTL:
             return cached[1]
-        data = self.loader.read_local(url)
-        if data is None:
-            data = await self.loader.fetch(url)
+        try:
+            data = await load_url(url, self.guard, max_size=_MAX_SIZE)
+        except SourceUpstreamError as exc:
+            raise BadGatewayError(f"Unable to fetch the Jsonnet mapper: {exc}") from exc
+        except SourceError as exc:
+            raise MisconfigurationError(f"Unable to read the Jsonnet mapper: {exc}") from exc
+        if len(data) > _MAX_SIZE:
+            raise MisconfigurationError(f"The Jsonnet mapper at {url} is larger than 1 MiB")
         source = data.decode("utf-8", errors="replace")
         self._cache[url] = (time.monotonic(), source)
         return source

@@ -10,9 +10,10 @@ login (Kratos ``migratePasswordHash``).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from phalanx import text
+from phalanx.errors import MisconfigurationError
 from phalanx.hash import PasswordHashing
 from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
@@ -25,6 +26,9 @@ from phalanx.selfservice.traits import TraitForms
 from phalanx.session.model import AuthenticationMethod, Session
 from phalanx.text import UiText
 from phalanx.ui import input_node
+
+if TYPE_CHECKING:
+    from phalanx.selfservice.hook.password_migration import PasswordMigrationHook
 
 __all__ = ["PasswordLogin", "string_field_errors"]
 
@@ -66,11 +70,17 @@ class PasswordLogin(LoginStrategy):
     id = "password"
 
     def __init__(
-        self, identities: IdentityManager, forms: TraitForms, hashing: PasswordHashing
+        self,
+        identities: IdentityManager,
+        forms: TraitForms,
+        hashing: PasswordHashing,
+        migration: PasswordMigrationHook | None = None,
     ) -> None:
         self.identities = identities
         self.forms = forms
         self.hashing = hashing
+        #: ``migrate_hook`` when enabled (identities imported without a hash).
+        self.migration = migration
 
     async def find(self, identifier: str) -> Identity | None:
         """The identity whose password identifier is ``identifier`` (normalized as stored)."""
@@ -156,6 +166,10 @@ class PasswordLogin(LoginStrategy):
         identity = await self.find(identifier)
         credential = identity.credentials.get("password") if identity else None
         hashed = credential.config.get("hashed_password") if credential else None
+        migrating = credential is not None and credential.config.get("use_password_migration_hook")
+        if identity is not None and migrating and not hashed:
+            await self._ask_legacy_system(req, flow, identity, identifier, password)
+            return LoginResult(identity=identity, method=AuthenticationMethod(method="password"))
         if identity is None or credential is None or not isinstance(hashed, str) or not hashed:
             await self.hashing.verify_dummy(password)
             raise FlowValidationError([text.invalid_credentials()])
@@ -164,6 +178,25 @@ class PasswordLogin(LoginStrategy):
         if self.hashing.needs_rehash(hashed, check_params=False):
             await self._migrate_hash(identity, password)
         return LoginResult(identity=identity, method=AuthenticationMethod(method="password"))
+
+    async def _ask_legacy_system(
+        self, req: FlowRequest, flow: LoginFlow, identity: Identity, identifier: str, password: str
+    ) -> None:
+        """Kratos ``ShouldUsePasswordMigrationHook``: the old system decides; on a match the
+        password is hashed and stored (the flag dropped), so it is asked only once."""
+        if self.migration is None:
+            raise MisconfigurationError(
+                "Password migration hook is not enabled but password migration is requested."
+            )
+        if not await self.migration.verify(req, flow, identity, identifier, password):
+            raise FlowValidationError([text.invalid_credentials()])
+        credential = identity.credentials["password"]
+        credential.config = {
+            **credential.config,
+            "hashed_password": await self.hashing.hash(password),
+        }
+        credential.config.pop("use_password_migration_hook", None)
+        await self.identities.update(identity)
 
     async def _migrate_hash(self, identity: Identity, password: str) -> None:
         """Store a hash of the configured hasher; on failure keep the old one (Kratos)."""

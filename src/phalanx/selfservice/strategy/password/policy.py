@@ -19,6 +19,7 @@ import httpx
 
 from phalanx import text
 from phalanx.errors import BadGatewayError
+from phalanx.logs.once import dependency_failed, dependency_recovered
 from phalanx.text import UiText
 
 __all__ = [
@@ -155,16 +156,19 @@ class PasswordPolicy:
             try:
                 response = await self._http().get(f"{base}/range/{prefix}")
             except httpx.HTTPError as exc:
-                log.warning("haveibeenpwned lookup failed: %s", exc)
+                dependency_failed("haveibeenpwned", "haveibeenpwned lookup failed: %s", exc)
                 self._network_failure(
                     "Unable to check if password has been leaked because an unexpected network "
                     "error occurred"
                 )
                 return None
             if response.status_code != 200:
-                log.warning("haveibeenpwned answered %s", response.status_code)
+                dependency_failed(
+                    "haveibeenpwned", "haveibeenpwned answered %s", response.status_code
+                )
                 self._network_failure("Unexpected status code from haveibeenpwned.com")
                 return None
+            dependency_recovered("haveibeenpwned")
             table = {}
             for line in response.text.splitlines():
                 hash_suffix, sep, count = line.strip().partition(":")

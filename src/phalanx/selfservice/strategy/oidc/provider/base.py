@@ -20,6 +20,8 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from phalanx.config.model_methods import OIDCProvider
 from phalanx.errors import BadGatewayError, BadRequestError, MisconfigurationError
+from phalanx.outbound.guard import AddressGuard
+from phalanx.outbound.transport import GuardedTransport
 from phalanx.selfservice.strategy.oidc.claims import Claims
 
 __all__ = [
@@ -51,11 +53,21 @@ def scope_missing() -> BadRequestError:
 @dataclass(frozen=True, slots=True)
 class ProviderContext:
     """What providers need from the server: the redirect base (``base_redirect_uri`` or
-    the public URL), an optional httpx transport (tests) and the request timeout."""
+    the public URL), the ``clients.http`` SSRF guard (None: no checks), an optional httpx
+    transport (tests) and the request timeout."""
 
     redirect_base: str
     transport: httpx.AsyncBaseTransport | None = None
     timeout: float = 10.0
+    guard: AddressGuard | None = None
+
+    def new_transport(self) -> httpx.AsyncBaseTransport | None:
+        """A transport for one client (a client closes its transport when it is done)."""
+        if self.transport is not None:
+            return self.transport
+        if self.guard is None:
+            return None
+        return GuardedTransport(self.guard)
 
 
 class Provider(ABC):
@@ -96,7 +108,9 @@ class Provider(ABC):
 
     # -- HTTP --------------------------------------------------------------------------------
     def http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.context.transport, timeout=self.context.timeout)
+        return httpx.AsyncClient(
+            transport=self.context.new_transport(), timeout=self.context.timeout
+        )
 
     def oauth2_client(self, **kwargs: Any) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
@@ -104,7 +118,7 @@ class Provider(ABC):
             client_secret=self.client_secret(),
             redirect_uri=self.redirect_uri,
             token_endpoint_auth_method=self.token_auth_method,
-            transport=self.context.transport,
+            transport=self.context.new_transport(),
             timeout=self.context.timeout,
             **kwargs,
         )

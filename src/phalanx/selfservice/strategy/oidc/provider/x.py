@@ -33,7 +33,7 @@ class XProvider(Provider):
         return AsyncOAuth1Client(
             self.config.client_id,
             self.config.client_secret,
-            transport=self.context.transport,
+            transport=self.context.new_transport(),
             timeout=self.context.timeout,
             **kwargs,
         )
@@ -52,19 +52,20 @@ class XProvider(Provider):
         callback = self.redirect_uri + "?" + urlencode({"state": state, "code": "unused"})
         async with self.oauth1_client(redirect_uri=callback) as client:
             try:
-                await client.fetch_request_token(self.request_token_url)
+                request_token = await client.fetch_request_token(self.request_token_url)
             except (OAuthError, httpx.HTTPError, ValueError) as exc:
                 raise BadGatewayError(
                     "Unable to sign in with X because the OAuth1 request token could not be"
                     f" initialized: {exc}"
                 ) from exc
-            try:
-                return str(client.create_authorization_url(self.authenticate_url))
-            except ValueError as exc:
-                raise MisconfigurationError(
-                    "Unable to sign in with X because the OAuth1 authorization URL could not be"
-                    f" parsed: {exc}"
-                ) from exc
+        oauth_token = request_token.get("oauth_token")
+        if not isinstance(oauth_token, str) or not oauth_token:
+            raise MisconfigurationError(
+                "Unable to sign in with X because the OAuth1 authorization URL could not be"
+                " parsed: no oauth_token"
+            )
+        # dghubble/oauth1's AuthorizationURL: only the request token, no callback.
+        return self.authenticate_url + "?" + urlencode({"oauth_token": oauth_token})
 
     async def exchange(
         self, code: str, code_verifier: str | None, query: Mapping[str, str]

@@ -1,0 +1,45 @@
+"""Phalanx's Prometheus registry and the metrics that are not about HTTP requests.
+
+:data:`REGISTRY` is what ``/admin/metrics/prometheus`` renders (the HTTP series are
+defined in :mod:`phalanx.http.middleware.metrics`). It is a registry of Phalanx's own
+(plus the process and Python runtime collectors), so an application embedding Phalanx
+keeps its default registry to itself; importing this module turns off prometheus_client's
+``*_created`` series process-wide (Kratos has none).
+
+``phalanx_dependency_failures_total{dependency}`` counts failed calls to services Phalanx
+depends on but does not own (``smtp``, ``courier_http``, ``haveibeenpwned``); see
+:mod:`phalanx.logs.once` for the log side (reported once, then only counted).
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
+
+__all__ = ["DEPENDENCY_FAILURES", "REGISTRY"]
+
+# Kratos (Go) does not expose *_created series.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""Phalanx's metrics registry (what ``/admin/metrics/prometheus`` renders)."""
+
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    ProcessCollector(registry=REGISTRY)
+    PlatformCollector(registry=REGISTRY)
+    GCCollector(registry=REGISTRY)
+
+DEPENDENCY_FAILURES = Counter(
+    "phalanx_dependency_failures_total",
+    "failed calls to an external service (smtp, courier_http, haveibeenpwned)",
+    ["dependency"],
+    registry=REGISTRY,
+)
