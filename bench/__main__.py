@@ -16,20 +16,21 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bench import server
 from bench.identities import IdentityConfig, run_identities
 from bench.login import LoginConfig, hash_for, run_login
+from bench.mfa import run_mfa
 from bench.report import Report, machine_info
 from bench.server import BACKENDS, Backend, ServerPool, backend_available, supports_workers
 from bench.sessions import SessionConfig, run_sessions
 
 __all__ = ["main"]
 
-BENCHMARKS = ("identities", "sessions", "login")
+BENCHMARKS = ("identities", "sessions", "login", "mfa")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class Plan:
     session_backends: tuple[Backend, ...]
     login: LoginConfig
     login_backends: tuple[Backend, ...]
+    mfa: SessionConfig
 
 
 def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = True) -> Plan:
@@ -52,6 +54,26 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
     server_config: dict[str, Any] = (
         {} if session_cache else {"phalanx": {"session_cache": {"enabled": False}}}
     )
+    quick_sessions = SessionConfig(
+        sessions=200,
+        connections=64,
+        duration=1.0,
+        warmup=0.5,
+        rounds=1,
+        unloaded_duration=0.5,
+        process_settings=tuple(settings),
+        server_config=server_config,
+    )
+    full_sessions = SessionConfig(
+        sessions=1000,
+        connections=64,
+        duration=6.0,
+        warmup=1.0,
+        rounds=2,
+        unloaded_duration=2.0,
+        process_settings=tuple(settings),
+        server_config=server_config,
+    )
     if quick:
         return Plan(
             identities=IdentityConfig(
@@ -62,16 +84,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
                 hashed_password=hash_for(cost),
             ),
             identity_backends=("sqlite",),
-            sessions=SessionConfig(
-                sessions=200,
-                connections=64,
-                duration=1.0,
-                warmup=0.5,
-                rounds=1,
-                unloaded_duration=0.5,
-                process_settings=tuple(settings),
-                server_config=server_config,
-            ),
+            sessions=quick_sessions,
             session_backends=("sqlite", "postgres"),
             login=LoginConfig(
                 bcrypt_cost=cost,
@@ -82,6 +95,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
                 raw_duration=1.5,
             ),
             login_backends=("sqlite",),
+            mfa=replace(quick_sessions, sessions=100, duration=2.0, rounds=2),
         )
     return Plan(
         identities=IdentityConfig(
@@ -92,16 +106,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             hashed_password=hash_for(cost),
         ),
         identity_backends=BACKENDS,
-        sessions=SessionConfig(
-            sessions=1000,
-            connections=64,
-            duration=6.0,
-            warmup=1.0,
-            rounds=2,
-            unloaded_duration=2.0,
-            process_settings=tuple(settings),
-            server_config=server_config,
-        ),
+        sessions=full_sessions,
         session_backends=("sqlite", "postgres"),
         login=LoginConfig(
             bcrypt_cost=cost,
@@ -112,6 +117,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             raw_duration=10.0,
         ),
         login_backends=("sqlite",),
+        mfa=replace(full_sessions, sessions=300, rounds=4, process_settings=tuple(settings[:1])),
     )
 
 
@@ -198,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append(
                 ("sessions", backend, lambda p, b: run_sessions(p, b, plan.sessions, report))
             )
+    if "mfa" in only:
+        for backend in _selected(args.backends, ("sqlite",)):
+            jobs.append(("mfa", backend, lambda p, b: run_mfa(p, b, plan.mfa, report)))
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))

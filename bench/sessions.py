@@ -36,7 +36,7 @@ from bench.loadgen import LoadResult, build_request, run_load
 from bench.report import Report, Row, step
 from bench.server import Backend, Server, ServerPool
 
-__all__ = ["SessionConfig", "run_sessions"]
+__all__ = ["SessionConfig", "bounded", "measure_load", "run_sessions"]
 
 PASSWORD = "Bench-Password-4711!"
 SETUP_CONCURRENCY = 16
@@ -64,7 +64,7 @@ class SessionConfig:
     """Merged into the generated server config (``--no-session-cache``)."""
 
 
-async def _bounded(limit: int, jobs: list[Any]) -> list[Any]:
+async def bounded(limit: int, jobs: list[Any]) -> list[Any]:
     semaphore = asyncio.Semaphore(limit)
 
     async def one(job: Any) -> Any:
@@ -77,11 +77,11 @@ async def _bounded(limit: int, jobs: list[Any]) -> list[Any]:
 async def _create_sessions(server: Server, count: int, backend: Backend) -> list[api.SessionInfo]:
     users = max(1, count // 2)
     async with httpx.AsyncClient(base_url=server.public_url, timeout=60) as public:
-        registered = await _bounded(
+        registered = await bounded(
             SETUP_CONCURRENCY,
             [api.register(public, f"s-{backend}-{i}@bench.test", PASSWORD) for i in range(users)],
         )
-        logged_in = await _bounded(
+        logged_in = await bounded(
             SETUP_CONCURRENCY,
             [api.login(public, info.email, PASSWORD) for info in registered[: count - users]],
         )
@@ -132,7 +132,7 @@ async def _revocation(server: Server, backend: Backend, tag: str) -> dict[str, A
     return checks
 
 
-def _load(
+def measure_load(
     server: Server,
     requests: list[bytes],
     cfg: SessionConfig,
@@ -177,7 +177,7 @@ def _measure(
     best: dict[str, dict[str, Any]] = {}
     # Unloaded latency first: one connection, service time without queueing.
     for name, requests in (("baseline_c1", alive), ("whoami_c1", whoami)):
-        best[name] = _load(
+        best[name] = measure_load(
             server,
             requests,
             cfg,
@@ -186,7 +186,10 @@ def _measure(
             warmup=min(cfg.warmup, 0.25),
         )
     for _ in range(cfg.rounds):
-        measured = {"baseline": _load(server, alive, cfg), "whoami": _load(server, whoami, cfg)}
+        measured = {
+            "baseline": measure_load(server, alive, cfg),
+            "whoami": measure_load(server, whoami, cfg),
+        }
         rounds.append({name: m["summary"] for name, m in measured.items()})
         for name, m in measured.items():
             if name not in best or m["result"].rps > best[name]["result"].rps:

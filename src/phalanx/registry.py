@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from phalanx.persistence.sql.courier_store import SQLCourierStore
     from phalanx.persistence.sql.engine import Database
     from phalanx.persistence.sql.error_store import SQLErrorStore
+    from phalanx.persistence.sql.sealing import CredentialSealer
     from phalanx.persistence.sql.session_store import SQLSessionStore
     from phalanx.schema import SchemaLoader, SchemaRegistry
     from phalanx.selfservice.flow.environment import FlowEnvironment
@@ -113,7 +114,10 @@ class Registry:
             self.epoch = RevocationEpoch()
         self.cipher = cipher_for(self.config.ciphers.algorithm, self.config.cipher_secrets)
         self.identity_pool = SQLIdentityPool(
-            self.database, normalize=normalize_identifier, notifier=self.epoch
+            self.database,
+            normalize=normalize_identifier,
+            notifier=self.epoch,
+            sealer=_credential_sealer(self.config),
         )
         self.identities = IdentityManager(
             self.identity_pool,
@@ -121,6 +125,7 @@ class Registry:
             self.hashing,
             default_schema_id=self.config.identity.default_schema_id,
             factors=_factor_policy(self.config),
+            code_key=self.config.cookie_secrets[0],
         )
         self._wire_sessions()
         self._wire_courier()
@@ -172,7 +177,7 @@ class Registry:
             cookie_keys=config.cookie_secrets,
         )
         self.session_renderer = SessionRenderer(self.identity_json)
-        self.aal = AalGuard(str(config.public_base_url), self.identities.available_aal)
+        self.aal = AalGuard(str(config.public_base_url), self.identities.has_second_factor)
         cache_config = config.phalanx.session_cache
         self.whoami = Whoami(
             self.session_store,
@@ -483,3 +488,12 @@ def _factor_policy(config: Config) -> FactorPolicy:
         code_passwordless=methods.code.passwordless_enabled,
         code_mfa=methods.code.mfa_enabled,
     )
+
+
+def _credential_sealer(config: Config) -> CredentialSealer | None:
+    """Seals credential secrets with ``secrets.cipher`` and keys derived from
+    ``secrets.default`` (see :mod:`phalanx.persistence.sql.sealing`)."""
+    from phalanx.persistence.sql.sealing import CredentialSealer, derived_keys
+
+    keys = [*config.cipher_secrets, *derived_keys(config.default_secrets)]
+    return CredentialSealer(keys) if any(len(k.encode()) == 32 for k in keys) else None

@@ -56,3 +56,32 @@ def test_totp_round_trip(server: PhalanxServer) -> None:
     assert httpx.delete(f"{admin}/credentials/totp").status_code == 204
     fresh = password_login_api(server.public_url, email)
     assert fresh["session"]["identity"]["id"] == identity["id"]
+
+
+def test_backup_codes_round_trip(server: PhalanxServer) -> None:
+    email = unique_email("mfadb")
+    token, _ = register_api(server.public_url, email)
+    headers = {"Accept": "application/json", "X-Session-Token": token}
+    with client(server.public_url) as http:
+        flow = http.get("/self-service/settings/api", headers=headers).json()
+        r = http.post(
+            flow["ui"]["action"], headers=headers, json={"lookup_secret_regenerate": True}
+        )
+        text = next(
+            n for n in r.json()["ui"]["nodes"] if n["attributes"].get("id") == "lookup_secret_codes"
+        )
+        codes = [s["context"]["secret"] for s in text["attributes"]["text"]["context"]["secrets"]]
+        r = http.post(flow["ui"]["action"], headers=headers, json={"lookup_secret_confirm": True})
+        assert r.status_code == 200, r.text
+        aal1 = password_login_api(server.public_url, email)["session_token"]
+        for code, expected in ((codes[0], 200), (codes[0], 400)):
+            flow = aal2_flow_api(http, aal1)
+            r = http.post(
+                flow["ui"]["action"],
+                headers={"X-Session-Token": aal1},
+                json={"method": "lookup_secret", "lookup_secret": code},
+            )
+            assert r.status_code == expected, r.text
+            if expected == 400:
+                assert message_ids(r.json()["ui"]) == [4000012]
+            aal1 = password_login_api(server.public_url, email)["session_token"]

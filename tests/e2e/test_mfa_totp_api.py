@@ -6,6 +6,8 @@ null (Kratos writes null there; the spec does not allow it)."""
 from __future__ import annotations
 
 import base64
+import json
+import sqlite3
 from typing import Any
 
 import httpx
@@ -289,3 +291,21 @@ def test_unlink_lowers_the_available_aal(server: PhalanxServer, public: httpx.Cl
     # The aal1 session is enough now, and a new password login gets the identity back.
     assert _whoami(server, aal1_token).status_code == 200
     assert password_login_api(server.public_url, email)["session"]["identity"] is not None
+
+
+def test_the_totp_secret_is_sealed_at_rest(server: PhalanxServer) -> None:
+    """Kratos stores the otpauth URL (with the secret) in plain text; Phalanx seals it with
+    AES-256-GCM. The admin API and logins see the URL as Kratos has it."""
+    email, secret, _ = _enrolled(server)
+    path = server.dsn.removeprefix("sqlite://").split("?", 1)[0]
+    with sqlite3.connect(path) as db:
+        rows = [
+            json.loads(r[0])
+            for r in db.execute("SELECT config FROM identity_credentials WHERE type = 'totp'")
+        ]
+    assert rows and all(r["totp_url"].startswith("phalanx-sealed:") for r in rows)
+    assert not any(secret in json.dumps(r) for r in rows)
+    token = password_login_api(server.public_url, email)["session_token"]
+    with client(server.public_url) as http:
+        r = submit_totp_api(http, aal2_flow_api(http, token), token, totp_code(secret, 0))
+    assert r.status_code == 200, r.text

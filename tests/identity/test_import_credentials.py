@@ -121,7 +121,7 @@ async def test_mfa_credentials_stored_as_given(hashing: PasswordHashing) -> None
         "totp_url": "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP"
     }
     assert identity.credentials["lookup_secret"].config["recovery_codes"] == [
-        {"code": "abcd"},
+        {"code": "abcd", "used_at": None},
         {"code": "efgh", "used_at": "2024-01-01T00:00:00Z"},
     ]
     assert identity.credentials["webauthn"].version == 1
@@ -135,3 +135,18 @@ async def test_passkey_needs_user_handle(hashing: PasswordHashing) -> None:
         {"passkey": {"config": {"credentials": [{"id": "AQ=="}], "user_handle": handle}}}, hashing
     )
     assert identity.credentials["passkey"].identifiers == ["user-handle"]
+
+
+async def test_imported_backup_codes_are_sealed(hashing: PasswordHashing) -> None:
+    identity = Identity(schema_id="default", traits={})
+    payload = parse_create_body(
+        {
+            "schema_id": "default",
+            "traits": {},
+            "credentials": {"lookup_secret": {"config": {"codes": [{"code": "abcd1234"}]}}},
+        }
+    ).credentials
+    await import_credentials(identity, payload, hashing, seal_code=lambda c: f"sealed:{c}")
+    assert identity.credentials["lookup_secret"].config["recovery_codes"] == [
+        {"code": "sealed:abcd1234", "used_at": None}
+    ]

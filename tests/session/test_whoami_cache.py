@@ -180,8 +180,8 @@ class FakeStore:
         return self.sessions.get(token_digest)
 
 
-async def _aal1(identity_id: uuid.UUID, *, upsert: bool) -> str:
-    return "aal1"
+async def _aal1(identity_id: uuid.UUID, *, upsert: bool) -> bool:
+    return False
 
 
 def _whoami(store: FakeStore, epoch: RevocationEpoch, *, cached: bool = True) -> Whoami:

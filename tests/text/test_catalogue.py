@@ -38,7 +38,8 @@ PARAMETERISED: dict[int, tuple[Callable[[], UiText], dict[str, str]]] = {
     ),
     1050015: (
         lambda: text.settings_lookup_secret_list(
-            [text.settings_lookup_secret("aaaa"), text.settings_lookup_secret("bbbb")]
+            ["aaaa", "bbbb"],
+            [text.settings_lookup_secret("aaaa"), text.settings_lookup_secret("bbbb")],
         ),
         {'secrets joined with ", "': "aaaa, bbbb"},
     ),
@@ -227,8 +228,10 @@ def test_times_in_context_render_like_go() -> None:
 
 def test_lookup_secret_list_context_carries_the_messages() -> None:
     used = text.settings_lookup_secret_used(ADDED)
-    msg = text.settings_lookup_secret_list([text.settings_lookup_secret("aaaa"), used])
-    assert msg.text == "aaaa, Secret was used at 2024-01-02 03:04:05.123456 +0000 UTC"
+    msg = text.settings_lookup_secret_list(
+        ["aaaa", "used"], [text.settings_lookup_secret("aaaa"), used]
+    )
+    assert msg.text == "aaaa, used"
     assert msg.context == {
         "secrets": [text.settings_lookup_secret("aaaa").to_dict(), used.to_dict()]
     }

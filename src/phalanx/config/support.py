@@ -75,6 +75,7 @@ SUPPORTED_KEYS: tuple[str, ...] = (
     "selfservice.methods.link",
     "selfservice.methods.oidc",
     "selfservice.methods.totp",
+    "selfservice.methods.lookup_secret",
     "selfservice.methods.webauthn",
     "selfservice.methods.passkey",
     "ciphers",

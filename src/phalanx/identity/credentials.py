@@ -19,6 +19,7 @@ from phalanx.errors import BadRequestError, NotFoundError
 from phalanx.identity.model import Credential, CredentialType, Identity
 
 __all__ = [
+    "MULTI_FACTOR_TYPES",
     "FactorPolicy",
     "available_aal",
     "count_first_factors",
@@ -104,6 +105,15 @@ def count_first_factors(identity: Identity, policy: FactorPolicy) -> int:
     if policy.code_passwordless:
         count += 1
     return count
+
+
+#: The credential types :func:`count_multi_factors` looks at.
+MULTI_FACTOR_TYPES = (
+    CredentialType.TOTP,
+    CredentialType.LOOKUP_SECRET,
+    CredentialType.WEBAUTHN,
+    CredentialType.CODE,
+)
 
 
 def count_multi_factors(identity: Identity, policy: FactorPolicy) -> int:

@@ -8,8 +8,9 @@
   come later from the schema extension.
 * ``oidc`` / ``saml``: providers are merged into the existing credential (same provider and
   subject replaces), each adding the identifier ``provider:subject``.
-* ``totp``, ``lookup_secret``: stored as given (lookup codes appended); identified by the
-  identity id, like Kratos's persister defaults them.
+* ``totp``, ``lookup_secret``: stored as given (lookup codes appended, each as its keyed
+  digest, as Phalanx stores backup codes); identified by the identity id, like Kratos's
+  persister defaults them.
 * ``webauthn`` / ``passkey``: credentials merged by ``id``; a passkey needs a user handle,
   which becomes its identifier.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 from phalanx.errors import BadRequestError
@@ -198,9 +200,14 @@ def _import_passkey(identity: Identity, payload: WebAuthnImport) -> None:
 
 
 async def import_credentials(
-    identity: Identity, payload: CredentialsImport | None, hashing: PasswordHashing
+    identity: Identity,
+    payload: CredentialsImport | None,
+    hashing: PasswordHashing,
+    *,
+    seal_code: Callable[[str], str] | None = None,
 ) -> None:
-    """Apply every credential of ``payload`` to ``identity`` (in Kratos's order)."""
+    """Apply every credential of ``payload`` to ``identity`` (in Kratos's order).
+    ``seal_code`` turns an imported backup code into what is stored (its keyed digest)."""
     if payload is None:
         return
     if payload.password is not None:
@@ -219,10 +226,9 @@ async def import_credentials(
         if existing is not None and isinstance(existing.config, dict):
             codes = list(existing.config.get("recovery_codes") or [])
         for code in payload.lookup_codes:
-            entry: dict[str, Any] = {"code": code.code}
-            if code.used_at is not None:
-                entry["used_at"] = code.used_at.isoformat().replace("+00:00", "Z")
-            codes.append(entry)
+            stored = seal_code(code.code) if seal_code is not None else code.code
+            used_at = code.used_at.isoformat().replace("+00:00", "Z") if code.used_at else None
+            codes.append({"code": stored, "used_at": used_at})
         _set(
             identity,
             CredentialType.LOOKUP_SECRET,

@@ -25,7 +25,14 @@ from typing import Any
 
 from phalanx.errors import BadRequestError, ConflictError, KratosError, NotFoundError
 from phalanx.hash import PasswordHashing
-from phalanx.identity.credentials import FactorPolicy, available_aal, remove_credential
+from phalanx.hash.keyed import hmac_value
+from phalanx.identity.credentials import (
+    MULTI_FACTOR_TYPES,
+    FactorPolicy,
+    available_aal,
+    count_multi_factors,
+    remove_credential,
+)
 from phalanx.identity.import_credentials import PASSWORD_VERSION, import_credentials
 from phalanx.identity.model import (
     AddressStatus,
@@ -139,8 +146,11 @@ class IdentityManager:
         *,
         default_schema_id: str = "default",
         factors: FactorPolicy | None = None,
+        code_key: str | None = None,
     ) -> None:
         self.pool = pool
+        #: Keys imported backup codes (``lookup_secret``) as the strategy stores them.
+        self.seal_code = (lambda code: hmac_value(code, code_key)) if code_key else None
         self.hashing = hashing
         self.default_schema_id = default_schema_id
         self.factors = factors or FactorPolicy()
@@ -237,7 +247,7 @@ class IdentityManager:
             RecoveryAddress(value=a.value, via=a.via, identity_id=identity.id)
             for a in body.recovery_addresses
         ]
-        await import_credentials(identity, body.credentials, self.hashing)
+        await import_credentials(identity, body.credentials, self.hashing, seal_code=self.seal_code)
         return identity
 
     async def apply_update_body(self, identity: Identity, body: UpdateIdentityBody) -> None:
@@ -251,7 +261,7 @@ class IdentityManager:
         identity.metadata_public = body.metadata_public
         identity.metadata_admin = body.metadata_admin
         identity.external_id = body.external_id or None
-        await import_credentials(identity, body.credentials, self.hashing)
+        await import_credentials(identity, body.credentials, self.hashing, seal_code=self.seal_code)
 
     # --- writes ------------------------------------------------------------------------
 
@@ -337,14 +347,17 @@ class IdentityManager:
             raise IdentityNotFoundError()
         return identity
 
-    async def available_aal(self, identity_id: uuid.UUID, *, upsert: bool = False) -> str:
-        """The identity's available AAL recomputed from its credentials (Kratos
-        ``SetAvailableAAL``); with ``upsert`` a stored value that differs is corrected."""
-        identity = await self.get(identity_id, with_credentials=True)
-        current = available_aal(identity, self.factors)
-        if upsert and current != identity.available_aal:
-            await self.pool.set_available_aal(identity.id, current)
-        return current
+    async def has_second_factor(self, identity_id: uuid.UUID, *, upsert: bool = False) -> bool:
+        """Whether the identity's credentials make its available AAL aal2 (Kratos
+        ``CountActiveMultiFactorCredentials`` > 0), read with one statement; with ``upsert``
+        a yes is written to ``identities.available_aal`` (a stale value is repaired)."""
+        configs = await self.pool.credential_configs(identity_id, MULTI_FACTOR_TYPES)
+        probe = Identity(schema_id="", traits={}, id=identity_id)
+        probe.credentials = {t: Credential(type=t, config=c) for t, c in configs.items()}
+        found = count_multi_factors(probe, self.factors) > 0
+        if found and upsert:
+            await self.pool.set_available_aal(identity_id, "aal2")
+        return found
 
     async def get_by_external_id(self, external_id: str) -> Identity:
         if not external_id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,6 +57,12 @@ class IdentityPool(Protocol):
 
     async def set_available_aal(self, identity_id: uuid.UUID, aal: str) -> None:
         """Write only the identity's ``available_aal`` column."""
+        ...
+
+    async def credential_configs(
+        self, identity_id: uuid.UUID, types: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The ``config`` of the identity's credentials of ``types``, by type."""
         ...
 
     async def swap_credential_config(

@@ -79,12 +79,6 @@ class MethodRow:
     build: Callable[[Any], list[object]]
 
 
-def _none(deps: Any) -> list[object]:
-    """A Kratos method Phalanx has no strategies for (yet): its cells exist only to be
-    answered as disabled."""
-    return []
-
-
 def _flows(*names: str) -> frozenset[str]:
     return frozenset(names)
 
@@ -285,6 +279,14 @@ def _totp(deps: Any) -> list[object]:
     return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
 
 
+def _lookup_secret(deps: Any) -> list[object]:
+    from phalanx.selfservice.strategy.lookup.login import LookupLogin
+    from phalanx.selfservice.strategy.lookup.settings import LookupSettings
+
+    keys = deps.config.cookie_secrets
+    return [LookupLogin(deps.identity_pool, keys), LookupSettings(keys)]
+
+
 # Kratos's strategy order (``driver/registry_default.go``): the order of UI groups.
 METHODS: dict[str, MethodRow] = {
     "profile": MethodRow(_flows("registration", "settings"), _profile),
@@ -295,7 +297,7 @@ METHODS: dict[str, MethodRow] = {
     "totp": MethodRow(_flows("login", "settings"), _totp),
     "passkey": MethodRow(_flows("login", "registration", "settings"), _passkey),
     "webauthn": MethodRow(_flows("login", "registration", "settings"), _webauthn),
-    "lookup_secret": MethodRow(_flows("login", "settings"), _none),
+    "lookup_secret": MethodRow(_flows("login", "settings"), _lookup_secret),
     "identifier_first": MethodRow(_flows("login"), _identifier_first),
 }
 

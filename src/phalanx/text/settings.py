@@ -73,15 +73,15 @@ def settings_lookup_secret_used(used_at: datetime) -> UiText:
     )
 
 
-def settings_lookup_secret_list(secrets: Sequence[UiText]) -> UiText:
+def settings_lookup_secret_list(shown: Sequence[str], secrets: Sequence[UiText]) -> UiText:
     """1050015: ``NewInfoSelfServiceSettingsLookupSecretList``.
 
-    ``secrets`` are the per-code messages (1050009 or 1050014); the text joins their texts
-    with ``", "`` and the context carries them whole under ``secrets``.
+    The text joins ``shown`` (each code, or ``"used"``) with ``", "``; the context carries
+    the per-code messages (1050009 or 1050014) whole under ``secrets``.
     """
     return make_text(
         MessageId.INFO_SELF_SERVICE_SETTINGS_LOOKUP_SECRET_LIST,
-        ", ".join(s.text for s in secrets),
+        ", ".join(shown),
         {"secrets": [s.to_dict() for s in secrets]},
     )
 

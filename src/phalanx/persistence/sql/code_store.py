@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 
 from phalanx.clock import utcnow
+from phalanx.hash.keyed import hmac_value
 from phalanx.identity.model import VerifiableAddress
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_rows import verifiable_address_from_row
@@ -54,11 +55,6 @@ from phalanx.selfservice.strategy.code.store import (
 from phalanx.selfservice.strategy.link.store import TokenNotFoundError
 
 __all__ = ["SQLCodeStore", "hmac_value"]
-
-
-def hmac_value(value: str, secret: str) -> str:
-    """Kratos ``hmacValueWithSecret``: lowercase hex HMAC-SHA512/256."""
-    return hmac.new(secret.encode(), value.encode(), "sha512_256").hexdigest()
 
 
 def _matches(stored: str, candidates: Sequence[str]) -> bool:

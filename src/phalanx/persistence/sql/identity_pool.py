@@ -16,8 +16,9 @@ Mirrors Kratos's ``persistence/sql/identity.IdentityPersister``:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
@@ -48,6 +49,7 @@ from phalanx.persistence.sql.identity_rows import (
 )
 from phalanx.persistence.sql.identity_sync import sync_recovery, sync_verifiable
 from phalanx.persistence.sql.integrity import identity_conflict, is_unique_violation
+from phalanx.persistence.sql.sealing import CredentialSealer
 from phalanx.persistence.sql.tables import (
     identities,
     identity_credential_identifiers,
@@ -98,14 +100,36 @@ class SQLIdentityPool:
         *,
         normalize: Callable[[str], str] = default_normalize,
         notifier: ChangeNotifier | None = None,
+        sealer: CredentialSealer | None = None,
     ) -> None:
         self._db = db
         self._normalize = normalize
         self.notifier = notifier
+        #: Encrypts credential secrets (TOTP keys) on the way in, opens them on the way out.
+        self.sealer = sealer
 
     def _write(self, changed: Changed) -> AbstractAsyncContextManager[AsyncConnection]:
         """Every write transaction of this pool (see :func:`notifying_write`)."""
         return notifying_write(self._db, self.notifier, changed)
+
+    def _sealed(self, credential: Credential) -> Credential:
+        if self.sealer is None:
+            return credential
+        return replace(credential, config=self.sealer.seal(credential.type, credential.config))
+
+    def _stored(self, identity: Identity) -> Identity:
+        """``identity`` as its rows are written: a copy whose credentials are sealed."""
+        if self.sealer is None or not identity.credentials:
+            return identity
+        sealed = {t: self._sealed(c) for t, c in identity.credentials.items()}
+        return replace(identity, credentials=sealed)
+
+    def _opened(self, items: list[Identity]) -> None:
+        if self.sealer is None:
+            return
+        for identity in items:
+            for credential in identity.credentials.values():
+                credential.config = self.sealer.open(credential.type, credential.config)
 
     # --- writes ------------------------------------------------------------------------
 
@@ -113,7 +137,7 @@ class SQLIdentityPool:
         prepare_addresses(identity, self._normalize)
         try:
             async with self._write(identity.id) as conn:
-                await IdentityRows.of([identity]).insert(conn)
+                await IdentityRows.of([self._stored(identity)]).insert(conn)
         except IntegrityError as exc:
             if is_unique_violation(exc):
                 raise identity_conflict(exc) from exc
@@ -125,7 +149,7 @@ class SQLIdentityPool:
         for identity in identities:
             prepare_addresses(identity, self._normalize)
         async with self._write([i.id for i in identities]) as conn:
-            return await create_identities(conn, identities)
+            return await create_identities(conn, [self._stored(i) for i in identities])
 
     async def update(self, identity: Identity, *, with_credentials: bool = True) -> None:
         """Replace the identity row, re-sync addresses and (optionally) credentials.
@@ -156,7 +180,9 @@ class SQLIdentityPool:
                         )
                     )
                     rows = IdentityRows()
-                    rows.add_credentials(identity.id, identity.credentials.values())
+                    rows.add_credentials(
+                        identity.id, [self._sealed(c) for c in identity.credentials.values()]
+                    )
                     await rows.insert(conn)
         except IntegrityError as exc:
             if is_unique_violation(exc):
@@ -184,6 +210,7 @@ class SQLIdentityPool:
         code or TOTP step exactly one wins. On success ``credential`` holds the new values."""
         now = utcnow()
         table = identity_credentials
+        stored = self.sealer.seal(credential.type, config) if self.sealer else config
         async with self._write(identity_id) as conn:
             result = await conn.execute(
                 update(table)
@@ -192,7 +219,7 @@ class SQLIdentityPool:
                     table.c.identity_id == identity_id,
                     table.c.updated_at == credential.updated_at,
                 )
-                .values(config=config, updated_at=now)
+                .values(config=stored, updated_at=now)
             )
         if result.rowcount != 1:
             return False
@@ -234,6 +261,22 @@ class SQLIdentityPool:
 
     # --- reads -------------------------------------------------------------------------
 
+    async def credential_configs(
+        self, identity_id: uuid.UUID, types: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The ``config`` of the identity's credentials of ``types`` (one statement)."""
+        table = identity_credentials
+        stmt = select(table.c.type, table.c.config).where(
+            table.c.identity_id == identity_id, table.c.type.in_(list(types))
+        )
+        async with self._db.transaction(readonly=True) as conn:
+            rows = (await conn.execute(stmt)).all()
+        out: dict[str, dict[str, Any]] = {}
+        for ctype, config in rows:
+            config = config if isinstance(config, dict) else {}
+            out[ctype] = self.sealer.open(ctype, config) if self.sealer else config
+        return out
+
     async def get(
         self, identity_id: uuid.UUID, *, with_credentials: bool = False
     ) -> Identity | None:
@@ -274,6 +317,7 @@ class SQLIdentityPool:
                 return None
             identity = identity_from_row(row)
             await _hydrate(conn, [identity], with_credentials=with_credentials)
+        self._opened([identity])
         return identity
 
     async def list(self, query: IdentityListQuery) -> IdentityPage:
@@ -297,6 +341,7 @@ class SQLIdentityPool:
             rows = (await conn.execute(stmt)).mappings().all()
             page = [identity_from_row(row) for row in rows[: query.page_size]]
             await _hydrate(conn, page, with_credentials=query.with_credentials)
+        self._opened(page)
         next_token = page[-1].id if keyset and len(rows) > query.page_size and page else None
         return IdentityPage(identities=page, next_token=next_token)
 

@@ -361,6 +361,8 @@ class SettingsService:
             flow.updated_at = utcnow()
             await self.store.update(flow)
             return self.env.external_redirect(req, result)
+        if result.return_to_ui:
+            return await self._back_to_form(req, flow)
         return await self.complete(req, flow, session, strategy, result)
 
     async def complete(
@@ -387,6 +389,21 @@ class SettingsService:
         if result.authenticated is not None:
             await self.env.sessions.add_authentication_method(session, result.authenticated)
         return await self._succeed(req, flow, session, strategy, result.continue_with, return_to)
+
+    async def _back_to_form(self, req: FlowRequest, flow: SettingsFlow) -> Outcome:
+        """``ErrStrategyAsksToReturnToUI``: the flow as the strategy left it (state and node
+        order unchanged, messages cleared) -- JSON for API flows and JSON clients, else a
+        303 to the settings UI."""
+        flow.ui.reset_messages()
+        new_cookie = self._csrf(req, flow)
+        flow.updated_at = utcnow()
+        await self.store.update(flow)
+        if flow.is_api or req.is_json:
+            outcome = Outcome.json(flow.to_dict())
+        else:
+            outcome = Outcome.redirect(self.env.flow_ui_url(flow))
+        outcome.set_csrf = new_cookie
+        return outcome
 
     async def fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:
         """Answer a failed settings step (public for strategies finishing elsewhere)."""

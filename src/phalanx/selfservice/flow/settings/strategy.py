@@ -65,6 +65,9 @@ class SettingsResult:
     identity: Identity
     continue_with: list[dict[str, Any]] = field(default_factory=list)
     authenticated: AuthenticationMethod | None = None
+    #: Kratos ``ErrStrategyAsksToReturnToUI``: nothing is saved; the strategy changed the
+    #: flow's nodes (e.g. shows new backup codes) and the client goes back to the form.
+    return_to_ui: bool = False
 
 
 class SettingsStrategy(ABC):
