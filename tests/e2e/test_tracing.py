@@ -226,7 +226,8 @@ async def main():
     registry = await Registry.build(config)
     create_public_app(registry)
     engine = create_engine("sqlite+aiosqlite:///" + sys.argv[2])
-    assert len(engine.sync_engine.dispatch.before_cursor_execute) == 0
+    listeners = engine.sync_engine.dispatch.before_cursor_execute
+    assert not [f for f in listeners if f.__module__.startswith("phalanx.tracing")], listeners
     await engine.dispose()
     await registry.close()
 asyncio.run(main())

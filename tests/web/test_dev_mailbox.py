@@ -68,6 +68,8 @@ def test_sign_up_and_verify_through_the_dev_mailbox(
 ) -> None:
     page.goto(f"{server.public_url}/ui/registration")
     page.fill("input[name='traits.email']", EMAIL)
+    page.click("button[name=method][value=profile]")  # Kratos's two-step sign-up
+    page.wait_for_load_state()
     page.fill("input[name=password]", PASSWORD)
     page.click("button[name=method][value=password]")
     page.wait_for_load_state()
