@@ -72,6 +72,7 @@ OTHER_SESSION: dict[str, Any] = {
 
 Page = Callable[[Config], str]
 
+
 def _without_scripts(flow: dict[str, Any]) -> dict[str, Any]:
     """The flow minus its script nodes: their fixture ``src`` points at another origin
     (``flows.PUBLIC``), which the page's CSP rightly blocks; the WebAuthn script itself is
