@@ -24,7 +24,7 @@ from prometheus_client import (
     disable_created_metrics,
 )
 
-__all__ = ["DEPENDENCY_FAILURES", "REGISTRY"]
+__all__ = ["AUDIT_EVENTS", "AUDIT_WRITE_FAILURES", "DEPENDENCY_FAILURES", "REGISTRY"]
 
 # Kratos (Go) does not expose *_created series.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -41,5 +41,18 @@ DEPENDENCY_FAILURES = Counter(
     "phalanx_dependency_failures_total",
     "failed calls to an external service (smtp, courier_http, haveibeenpwned)",
     ["dependency"],
+    registry=REGISTRY,
+)
+
+AUDIT_EVENTS = Counter(
+    "phalanx_audit_events_total",
+    "audit events recorded (phalanx.audit), by type and outcome",
+    ["type", "outcome"],
+    registry=REGISTRY,
+)
+
+AUDIT_WRITE_FAILURES = Counter(
+    "phalanx_audit_write_failures_total",
+    "audit events that could not be stored (the database refused or was unreachable)",
     registry=REGISTRY,
 )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from phalanx.identity.model import Identity
 
 if TYPE_CHECKING:
+    from phalanx.audit import AuditLog
     from phalanx.cipher import Cipher
     from phalanx.config import Config
     from phalanx.courier import Courier
@@ -64,6 +65,8 @@ class Registry:
     epoch: RevocationEpoch | None = None
     #: ``secrets.cipher`` with ``ciphers.algorithm``: values encrypted at rest (OIDC tokens).
     cipher: Cipher = field(init=False)
+    #: The audit log (``phalanx.audit``): ``await registry.audit.record(EventType.X, ...)``.
+    audit: AuditLog = field(init=False)
     #: Identity storage (SQL) and the manager every identity write goes through.
     identity_pool: IdentityPool = field(init=False)
     identities: IdentityManager = field(init=False)
@@ -113,6 +116,7 @@ class Registry:
         if self.epoch is None:
             self.epoch = RevocationEpoch()
         self.cipher = cipher_for(self.config.ciphers.algorithm, self.config.cipher_secrets)
+        self._wire_audit()
         self.identity_pool = SQLIdentityPool(
             self.database,
             normalize=normalize_identifier,
@@ -154,6 +158,14 @@ class Registry:
         from phalanx.identity.wire import identity_to_wire
 
         return identity_to_wire(identity, public_base_url=self.config.public_base_url, admin=admin)
+
+    def _wire_audit(self) -> None:
+        from phalanx.audit import AuditLog
+        from phalanx.persistence.sql.audit_store import SQLAuditStore
+
+        self.audit = AuditLog(
+            SQLAuditStore(self.database), enabled=self.config.phalanx.audit.enabled
+        )
 
     def _wire_sessions(self) -> None:
         from phalanx.outbound import guard_from_config
@@ -439,6 +451,7 @@ class Registry:
         )
 
     async def close(self) -> None:
+        await self.audit.close()
         self.hashing.shutdown()
         self.session_store.close()
         await self.database.dispose()

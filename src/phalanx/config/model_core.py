@@ -369,9 +369,26 @@ class LinkConfirmationConfig(Strict):
     enabled: bool = False
 
 
+class AuditConfig(Strict):
+    """``phalanx.audit``: the hash-chained audit log of security events. ``retention``:
+    ``phalanx cleanup sql`` deletes events older than this (unset: kept forever)."""
+
+    enabled: bool = True
+    retention: Duration | None = None
+
+
+class PhalanxSessionConfig(Strict):
+    """``phalanx.session``: ``idle_timeout`` ends a session that has not been used for
+    that long (whoami and every flow); unset: sessions end only at ``expires_at``."""
+
+    idle_timeout: Duration | None = None
+
+
 class PhalanxConfig(Strict):
     """``phalanx``: Phalanx-only settings (not a Kratos key)."""
 
+    audit: AuditConfig = AuditConfig()
+    session: PhalanxSessionConfig = PhalanxSessionConfig()
     connections: ConnectionsConfig = ConnectionsConfig()
     oidc: PhalanxOIDCConfig = PhalanxOIDCConfig()
     ui: PhalanxUIConfig = PhalanxUIConfig()

@@ -31,6 +31,7 @@ __all__ = [
     "accepts_json",
     "apply_cookies",
     "clear_session_cookie",
+    "client_ip",
     "flow_request",
     "is_json_request",
     "issue_session_cookie",
@@ -110,7 +111,7 @@ async def flow_request(request: Request, *, with_body: bool = False) -> FlowRequ
         query={key: request.query_params.getlist(key)[0] for key in request.query_params},
         headers={k.lower(): v for k, v in request.headers.items()},
         cookies=dict(request.cookies),
-        client_ip=_client_ip(request),
+        client_ip=client_ip(request),
         is_json=is_json_request(request),
         accepts_json=accepts_json(request),
         csrf_cookie=parse_real_token(request.cookies.get(csrf_name)),
@@ -120,7 +121,8 @@ async def flow_request(request: Request, *, with_body: bool = False) -> FlowRequ
     return req
 
 
-def _client_ip(request: Request) -> str | None:
+def client_ip(request: Request) -> str | None:
+    """The client's address: the first ``X-Forwarded-For`` entry, else the peer."""
     forwarded = request.headers.get("x-forwarded-for")
     if forwarded:
         return forwarded.split(",")[0].strip()

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
 from phalanx.http.guard import InputGuard
+from phalanx.http.middleware.audit_origin import AuditOrigin
 from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
@@ -39,6 +40,7 @@ class AdminPrefix:
 
 def admin_routes() -> list[BaseRoute]:
     from phalanx.http.routes import (
+        admin_audit,
         admin_courier,
         admin_identities,
         admin_recovery,
@@ -57,6 +59,7 @@ def admin_routes() -> list[BaseRoute]:
         *admin_sessions.routes,
         *admin_courier.routes,
         *admin_recovery.routes,
+        *admin_audit.routes,
     ]
 
 
@@ -64,7 +67,11 @@ def create_admin_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=admin_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(ObserveRequests), Middleware(InputGuard)],
+        middleware=[
+            Middleware(ObserveRequests),
+            Middleware(AuditOrigin, actor="admin"),
+            Middleware(InputGuard),
+        ],
     )
     app.state.registry = registry
     cors = registry.config.serve.admin.cors

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 from phalanx.http import health
 from phalanx.http.errors import exception_handlers
 from phalanx.http.guard import InputGuard
+from phalanx.http.middleware.audit_origin import AuditOrigin
 from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.observe import ObserveRequests
 from phalanx.registry import Registry
@@ -60,7 +61,11 @@ def create_public_app(registry: Registry) -> ASGIApp:
     app = Starlette(
         routes=public_routes(),
         exception_handlers=exception_handlers,
-        middleware=[Middleware(ObserveRequests), Middleware(InputGuard)],
+        middleware=[
+            Middleware(ObserveRequests),
+            Middleware(AuditOrigin, actor="self"),
+            Middleware(InputGuard),
+        ],
     )
     app.state.registry = registry
     cors = registry.config.serve.public.cors

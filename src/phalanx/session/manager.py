@@ -18,6 +18,7 @@ from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.cookie import read_session_cookie
+from phalanx.session.idle import IdleTimeout
 from phalanx.session.model import AuthenticationMethod, Device, Session, compute_aal
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import LOGOUT_PREFIX, digest, new_session_token
@@ -50,8 +51,11 @@ class SessionManager:
         earliest_possible_extend: timedelta | None,
         cookie_name: str,
         cookie_keys: Sequence[str],
+        idle: IdleTimeout | None = None,
     ) -> None:
         self.store = store
+        #: ``phalanx.session.idle_timeout`` (None: off).
+        self.idle = idle
         self.lifespan = lifespan
         self.earliest_possible_extend = earliest_possible_extend or lifespan
         self.cookie_name = cookie_name
@@ -89,8 +93,11 @@ class SessionManager:
         token, source = self.extract_token(req)
         if not token:
             return None
-        session = await self.store.get_by_token(digest(token))
+        key = digest(token)
+        session = await self.store.get_by_token(key)
         if session is None or not session.is_active():
+            return None
+        if self.idle is not None and not await self.idle.alive(key):
             return None
         session.token = token
         req.session = session
@@ -134,7 +141,10 @@ class SessionManager:
 
     async def persist(self, session: Session) -> Session:
         assert session.token and session.logout_token, "only fresh sessions are persisted"
-        await self.store.create(session, digest(session.token), digest(session.logout_token))
+        key = digest(session.token)
+        await self.store.create(session, key, digest(session.logout_token))
+        if self.idle is not None:
+            self.idle.used_now(key)
         return session
 
     async def issue(

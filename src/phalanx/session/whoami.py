@@ -17,6 +17,7 @@ import orjson
 from phalanx.errors import error_envelope
 from phalanx.session.aal import AalGuard
 from phalanx.session.cache import WhoamiAnswer, WhoamiCache
+from phalanx.session.idle import IdleTimeout
 from phalanx.session.model import AAL, Session
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import digest
@@ -38,14 +39,23 @@ class Whoami:
         *,
         aal: AalGuard,
         required_aal: str,
+        idle: IdleTimeout | None = None,
     ) -> None:
         self.store = store
+        #: ``phalanx.session.idle_timeout`` (None: off): checked on cached answers too.
+        self.idle = idle
         self.render = render
         self.cache = cache
         self.aal = aal
         self.required_aal = required_aal
 
     async def answer(self, token: str) -> WhoamiAnswer | None:
+        found = await self._answer(token)
+        if found is not None and self.idle is not None and not await self.idle.alive(digest(token)):
+            return None
+        return found
+
+    async def _answer(self, token: str) -> WhoamiAnswer | None:
         key = digest(token)
         cache = self.cache
         if cache is None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -45,6 +46,8 @@ from phalanx.persistence.sql.types import UUID, JSONValue, UTCDateTime
 
 __all__ = [
     "FLOW_TABLES",
+    "audit_chain",
+    "audit_events",
     "continuity_containers",
     "courier_message_dispatches",
     "courier_messages",
@@ -192,6 +195,8 @@ sessions = _table(
     Column("aal", String(4), nullable=False, server_default="aal1"),
     Column("authentication_methods", JSONValue, nullable=False),
     *_timestamps(),
+    # Phalanx: last use, for phalanx.session.idle_timeout (NULL: at authenticated_at).
+    Column("used_at", UTCDateTime),
     Index("ix_sessions_identity_id_created_at", "identity_id", "created_at"),
     Index("ix_sessions_expires_at_active", "expires_at", "active"),
     Index("ix_sessions_created_at_id", "created_at", "id"),
@@ -408,4 +413,38 @@ continuity_containers = _table(
     Column("payload", JSONValue),
     Column("expires_at", UTCDateTime, nullable=False),
     *_timestamps(),
+)
+
+# --- audit log (Phalanx only; see phalanx.audit) ---------------------------------------
+
+audit_events = _table(
+    "audit_events",
+    _id(),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("occurred_at", UTCDateTime, nullable=False, index=True),
+    Column("type", String(64), nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    # No foreign keys: the record outlives the identity, session and flow it names.
+    Column("identity_id", UUID),
+    Column("session_id", UUID),
+    Column("flow_id", UUID),
+    Column("client_address", String(64)),
+    Column("user_agent", String(512)),
+    Column("details", JSONValue, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_events_identity_id_seq", "identity_id", "seq"),
+    Index("ix_audit_events_type_seq", "type", "seq"),
+)
+
+#: One row (id 1): the chain's head (newest row) and anchor (newest pruned row). Every
+#: append locks it, which serialises writers across processes and hosts.
+audit_chain = _table(
+    "audit_chain",
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("head_seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("anchor_seq", BigInteger, nullable=False),
+    Column("anchor_hash", String(64), nullable=False),
 )
