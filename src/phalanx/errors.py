@@ -38,6 +38,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 __all__ = [
+    "ENDPOINT_DISABLED_REASON",
     "AAL1RequiredError",
     "AAL2RequiredError",
     "BadGatewayError",
@@ -66,6 +67,7 @@ __all__ = [
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "VerifiedAddressRequiredError",
+    "endpoint_disabled",
     "error_envelope",
 ]
 
@@ -178,6 +180,18 @@ class ForbiddenError(KratosError):
 class NotFoundError(KratosError):
     status_code = 404
     default_message = "The requested resource could not be found"
+
+
+ENDPOINT_DISABLED_REASON = (
+    "This endpoint was disabled by system administrator. Please check your url or contact "
+    "the system administrator to enable it."
+)
+
+
+def endpoint_disabled() -> NotFoundError:
+    """Kratos's 404 for a method or endpoint the configuration disables
+    (``strategy.EndpointDisabledMessage``)."""
+    return NotFoundError(ENDPOINT_DISABLED_REASON)
 
 
 class ConflictError(KratosError):

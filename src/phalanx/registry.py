@@ -272,6 +272,7 @@ class Registry:
             flows.login.lifespan,
             load_identity=self.identities.get,
             identifier_first=flows.login.style == "identifier_first",
+            disabled_methods=self.matrix.disabled_in("login"),
         )
         self.registration = RegistrationService(
             env,
@@ -295,6 +296,7 @@ class Registry:
             two_step=two_step_registration(config),
             mitigate=config.security.account_enumeration.mitigate,
             notify_taken=self._notify_registration_taken,
+            disabled_methods=self.matrix.disabled_in("registration"),
         )
         self.settings = SettingsService(
             env,

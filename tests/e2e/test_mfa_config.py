@@ -8,6 +8,7 @@ import httpx
 import pyotp
 import pytest
 
+from phalanx.errors import ENDPOINT_DISABLED_REASON
 from tests.selfservice.settings.driver import JSON, PASSWORD, client, node, register_api
 from tests.support.api import error_of
 from tests.support.identities import unique_email
@@ -98,3 +99,28 @@ def test_a_disabled_method_still_counts(totp_off: PhalanxServer) -> None:
         params={"include_credential": "totp"},
     ).json()["credentials"]["totp"]
     assert cred["config"] == {"totp_url": url}
+
+
+def test_submitting_a_disabled_method_answers_404(totp_off: PhalanxServer) -> None:
+    """Kratos's ``MethodEnabledAndAllowed``: a method the configuration disables is not
+    "no strategy found" (400) but 404 ``This endpoint was disabled ...``, in login and
+    registration as in settings."""
+    with client(totp_off.public_url) as http:
+        login = http.get("/self-service/login/api").json()
+        r = http.post(
+            f"/self-service/login?flow={login['id']}",
+            json={"method": "totp", "totp_code": "123456"},
+        )
+        assert r.status_code == 404, r.text
+        assert error_of(r)["reason"] == ENDPOINT_DISABLED_REASON
+        registration = http.get("/self-service/registration/api").json()
+        r = http.post(
+            f"/self-service/registration?flow={registration['id']}",
+            json={"method": "passkey", "traits": {"email": unique_email("pk")}},
+        )
+        assert r.status_code == 404, r.text
+        assert error_of(r)["reason"] == ENDPOINT_DISABLED_REASON
+        # A method that exists nowhere stays Kratos's "no strategy" validation error.
+        r = http.post(f"/self-service/login?flow={login['id']}", json={"method": "carrier-pigeon"})
+        assert r.status_code == 400, r.text
+        assert r.json()["ui"]["messages"][0]["id"] == 4010002

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from phalanx.clock import isoformat
-from phalanx.errors import BadRequestError, KratosError, NotFoundError
+from phalanx.errors import BadRequestError, KratosError, NotFoundError, endpoint_disabled
 from phalanx.http.adapter import flow_request
 from phalanx.http.body import read_json
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
@@ -19,18 +19,13 @@ from phalanx.selfservice.flow.recovery.admin import AdminRecoveryRequest
 
 __all__ = ["routes"]
 
-_DISABLED = (
-    "This endpoint was disabled by system administrator. Please check your url or contact the "
-    "system administrator to enable it."
-)
-
 
 async def _create(request: Request, method: str, lifespan: timedelta) -> Response:
     registry = registry_of(request)
     service = registry.recovery
     try:
         if method not in service.strategies:
-            raise NotFoundError(_DISABLED)
+            raise endpoint_disabled()
         body = await read_json(request, strict_media_type=False)
         params = AdminRecoveryRequest.parse(body, method=method, default_lifespan=lifespan)
         identity = (

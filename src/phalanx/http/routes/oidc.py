@@ -9,18 +9,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from phalanx.errors import NotFoundError
+from phalanx.errors import endpoint_disabled
 from phalanx.http.adapter import run_flow
 from phalanx.http.state import registry_of
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.strategy.oidc.callback import form_post_redirect
 
 __all__ = ["routes"]
-
-_DISABLED = (
-    "This endpoint was disabled by system administrator. Please check your url or contact "
-    "the system administrator to enable it."
-)
 
 
 async def callback(request: Request) -> Response:
@@ -30,9 +25,7 @@ async def callback(request: Request) -> Response:
 
     async def step(req: FlowRequest) -> Outcome:
         if handler is None:  # strategy.IsDisabled
-            forwarded: Outcome = await registry.flow_env.forward_error(
-                req, NotFoundError(_DISABLED)
-            )
+            forwarded: Outcome = await registry.flow_env.forward_error(req, endpoint_disabled())
             return forwarded
         return await handler.handle(req, provider)
 

@@ -9,13 +9,13 @@ Kratos spreads these over ``flow.NewFlow``-style constructors, ``x.ParseUUID``,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from phalanx import text
 from phalanx.clock import utcnow
-from phalanx.errors import BadRequestError, GoneError, NotFoundError
+from phalanx.errors import BadRequestError, GoneError, NotFoundError, endpoint_disabled
 from phalanx.selfservice.flow.base import Flow, FlowType
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token
 from phalanx.selfservice.flow.environment import FlowEnvironment
@@ -114,14 +114,22 @@ def mint_csrf(env: FlowEnvironment, req: FlowRequest, flow: Flow) -> tuple[str, 
     return mask_token(new_real_token()), None
 
 
-def pick_strategy(strategies: Iterable[M], body: Mapping[str, Any], flow: Flow) -> M:
+def pick_strategy(
+    strategies: Iterable[M],
+    body: Mapping[str, Any],
+    flow: Flow,
+    disabled: Collection[str] = (),
+) -> M:
     """The first strategy that takes the submitted ``body`` (in the matrix's order; usually
     the one whose id is ``method``), else the flow's "no strategy found" validation error
     (4010002 ...).
 
     Without a ``method``, a strategy that lists one of the body's fields in its
     ``implicit_fields`` takes it, as Kratos's strategies decide by themselves (an OIDC
-    provider button posts only ``provider``)."""
+    provider button posts only ``provider``).
+
+    A ``method`` the configuration disables (``disabled``, from :meth:`Matrix.disabled_in`)
+    answers Kratos's 404 ``This endpoint was disabled ...`` instead."""
     strategies = list(strategies)
     method = body.get("method")
     for strategy in strategies:
@@ -131,6 +139,8 @@ def pick_strategy(strategies: Iterable[M], body: Mapping[str, Any], flow: Flow) 
         for strategy in strategies:
             if any(body.get(name) for name in getattr(strategy, "implicit_fields", ())):
                 return strategy
+    if method in disabled:
+        raise endpoint_disabled()
     raise FlowValidationError([text.no_strategy(str(flow.kind))])
 
 

@@ -8,7 +8,7 @@ then the method's payload, and only then CSRF.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -69,6 +69,7 @@ class LoginService:
         *,
         load_identity: IdentityLoader | None = None,
         identifier_first: bool = False,
+        disabled_methods: Collection[str] = (),
     ) -> None:
         self.env = env
         self.store = store
@@ -79,6 +80,8 @@ class LoginService:
         self.load_identity = load_identity
         #: ``selfservice.flows.login.style: identifier_first``
         self.identifier_first = identifier_first
+        #: methods the configuration disables: submitting one answers Kratos's 404
+        self.disabled_methods = frozenset(disabled_methods)
 
     # -- create -------------------------------------------------------------------------
     async def new_flow(
@@ -237,7 +240,7 @@ class LoginService:
     ) -> Outcome:
         body = req.body
         serving = [s for s in self.strategies if s.serves(flow)]
-        strategy = pick_strategy(serving, body, flow)
+        strategy = pick_strategy(serving, body, flow, self.disabled_methods)
         if session is not None and flow.requested_aal != AAL.AAL1:
             await self._load_credentials(session)
         flow.adopt_transient_payload(body)

@@ -27,8 +27,8 @@ from phalanx.errors import (
     FlowExpiredError,
     IdentityDisabledError,
     KratosError,
-    NotFoundError,
     SessionAlreadyAvailableError,
+    endpoint_disabled,
     error_envelope,
 )
 from phalanx.identity.model import Identity
@@ -301,10 +301,7 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         """``POST /admin/recovery/{code,link}`` for an enabled method."""
         strategy = self.strategies.get(method)
         if strategy is None:
-            raise NotFoundError(
-                "This endpoint was disabled by system administrator. Please check your url or "
-                "contact the system administrator to enable it."
-            )
+            raise endpoint_disabled()
         flow, _ = await self.new_flow(
             req, strategy.admin_flow_type or flow_type, lifespan=lifespan, method=strategy.id
         )

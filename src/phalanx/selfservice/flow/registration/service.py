@@ -7,7 +7,7 @@ identity and password policy, identity creation (duplicate → 4000007), session
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -91,6 +91,7 @@ class RegistrationService:
         two_step: bool = False,
         mitigate: bool = False,
         notify_taken: NotifyTaken | None = None,
+        disabled_methods: Collection[str] = (),
     ) -> None:
         self.env = env
         self.store = store
@@ -106,6 +107,8 @@ class RegistrationService:
         #: ``security.account_enumeration.mitigate``: a taken address answers like a new one
         self.mitigate = mitigate and notify_taken is not None
         self.notify_taken: NotifyTaken = notify_taken or _no_notice
+        #: methods the configuration disables: submitting one answers Kratos's 404
+        self.disabled_methods = frozenset(disabled_methods)
 
     # -- create -------------------------------------------------------------------------
     async def new_flow(
@@ -249,7 +252,7 @@ class RegistrationService:
         if req.is_form:
             traits = decode_form_traits(self.forms.raw_schema(), body.get("traits", {}))
             body = {**body, "traits": traits}
-        strategy = pick_strategy(self.strategies, body, flow)
+        strategy = pick_strategy(self.strategies, body, flow, self.disabled_methods)
         flow.adopt_transient_payload(body)
         strategy.check_payload(flow, body)
         self.env.ensure_csrf(req, flow)

@@ -39,6 +39,7 @@ from phalanx.errors import (
     SessionInactiveError,
     SessionRefreshRequiredError,
     UnauthorizedError,
+    endpoint_disabled,
 )
 from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
@@ -71,11 +72,6 @@ from phalanx.session.model import Session
 from phalanx.ui import UiContainer
 
 __all__ = ["SettingsService"]
-
-_ENDPOINT_DISABLED = (
-    "This endpoint was disabled by system administrator. Please check your url or contact "
-    "the system administrator to enable it."
-)
 
 
 class SettingsService:
@@ -327,7 +323,7 @@ class SettingsService:
                     return await self._fail(req, flow, error)
             return await self._run(req, flow, session, strategy, payload)
         if method in self.disabled_methods:
-            return await self._fail(req, flow, NotFoundError(_ENDPOINT_DISABLED))
+            return await self._fail(req, flow, endpoint_disabled())
         return await self._fail(req, flow, FlowValidationError([text.settings_no_strategy()]))
 
     async def _fail(self, req: FlowRequest, flow: SettingsFlow, error: Exception) -> Outcome:
