@@ -1,15 +1,20 @@
 """Phalanx: an identity server that speaks the Ory Kratos v25.4 HTTP API.
 
-Embedding Phalanx in a Python service (see README, "Python hooks")::
+The public surface for embedding Phalanx in a Python service (README, "Embedding
+Phalanx")::
+
+    import phalanx
 
     hooks = phalanx.PythonHooks()
 
     @hooks.after("registration")
     async def tag(event: phalanx.HookEvent) -> None: ...
 
-    registry = await phalanx.Registry.build(config, hooks=hooks)
-    public, admin = phalanx.create_public_app(registry), phalanx.create_admin_app(registry)
+    px = phalanx.Phalanx.from_config("kratos.yml", hooks=hooks)
+    app = FastAPI(lifespan=px.lifespan, exception_handlers=px.exception_handlers)
+    app.mount("/auth", px.public_app)
 
+and :mod:`phalanx.testing` for tests. Every other module is private by convention.
 The names are imported on first use, so ``import phalanx`` stays light.
 """
 
@@ -19,36 +24,36 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from phalanx.config import load_config
-    from phalanx.http.admin import create_admin_app
-    from phalanx.http.public import create_public_app
-    from phalanx.registry import Registry
+    from phalanx.config import Config, ConfigError
+    from phalanx.embed import Phalanx, RequiredAal, SessionError
     from phalanx.selfservice.hook.events import HookEvent, HookInterrupt, HookMessage
     from phalanx.selfservice.hook.python import PythonHooks
 
 __all__ = [
+    "Config",
+    "ConfigError",
     "HookEvent",
     "HookInterrupt",
     "HookMessage",
+    "Phalanx",
     "PythonHooks",
-    "Registry",
+    "RequiredAal",
+    "SessionError",
     "__version__",
-    "create_admin_app",
-    "create_public_app",
-    "load_config",
 ]
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Config": "phalanx.config",
+    "ConfigError": "phalanx.config",
     "HookEvent": "phalanx.selfservice.hook.events",
     "HookInterrupt": "phalanx.selfservice.hook.events",
     "HookMessage": "phalanx.selfservice.hook.events",
+    "Phalanx": "phalanx.embed",
     "PythonHooks": "phalanx.selfservice.hook.python",
-    "Registry": "phalanx.registry",
-    "create_admin_app": "phalanx.http.admin",
-    "create_public_app": "phalanx.http.public",
-    "load_config": "phalanx.config",
+    "RequiredAal": "phalanx.embed",
+    "SessionError": "phalanx.embed",
 }
 
 
@@ -57,3 +62,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'phalanx' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

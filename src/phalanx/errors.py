@@ -61,6 +61,7 @@ __all__ = [
     "NulCharacterError",
     "PayloadTooLargeError",
     "ReturnToForbiddenError",
+    "ServiceUnavailableError",
     "SessionAlreadyAvailableError",
     "SessionInactiveError",
     "SessionRefreshRequiredError",
@@ -223,6 +224,13 @@ class MisconfigurationError(InternalServerError):
 class BadGatewayError(KratosError):
     status_code = 502
     default_message = "A third-party upstream service responded improperly."
+
+
+class ServiceUnavailableError(KratosError):
+    """503: Phalanx cannot serve yet (an embedded app before its lifespan started)."""
+
+    status_code = 503
+    default_message = "The service is not available."
 
 
 class GatewayTimeoutError(KratosError):

@@ -1,5 +1,6 @@
 """Python hooks for embedders: async functions registered in code at the web hook points,
-run in-process against the real public/admin ASGI apps (SQLite in memory)."""
+run in-process against the real public/admin ASGI apps of an embedded ``Phalanx``
+(SQLite in memory)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ import pytest
 import yaml
 
 import phalanx
-from phalanx.persistence.sql.migrations import migrate_up
-from tests.selfservice.drivers import PASSWORD, checked, node
-from tests.support.identities import unique_email
+from phalanx.testing import PASSWORD, node, unique_email
+from tests.support.openapi import checked
 from tests.support.server import deep_merge, default_config
 
 pytestmark = pytest.mark.anyio
@@ -61,24 +61,17 @@ async def apps(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.A
     )
     path = tmp_path / "kratos.yml"
     path.write_text(yaml.safe_dump(raw))
-    config = phalanx.load_config([path], env={})
-    registry = await phalanx.Registry.build(config, hooks=hooks)
-    await migrate_up(registry.database.engine)
-    public = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=phalanx.create_public_app(registry)),
-        base_url="http://127.0.0.1:4433",
-    )
-    admin = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=phalanx.create_admin_app(registry)),
-        base_url="http://127.0.0.1:4434",
-    )
-    seen.clear()
-    try:
-        yield public, admin
-    finally:
-        await public.aclose()
-        await admin.aclose()
-        await registry.close()
+    px = phalanx.Phalanx.from_config(path, env={}, hooks=hooks, courier=False)
+    async with px.lifespan():
+        public = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=px.public_app), base_url="http://127.0.0.1:4433"
+        )
+        admin = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=px.admin_app), base_url="http://127.0.0.1:4434"
+        )
+        seen.clear()
+        async with public, admin:
+            yield public, admin
 
 
 async def _register(public: httpx.AsyncClient, email: str) -> httpx.Response:

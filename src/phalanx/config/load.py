@@ -138,7 +138,7 @@ def _public_base_url(merged: Mapping[str, Any], dev: bool) -> str:
 
 
 def load_config(
-    paths: Sequence[Path | str] = (),
+    paths: Sequence[Path | str | Mapping[str, Any]] = (),
     *,
     env: Mapping[str, str] | None = None,
     dev: bool = False,
@@ -147,7 +147,8 @@ def load_config(
 ) -> Config:
     """Load, merge and validate the configuration; see the module doc for precedence.
 
-    ``paths`` empty means the built-in default config (SQLite file and secrets in
+    ``paths`` are files, or mappings taken as already parsed files (embedders' dict
+    configs); empty means the built-in default config (SQLite file and secrets in
     ``data_dir``, default: the current directory). ``env=None`` reads ``os.environ``;
     pass ``{}`` to ignore the environment. Raises ``ConfigError`` (one line, naming the
     key path) for anything invalid, including the DSN.
@@ -156,7 +157,10 @@ def load_config(
     where = Path(data_dir) if data_dir is not None else Path.cwd()
     user: dict[str, Any] = {}
     for path in paths:
-        user = deep_merge(user, read_config_file(path))
+        if isinstance(path, Mapping):
+            user = deep_merge(user, copy.deepcopy(dict(path)))
+        else:
+            user = deep_merge(user, read_config_file(path))
     if dev:
         user["dev"] = True
     applied = apply_env(user, os.environ if env is None else env)
@@ -193,6 +197,6 @@ def load_config(
     cfg._raw = user
     cfg._env = applied
     cfg._secrets_generated = generated
-    cfg._files = tuple(Path(p) for p in paths)
+    cfg._files = tuple(Path(p) for p in paths if not isinstance(p, Mapping))
     _ = cfg.database_url  # validate the DSN now, not on first use
     return cfg

@@ -17,6 +17,7 @@ from phalanx.http.guard import InputGuard
 from phalanx.http.middleware.audit_origin import AuditOrigin
 from phalanx.http.middleware.cors import CORS
 from phalanx.http.middleware.observe import ObserveRequests
+from phalanx.http.prefix import route_path, with_route_path
 from phalanx.registry import Registry
 
 __all__ = ["AdminPrefix", "create_admin_app"]
@@ -30,11 +31,9 @@ class AdminPrefix:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path: str = scope["path"]
+            path = route_path(scope)
             if path != "/admin" and not path.startswith("/admin/"):
-                scope = dict(scope)
-                scope["path"] = "/admin" + path
-                scope["raw_path"] = scope["path"].encode()
+                scope = with_route_path(scope, "/admin" + path)
         await self.app(scope, receive, send)
 
 

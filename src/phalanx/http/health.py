@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from phalanx import __version__
+from phalanx.http.prefix import route_path
 from phalanx.http.responses import JSONResponse
 from phalanx.http.state import registry_of
 
@@ -24,7 +25,7 @@ async def ready(request: Request) -> Response:
     try:
         await registry_of(request).database.ping()
     except Exception as exc:  # any driver error means "not ready"
-        admin = request.url.path.startswith("/admin/")
+        admin = route_path(request.scope).startswith("/admin/")
         reason = f"the database is unreachable: {type(exc).__name__}" if admin else OBFUSCATED
         return JSONResponse({"errors": {"database": reason}}, status_code=503)
     return JSONResponse({"status": "ok"})

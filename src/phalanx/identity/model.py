@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from phalanx import clock
 
 __all__ = [
     "AddressStatus",
@@ -26,7 +28,7 @@ __all__ = [
 
 def utcnow() -> datetime:
     """Now in UTC with microsecond precision (what every database here can store)."""
-    return datetime.now(UTC)
+    return clock.utcnow()
 
 
 class IdentityState(StrEnum):

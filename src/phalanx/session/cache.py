@@ -13,12 +13,12 @@ Keyed by the session token's SHA-256 digest (the token itself is never kept), bo
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from phalanx import clock
 from phalanx.session.epoch import EpochSnapshot, RevocationEpoch
 
 __all__ = ["WhoamiAnswer", "WhoamiCache"]
@@ -61,7 +61,7 @@ class WhoamiCache:
         if entry is None:
             return None
         if (
-            time.time() < entry.deadline
+            clock.unix() < entry.deadline
             and self.epoch.stamp(entry.answer.identity_id) == entry.stamp
         ):
             self._entries.move_to_end(token_digest)
@@ -71,7 +71,7 @@ class WhoamiCache:
 
     def snapshot(self) -> tuple[EpochSnapshot, float]:
         """Take this *before* reading the database for :meth:`put`."""
-        return self.epoch.snapshot(), time.time()
+        return self.epoch.snapshot(), clock.unix()
 
     def put(
         self, token_digest: str, answer: WhoamiAnswer, before: tuple[EpochSnapshot, float]

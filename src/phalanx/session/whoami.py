@@ -22,7 +22,10 @@ from phalanx.session.model import AAL, Session
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import digest
 
-__all__ = ["Whoami"]
+__all__ = ["NO_SESSION", "Whoami"]
+
+#: The 401 message of whoami (herodot ``ErrUnauthorized``) when no active session is found.
+NO_SESSION = "No valid session credentials found in the request."
 
 
 class Whoami:
@@ -49,34 +52,39 @@ class Whoami:
         self.aal = aal
         self.required_aal = required_aal
 
-    async def answer(self, token: str) -> WhoamiAnswer | None:
-        found = await self._answer(token)
+    async def answer(self, token: str, required_aal: str | None = None) -> WhoamiAnswer | None:
+        """``required_aal`` (``aal1`` or ``highest_available``) replaces the configured
+        level for this answer (embedders' :meth:`Phalanx.current_session
+        <phalanx.embed.Phalanx.current_session>`); its answers are cached apart."""
+        found = await self._answer(token, required_aal)
         if found is not None and self.idle is not None and not await self.idle.alive(digest(token)):
             return None
         return found
 
-    async def _answer(self, token: str) -> WhoamiAnswer | None:
+    async def _answer(self, token: str, required_aal: str | None) -> WhoamiAnswer | None:
+        level = required_aal or self.required_aal
         key = digest(token)
+        slot = key if level == self.required_aal else f"{level}:{key}"
         cache = self.cache
         if cache is None:
-            return await self._load(key, token)
-        found = cache.get(key)
+            return await self._load(key, token, level)
+        found = cache.get(slot)
         if found is not None:
             return found
         before = cache.snapshot()
-        found = await self._load(key, token)
+        found = await self._load(key, token, level)
         if found is not None:
-            cache.put(key, found, before)
+            cache.put(slot, found, before)
         return found
 
-    async def _load(self, key: str, token: str) -> WhoamiAnswer | None:
+    async def _load(self, key: str, token: str, level: str) -> WhoamiAnswer | None:
         session = await self.store.get_by_token(key)
         if session is None or not session.is_active():
             return None
         session.token = token
         if session.aal != AAL.AAL2:
             # Kratos passes UpsertAAL here: a stale available_aal column is corrected.
-            shortfall = await self.aal.check(session, self.required_aal, upsert=True)
+            shortfall = await self.aal.check(session, level, upsert=True)
             if shortfall is not None:
                 body = orjson.dumps(error_envelope(shortfall))
                 return WhoamiAnswer(body, session.identity_id, session.expires_at, forbidden=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
+from phalanx import clock
 from phalanx.text.gofmt import go_time_json
 from phalanx.text.ids import MessageId, MessageType
 
@@ -106,4 +107,4 @@ def unix_seconds(value: datetime) -> int:
 
 def utc_now() -> datetime:
     """The current instant, used when a constructor is not handed ``now``."""
-    return datetime.now(UTC)
+    return clock.utcnow()

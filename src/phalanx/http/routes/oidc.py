@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from phalanx.errors import endpoint_disabled
 from phalanx.http.adapter import run_flow
+from phalanx.http.prefix import route_path
 from phalanx.http.state import registry_of
 from phalanx.selfservice.request import FlowRequest, Outcome
 from phalanx.selfservice.strategy.oidc.callback import form_post_redirect
@@ -38,7 +39,7 @@ async def form_post(request: Request) -> Response:
     form = dict(parse_qsl(body, keep_blank_values=True))
     target = form_post_redirect(
         registry_of(request).config.public_base_url,
-        request.url.path,
+        route_path(request.scope),
         dict(request.query_params),
         form,
     )

@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from phalanx.http.prefix import route_path
 from phalanx.http.state import registry_of
 
 __all__ = ["ADMIN_PREFIX", "admin_routes", "public_routes", "redirect_target"]
@@ -64,7 +65,7 @@ def _redirect(location: str, method: str) -> Response:
 
 def _path_and_query(request: Request) -> tuple[str, str]:
     # The decoded path as routed (after the admin app's /admin rewrite) and the raw query.
-    return request.scope["path"], request.scope.get("query_string", b"").decode("latin-1")
+    return route_path(request.scope), request.scope.get("query_string", b"").decode("latin-1")
 
 
 async def to_admin(request: Request) -> Response:

@@ -29,13 +29,13 @@ from phalanx.http.state import registry_of
 from phalanx.selfservice.request import FlowRequest
 from phalanx.session.manager import TokenSource
 from phalanx.session.model import Session
+from phalanx.session.whoami import NO_SESSION
 
 if TYPE_CHECKING:
     from phalanx.registry import Registry
 
 __all__ = ["bad_uuid", "routes"]
 
-_NO_SESSION = "No valid session credentials found in the request."
 _NO_COOKIE = "No valid session cookie found."
 
 
@@ -81,7 +81,7 @@ async def whoami(request: Request) -> Response:
         headers = None
         if flags.cacheable_sessions and not _has_credentials(registry, request):
             headers = {"Ory-Session-Cache-For": "60"}
-        return error_response(UnauthorizedError(_NO_SESSION), headers=headers)
+        return error_response(UnauthorizedError(NO_SESSION), headers=headers)
     if answer.forbidden:
         return Response(
             answer.body,
