@@ -124,3 +124,28 @@ def test_browser_form_second_factor(server: PhalanxServer, mail: MailSink) -> No
         assert r.status_code == 303, r.text
         who = browser.whoami().json()
         assert who["authenticator_assurance_level"] == "aal2"
+
+
+def test_deprecated_via_parameter(server: PhalanxServer) -> None:
+    """``login/api?aal=aal2&via=<trait path>`` (deprecated in Kratos, still honoured) offers
+    only the address that trait holds; a trait without a value answers 400."""
+    email = unique_email()
+    create_identity(server.admin_url, email)
+    with SpecClient(server.public_url) as api:
+        auth = {"X-Session-Token": _password_token(api, email)}
+        flow = api.get(
+            "/self-service/login/api", params={"aal": "aal2", "via": "email"}, headers=auth
+        ).json()
+        addresses = [n for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "address"]
+        assert [n["attributes"]["value"] for n in addresses] == [email]
+        r = api.get(
+            "/self-service/login/api",
+            params={"aal": "aal2", "via": "nickname"},
+            headers=auth,
+            validate=False,
+        )
+        assert r.status_code == 400, r.text
+        assert (
+            r.json()["error"]["reason"]
+            == "No value found for trait nickname in the current identity."
+        )

@@ -18,12 +18,14 @@ entered then is simply wrong (4010008), attempts counted as for a real code.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 from phalanx import text
 from phalanx.clock import utcnow
-from phalanx.errors import AAL1RequiredError
+from phalanx.errors import AAL1RequiredError, BadRequestError
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
 from phalanx.schema.normalize import graceful_normalization
@@ -126,7 +128,11 @@ class CodeLogin(LoginStrategy):
     def populate(self, flow: LoginFlow, session: Session | None) -> None:
         if self.config.mfa:
             identity = session.identity if session is not None else None
-            for address in self.mfa_addresses(identity) if identity is not None else []:
+            addresses = self.mfa_addresses(identity) if identity is not None else []
+            via = _query_value(flow.request_url, "via")
+            if via and identity is not None and addresses:
+                addresses = [_via_address(identity, via, addresses)]
+            for address in addresses:
                 flow.ui.append(
                     input_node(
                         "address",
@@ -378,3 +384,32 @@ async def mark_verified(
         candidate.status = AddressStatus.COMPLETED
         await pool.update_verifiable_address(candidate)
         return
+
+
+def _query_value(url: str, name: str) -> str:
+    """The first ``name`` query parameter of ``url`` ("" when absent)."""
+    return parse_qs(urlsplit(url).query).get(name, [""])[0]
+
+
+def _via_address(identity: Identity, via: str, addresses: Sequence[CodeAddress]) -> CodeAddress:
+    """The deprecated ``?via=<trait path>`` of an aal2 login flow: only the address that
+    trait holds (normalised as Kratos's ``GracefulNormalization``); a trait without a value
+    or one that is no code address answers 400 as Kratos does."""
+    value: Any = identity.traits
+    for part in via.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            value = None
+    if value is None or value == "" or isinstance(value, dict | list):
+        raise BadRequestError(f"No value found for trait {via} in the current identity.")
+    wanted = graceful_normalization(str(value))
+    for address in addresses:
+        if address.to == wanted:
+            return address
+    raise BadRequestError(
+        "You can only reference a trait that matches a verification email address in the via "
+        "parameter, or a registered credential."
+    )
