@@ -78,6 +78,9 @@ def test_list_sessions_pages_filter_and_expand(admin: SpecClient, server: Phalan
     assert ids[0] in inactive and ids[0] not in active
     assert ids[1] in active
     assert admin.get("/admin/sessions?active=maybe").status_code == 400
+    bad = admin.get("/admin/sessions?page_token=not-a-token")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["reason"] == "The page token is invalid."
 
 
 def test_extend_session(admin: SpecClient, server: PhalanxServer) -> None:

@@ -8,7 +8,11 @@ from typing import Protocol
 
 from phalanx.session.model import Session
 
-__all__ = ["SessionPage", "SessionStore"]
+__all__ = ["InvalidPageTokenError", "SessionPage", "SessionStore"]
+
+
+class InvalidPageTokenError(ValueError):
+    """A ``page_token`` this store did not hand out (the API answers 400)."""
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from phalanx.http.pagination import (
 from phalanx.http.responses import JSONResponse, error_response
 from phalanx.http.routes.sessions import bad_uuid
 from phalanx.http.state import registry_of
+from phalanx.session.store import InvalidPageTokenError
 
 __all__ = ["routes"]
 
@@ -70,6 +71,8 @@ async def list_sessions(request: Request) -> Response:
             page_token=page_token,
             with_identity="identity" in expand,
         )
+    except InvalidPageTokenError as exc:
+        return error_response(BadRequestError(str(exc)))
     except KratosError as error:
         return error_response(error)
     body = [

@@ -39,8 +39,8 @@ from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_batch import create_identities
 from phalanx.persistence.sql.identity_rows import (
     IdentityRows,
-    credential_from_row,
     default_normalize,
+    hydrate_identities,
     identity_from_row,
     identity_row,
     prepare_addresses,
@@ -61,9 +61,6 @@ from phalanx.schema.normalize import normalize_identifier
 from phalanx.session.epoch import ChangeNotifier
 
 __all__ = ["SQLIdentityPool"]
-
-BATCH_SIZE = 500
-"""Identity ids per ``IN`` when loading the addresses and credentials of many identities."""
 
 # Kratos's ListIdentities matches these types against the normalized identifier ...
 _NORMALIZED_TYPES = ("password", "code", "webauthn")
@@ -316,7 +313,7 @@ class SQLIdentityPool:
             if row is None:
                 return None
             identity = identity_from_row(row)
-            await _hydrate(conn, [identity], with_credentials=with_credentials)
+            await hydrate_identities(conn, [identity], with_credentials=with_credentials)
         self._opened([identity])
         return identity
 
@@ -340,7 +337,7 @@ class SQLIdentityPool:
         async with self._db.transaction(readonly=True) as conn:
             rows = (await conn.execute(stmt)).mappings().all()
             page = [identity_from_row(row) for row in rows[: query.page_size]]
-            await _hydrate(conn, page, with_credentials=query.with_credentials)
+            await hydrate_identities(conn, page, with_credentials=query.with_credentials)
         self._opened(page)
         next_token = page[-1].id if keyset and len(rows) > query.page_size and page else None
         return IdentityPage(identities=page, next_token=next_token)
@@ -395,43 +392,3 @@ class SQLIdentityPool:
         if not rows:
             return None
         return next((row for row in rows if row["value"] == value), rows[0])
-
-
-async def _hydrate(conn: AsyncConnection, items: list[Identity], *, with_credentials: bool) -> None:
-    """Attach addresses (ordered by created_at, id) and optionally credentials, with one
-    ``IN`` query per table per :data:`BATCH_SIZE` identities."""
-    by_id = {identity.id: identity for identity in items}
-    ids = list(by_id)
-    for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start : start + BATCH_SIZE]
-        va, ra = identity_verifiable_addresses, identity_recovery_addresses
-        for row in (
-            await conn.execute(
-                select(va).where(va.c.identity_id.in_(chunk)).order_by(va.c.created_at, va.c.id)
-            )
-        ).mappings():
-            by_id[row["identity_id"]].verifiable_addresses.append(verifiable_address_from_row(row))
-        for row in (
-            await conn.execute(
-                select(ra).where(ra.c.identity_id.in_(chunk)).order_by(ra.c.created_at, ra.c.id)
-            )
-        ).mappings():
-            by_id[row["identity_id"]].recovery_addresses.append(recovery_address_from_row(row))
-        if not with_credentials:
-            continue
-        ic = identity_credentials
-        credentials = {}
-        for row in (
-            await conn.execute(select(ic).where(ic.c.identity_id.in_(chunk)).order_by(ic.c.type))
-        ).mappings():
-            credential = credential_from_row(row)
-            credentials[credential.id] = credential
-            by_id[row["identity_id"]].credentials[credential.type] = credential
-        for row in (
-            await conn.execute(
-                select(_ici.c.credential_id, _ici.c.identifier)
-                .where(_ici.c.identity_id.in_(chunk))
-                .order_by(_ici.c.identifier)
-            )
-        ).mappings():
-            credentials[row["credential_id"]].identifiers.append(row["identifier"])

@@ -1,5 +1,11 @@
 """Conversion between identity domain objects and rows of the identity tables.
 
+The one way identities are read back: :func:`identity_from_row` and the address and
+credential converters turn rows into domain objects (the whoami lookup of
+:mod:`~phalanx.persistence.sql.session_lookup` feeds them its decoded columns too), and
+:func:`hydrate_identities` attaches addresses and credentials to any number of identities
+with one ``IN`` query per table. The identity pool and the session store both use it.
+
 Kept apart from :mod:`~phalanx.persistence.sql.identity_pool` so the pool reads as the
 sequence of statements Kratos's ``IdentityPersister`` runs, and so bulk inserts can
 collect the rows of many identities before one ``executemany`` per table.
@@ -8,11 +14,11 @@ collect the rows of many identities before one ``executemany`` per table.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import RowMapping, Table
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.identity.model import (
@@ -36,6 +42,7 @@ __all__ = [
     "credential_from_row",
     "credential_rows",
     "default_normalize",
+    "hydrate_identities",
     "identity_from_row",
     "identity_row",
     "prepare_addresses",
@@ -46,6 +53,9 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+
+BATCH_SIZE = 500
+"""Identity ids per ``IN`` when loading the addresses and credentials of many identities."""
 
 
 def default_normalize(value: str) -> str:
@@ -193,7 +203,7 @@ class IdentityRows:
                 await conn.execute(table.insert(), rows)
 
 
-def identity_from_row(row: RowMapping) -> Identity:
+def identity_from_row(row: Mapping[Any, Any]) -> Identity:
     return Identity(
         id=row["id"],
         schema_id=row["schema_id"],
@@ -210,7 +220,7 @@ def identity_from_row(row: RowMapping) -> Identity:
     )
 
 
-def verifiable_address_from_row(row: RowMapping) -> VerifiableAddress:
+def verifiable_address_from_row(row: Mapping[Any, Any]) -> VerifiableAddress:
     return VerifiableAddress(
         id=row["id"],
         identity_id=row["identity_id"],
@@ -224,7 +234,7 @@ def verifiable_address_from_row(row: RowMapping) -> VerifiableAddress:
     )
 
 
-def recovery_address_from_row(row: RowMapping) -> RecoveryAddress:
+def recovery_address_from_row(row: Mapping[Any, Any]) -> RecoveryAddress:
     return RecoveryAddress(
         id=row["id"],
         identity_id=row["identity_id"],
@@ -235,7 +245,7 @@ def recovery_address_from_row(row: RowMapping) -> RecoveryAddress:
     )
 
 
-def credential_from_row(row: RowMapping) -> Credential:
+def credential_from_row(row: Mapping[Any, Any]) -> Credential:
     return Credential(
         id=row["id"],
         type=row["type"],
@@ -244,3 +254,45 @@ def credential_from_row(row: RowMapping) -> Credential:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+async def hydrate_identities(
+    conn: AsyncConnection, items: Iterable[Identity], *, with_credentials: bool
+) -> None:
+    """Attach addresses (ordered by created_at, id) and optionally credentials (with their
+    identifiers), with one ``IN`` query per table per :data:`BATCH_SIZE` identities."""
+    by_id = {identity.id: identity for identity in items}
+    ids = list(by_id)
+    va, ra = identity_verifiable_addresses, identity_recovery_addresses
+    ic, ici = identity_credentials, identity_credential_identifiers
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        for row in (
+            await conn.execute(
+                select(va).where(va.c.identity_id.in_(chunk)).order_by(va.c.created_at, va.c.id)
+            )
+        ).mappings():
+            by_id[row["identity_id"]].verifiable_addresses.append(verifiable_address_from_row(row))
+        for row in (
+            await conn.execute(
+                select(ra).where(ra.c.identity_id.in_(chunk)).order_by(ra.c.created_at, ra.c.id)
+            )
+        ).mappings():
+            by_id[row["identity_id"]].recovery_addresses.append(recovery_address_from_row(row))
+        if not with_credentials:
+            continue
+        credentials = {}
+        for row in (
+            await conn.execute(select(ic).where(ic.c.identity_id.in_(chunk)).order_by(ic.c.type))
+        ).mappings():
+            credential = credential_from_row(row)
+            credentials[credential.id] = credential
+            by_id[row["identity_id"]].credentials[credential.type] = credential
+        for row in (
+            await conn.execute(
+                select(ici.c.credential_id, ici.c.identifier)
+                .where(ici.c.identity_id.in_(chunk))
+                .order_by(ici.c.identifier)
+            )
+        ).mappings():
+            credentials[row["credential_id"]].identifiers.append(row["identifier"])

@@ -20,7 +20,9 @@ directly:
 * Everything else (MySQL/MariaDB, in-memory SQLite): :func:`token_lookup` returns None
   and the store keeps its SQLAlchemy queries.
 
-A single statement reads one consistent snapshot in both databases.
+A single statement reads one consistent snapshot in both databases. The columns are decoded
+here (SQLite text, JSON text, asyncpg values) and turned into domain objects by the same
+converters every other identity read uses (:mod:`~phalanx.persistence.sql.identity_rows`).
 """
 
 from __future__ import annotations
@@ -38,8 +40,12 @@ from sqlalchemy.pool import StaticPool
 
 from phalanx import tracing
 from phalanx.clock import utcnow
-from phalanx.identity.model import Identity, RecoveryAddress, VerifiableAddress
 from phalanx.persistence.sql.engine import Database
+from phalanx.persistence.sql.identity_rows import (
+    identity_from_row,
+    recovery_address_from_row,
+    verifiable_address_from_row,
+)
 from phalanx.persistence.sql.types import json_loads
 from phalanx.session.model import AuthenticationMethod, Device, Session
 
@@ -232,42 +238,48 @@ def session_from_row(row: Sequence[Any]) -> Session:
         verifiable, recovery, devices,
     ) = row  # fmt: skip
     identity_uuid = _uuid(identity_id)
-    identity = Identity(
-        id=identity_uuid,
-        schema_id=schema_id,
-        traits=_json(traits),
-        state=state,
-        state_changed_at=_opt_ts(state_changed_at),
-        metadata_public=_json(metadata_public),
-        metadata_admin=_json(metadata_admin),
-        external_id=external_id,
-        organization_id=_opt_uuid(organization_id),
-        available_aal=available_aal,
-        created_at=_ts(i_created_at),
-        updated_at=_ts(i_updated_at),
+    identity = identity_from_row(
+        {
+            "id": identity_uuid,
+            "schema_id": schema_id,
+            "traits": _json(traits),
+            "state": state,
+            "state_changed_at": _opt_ts(state_changed_at),
+            "metadata_public": _json(metadata_public),
+            "metadata_admin": _json(metadata_admin),
+            "external_id": external_id,
+            "organization_id": _opt_uuid(organization_id),
+            "available_aal": available_aal,
+            "created_at": _ts(i_created_at),
+            "updated_at": _ts(i_updated_at),
+        }
     )
     identity.verifiable_addresses = [
-        VerifiableAddress(
-            id=_uuid(a[0]),
-            identity_id=identity_uuid,
-            via=a[1],
-            value=a[2],
-            verified=bool(a[3]),
-            status=a[4],
-            verified_at=_opt_ts(a[5]),
-            created_at=_ts(a[6]),
-            updated_at=_ts(a[7]),
+        verifiable_address_from_row(
+            {
+                "id": _uuid(a[0]),
+                "identity_id": identity_uuid,
+                "via": a[1],
+                "value": a[2],
+                "verified": a[3],
+                "status": a[4],
+                "verified_at": _opt_ts(a[5]),
+                "created_at": _ts(a[6]),
+                "updated_at": _ts(a[7]),
+            }
         )
         for a in _json(verifiable) or ()
     ]
     identity.recovery_addresses = [
-        RecoveryAddress(
-            id=_uuid(r[0]),
-            identity_id=identity_uuid,
-            via=r[1],
-            value=r[2],
-            created_at=_ts(r[3]),
-            updated_at=_ts(r[4]),
+        recovery_address_from_row(
+            {
+                "id": _uuid(r[0]),
+                "identity_id": identity_uuid,
+                "via": r[1],
+                "value": r[2],
+                "created_at": _ts(r[3]),
+                "updated_at": _ts(r[4]),
+            }
         )
         for r in _json(recovery) or ()
     ]

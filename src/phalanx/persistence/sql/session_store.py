@@ -13,7 +13,7 @@ dropped (:func:`~phalanx.persistence.sql.changes.notifying_write`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -25,26 +25,13 @@ from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
 from phalanx.persistence.sql.changes import Changed, notifying_write
 from phalanx.persistence.sql.engine import Database
-from phalanx.persistence.sql.identity_rows import (
-    credential_from_row,
-    identity_from_row,
-    recovery_address_from_row,
-    verifiable_address_from_row,
-)
+from phalanx.persistence.sql.identity_rows import hydrate_identities, identity_from_row
 from phalanx.persistence.sql.session_lookup import NotAvailableError, token_lookup
 from phalanx.persistence.sql.session_lookup import methods_from_json as _methods_from_json
-from phalanx.persistence.sql.tables import (
-    identities,
-    identity_credential_identifiers,
-    identity_credentials,
-    identity_recovery_addresses,
-    identity_verifiable_addresses,
-    session_devices,
-    sessions,
-)
+from phalanx.persistence.sql.tables import identities, session_devices, sessions
 from phalanx.session.epoch import ChangeNotifier
 from phalanx.session.model import AuthenticationMethod, Device, Session
-from phalanx.session.store import SessionPage
+from phalanx.session.store import InvalidPageTokenError, SessionPage
 
 __all__ = ["SQLSessionStore"]
 
@@ -88,7 +75,7 @@ def _session_from(row: RowMapping, prefix: str = "") -> Session:
 
 def _identity_from_prefixed(row: RowMapping) -> Identity:
     plain = {c.name: row[f"i_{c.name}"] for c in identities.c}
-    return identity_from_row(plain)  # type: ignore[arg-type]
+    return identity_from_row(plain)
 
 
 class SQLSessionStore:
@@ -252,64 +239,9 @@ class SQLSessionStore:
             session = _session_from(row, "s_")
             identity = _identity_from_prefixed(row)
             session.identity = identity
-            await self._attach_identity_details(conn, [identity])
+            await hydrate_identities(conn, [identity], with_credentials=False)
             await self._attach_devices(conn, [session])
             return session
-
-    async def _attach_identity_details(
-        self, conn: AsyncConnection, items: Iterable[Identity], *, with_credentials: bool = False
-    ) -> None:
-        by_id = {i.id: i for i in items}
-        if not by_id:
-            return
-        ids = list(by_id)
-        for row in (
-            await conn.execute(
-                select(identity_verifiable_addresses)
-                .where(identity_verifiable_addresses.c.identity_id.in_(ids))
-                .order_by(
-                    identity_verifiable_addresses.c.created_at, identity_verifiable_addresses.c.id
-                )
-            )
-        ).mappings():
-            by_id[row["identity_id"]].verifiable_addresses.append(verifiable_address_from_row(row))
-        for row in (
-            await conn.execute(
-                select(identity_recovery_addresses)
-                .where(identity_recovery_addresses.c.identity_id.in_(ids))
-                .order_by(
-                    identity_recovery_addresses.c.created_at, identity_recovery_addresses.c.id
-                )
-            )
-        ).mappings():
-            by_id[row["identity_id"]].recovery_addresses.append(recovery_address_from_row(row))
-        if not with_credentials:
-            return
-        creds = (
-            (
-                await conn.execute(
-                    select(identity_credentials).where(identity_credentials.c.identity_id.in_(ids))
-                )
-            )
-            .mappings()
-            .all()
-        )
-        if creds:
-            cred_ids = [c["id"] for c in creds]
-            identifiers: dict[uuid.UUID, list[str]] = {}
-            for row in (
-                await conn.execute(
-                    select(
-                        identity_credential_identifiers.c.credential_id,
-                        identity_credential_identifiers.c.identifier,
-                    ).where(identity_credential_identifiers.c.credential_id.in_(cred_ids))
-                )
-            ).mappings():
-                identifiers.setdefault(row["credential_id"], []).append(row["identifier"])
-            for row in creds:
-                credential = credential_from_row(row)
-                credential.identifiers = sorted(identifiers.get(row["id"], []))
-                by_id[row["identity_id"]].credentials[credential.type] = credential
 
     async def _attach_devices(self, conn: AsyncConnection, items: Sequence[Session]) -> None:
         by_id = {s.id: s for s in items}
@@ -349,9 +281,7 @@ class SQLSessionStore:
                 created = datetime.fromisoformat(created_raw)
                 last_id = uuid.UUID(id_raw)
             except ValueError:
-                from phalanx.errors import BadRequestError
-
-                raise BadRequestError("The page token is invalid.") from None
+                raise InvalidPageTokenError("The page token is invalid.") from None
             query = query.where(
                 or_(
                     sessions.c.created_at < created,
@@ -375,7 +305,7 @@ class SQLSessionStore:
                         )
                     ).mappings()
                 }
-                await self._attach_identity_details(conn, found.values())
+                await hydrate_identities(conn, found.values(), with_credentials=False)
                 for s in items:
                     s.identity = found.get(s.identity_id)
         next_token = None
