@@ -28,6 +28,8 @@ from phalanx.config.base import (
 
 __all__ = [
     "AccountEnumerationConfig",
+    "AdminUIConfig",
+    "AdminUIUser",
     "Argon2Config",
     "BcryptConfig",
     "BreachedPasswordsConfig",
@@ -311,6 +313,25 @@ class PhalanxUIConfig(Strict):
     primary_color: HexColor = "#4f46e5"
 
 
+class AdminUIUser(Strict):
+    """One console user of ``phalanx.admin_ui.auth``: a name and an argon2id hash
+    (``phalanx hashers argon2 hash`` or any ``$argon2id$`` PHC string)."""
+
+    username: str = Field(min_length=1, max_length=128)
+    password_hash: str = Field(pattern=r"^\$argon2id\$")
+
+
+class AdminUIConfig(Strict):
+    """``phalanx.admin_ui``: the admin console at ``/admin/ui/`` on the admin port.
+
+    ``enabled`` unset means on with ``--dev`` and off otherwise. ``auth`` lists the users
+    who may sign in to the console; empty means no console login (the admin port must
+    then be protected otherwise, as the whole admin API)."""
+
+    enabled: bool | None = None
+    auth: list[AdminUIUser] = []
+
+
 class BreachedPasswordsConfig(Strict):
     """``phalanx.breached_passwords``: the bundled offline breached-password list."""
 
@@ -392,6 +413,7 @@ class PhalanxConfig(Strict):
     connections: ConnectionsConfig = ConnectionsConfig()
     oidc: PhalanxOIDCConfig = PhalanxOIDCConfig()
     ui: PhalanxUIConfig = PhalanxUIConfig()
+    admin_ui: AdminUIConfig = AdminUIConfig()
     breached_passwords: BreachedPasswordsConfig = BreachedPasswordsConfig()
     session_cache: SessionCacheConfig = SessionCacheConfig()
     link_confirmation: LinkConfirmationConfig = LinkConfirmationConfig()

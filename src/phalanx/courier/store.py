@@ -83,6 +83,11 @@ class CourierStore(Protocol):
         """Put claimed but unattempted messages back to ``queued``, as they were."""
         ...
 
+    async def retry_abandoned(self, message_id: uuid.UUID) -> bool:
+        """Put an ``abandoned`` message back to ``queued`` with its attempts reset (the
+        admin console's "retry"); False when it is not abandoned (or unknown)."""
+        ...
+
     async def requeue_stale(self, older_than: timedelta) -> int:
         """Re-queue ``processing`` messages not updated for ``older_than``; their count."""
         ...

@@ -1,4 +1,5 @@
-"""The admin ASGI app (port 4434): identities, sessions, courier, recovery, health.
+"""The admin ASGI app (port 4434): identities, sessions, courier, recovery, health, and the
+admin console under ``/admin/ui/`` when ``phalanx.admin_ui.enabled`` (``phalanx.console``).
 
 Kratos's admin router adds ``/admin`` to any path lacking it, so ``/identities`` and
 ``/admin/identities`` are the same resource; :class:`AdminPrefix` does that rewrite.
@@ -37,7 +38,7 @@ class AdminPrefix:
         await self.app(scope, receive, send)
 
 
-def admin_routes() -> list[BaseRoute]:
+def admin_routes(*, console: bool = False) -> list[BaseRoute]:
     from phalanx.http.routes import (
         admin_audit,
         admin_courier,
@@ -48,7 +49,13 @@ def admin_routes() -> list[BaseRoute]:
         redirects,
     )
 
+    extra: list[BaseRoute] = []
+    if console:
+        from phalanx.console import console_routes
+
+        extra = console_routes()
     return [
+        *extra,
         Route("/admin/health/alive", health.alive),
         Route("/admin/health/ready", health.ready),
         Route("/admin/version", health.version),
@@ -63,8 +70,11 @@ def admin_routes() -> list[BaseRoute]:
 
 
 def create_admin_app(registry: Registry) -> ASGIApp:
+    from phalanx.console import console_enabled
+
+    enabled = console_enabled(registry.config.phalanx.admin_ui.enabled, dev=registry.dev)
     app = Starlette(
-        routes=admin_routes(),
+        routes=admin_routes(console=enabled),
         exception_handlers=exception_handlers,
         middleware=[
             Middleware(ObserveRequests),

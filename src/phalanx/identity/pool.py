@@ -28,6 +28,9 @@ class IdentityListQuery:
     organization_id: uuid.UUID | None = None
     with_credentials: bool = False
     offset: int | None = None  # legacy page/per_page pagination
+    #: Phalanx-only filters (the admin console): ``active``/``inactive`` and a schema id.
+    state: str | None = None
+    schema_id: str | None = None
 
 
 @dataclass(slots=True)

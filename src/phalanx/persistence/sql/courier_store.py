@@ -274,6 +274,15 @@ class SQLCourierStore:
                 .values(status=str(MessageStatus.QUEUED))
             )
 
+    async def retry_abandoned(self, message_id: uuid.UUID) -> bool:
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                update(courier_messages)
+                .where(_M.id == message_id, _M.status == str(MessageStatus.ABANDONED))
+                .values(status=str(MessageStatus.QUEUED), send_count=0, updated_at=utcnow())
+            )
+        return bool(result.rowcount)
+
     async def requeue_stale(self, older_than: timedelta) -> int:
         now = utcnow()
         async with self.db.transaction() as conn:

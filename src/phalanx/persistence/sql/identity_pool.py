@@ -323,6 +323,10 @@ class SQLIdentityPool:
             stmt = stmt.where(identities.c.id.in_(query.ids))
         if query.organization_id is not None:
             stmt = stmt.where(identities.c.organization_id == query.organization_id)
+        if query.state is not None:
+            stmt = stmt.where(identities.c.state == query.state)
+        if query.schema_id is not None:
+            stmt = stmt.where(identities.c.schema_id == query.schema_id)
         matcher = self._identifier_matcher(query)
         if matcher is not None:
             stmt = stmt.where(identities.c.id.in_(select(_ici.c.identity_id).where(matcher)))
