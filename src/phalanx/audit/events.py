@@ -51,6 +51,7 @@ class EventType:
     IDENTITY_CREDENTIAL_DELETED = "identity.credential_deleted"
     RECOVERY_CODE_ISSUED = "recovery.code_issued"
     RECOVERY_LINK_ISSUED = "recovery.link_issued"
+    COURIER_MESSAGE_RETRIED = "courier.message_retried"
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

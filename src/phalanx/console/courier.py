@@ -4,7 +4,8 @@ message with its body and delivery attempts, and "retry" for an abandoned messag
 Lists and reads are ``GET /admin/courier/messages[/{id}]`` (``courier_store``). The body is
 shown (the admin API redacts it outside ``--dev``; a console user may issue recovery
 codes anyway). Retry puts the message back in the queue with its attempts reset
-(:meth:`CourierStore.retry_abandoned`); the courier worker sends it on its next run.
+(:meth:`CourierStore.retry_abandoned`, audit event ``courier.message_retried``); the
+courier worker sends it on its next run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
+from phalanx.audit import EventType
 from phalanx.courier.message import MessageStatus
 from phalanx.courier.store import InvalidPageTokenError
 
@@ -92,4 +94,7 @@ async def retry_message(console: Console) -> Response:
     message_id = _message_id(console)
     if message_id is None or not await console.registry.courier_store.retry_abandoned(message_id):
         return console.page("missing.html", "Not found", status=404)
+    await console.registry.audit.record(
+        EventType.COURIER_MESSAGE_RETRIED, details={"message_id": str(message_id)}
+    )
     return console.redirect(f"courier/{message_id}", done="retried")

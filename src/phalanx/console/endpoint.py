@@ -3,7 +3,9 @@
 :func:`console_view` builds the request's :class:`Console` (registry, CSRF token, signed-in
 user), sends a visitor without a console login to ``/admin/ui/login`` when
 ``phalanx.admin_ui.auth`` is set, and refuses a POST whose form lacks a matching CSRF
-token (403 page). Views return HTML through :meth:`Console.page` (security headers, the
+token (403 page). A POST runs as the audit actor ``admin_console``, so whatever the
+services it calls record (identity, credential, session and recovery events) names the
+console. Views return HTML through :meth:`Console.page` (security headers, the
 CSRF cookie when new) or redirect with :meth:`Console.redirect` (303, PRG).
 """
 
@@ -18,6 +20,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from phalanx.audit import acting_as
 from phalanx.console.access import (
     AUTH_COOKIE,
     CONSOLE_PATH,
@@ -133,7 +136,9 @@ def console_view(
                     return console.page(
                         "denied.html", "Request refused", status=403, retry=request.url.path
                     )
-                return await view(console)
+                # Changes made here are recorded in the audit log as the console's.
+                with acting_as("admin_console"):
+                    return await view(console)
         return await view(console)
 
     endpoint.__name__ = view.__name__

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from phalanx.console import actions, courier, editing, identities, login, sessions
+from phalanx.console import actions, audit, courier, editing, identities, login, sessions
 from phalanx.console.access import CONSOLE_PATH
 from phalanx.console.endpoint import ConsoleView, console_view
 from phalanx.http.state import registry_of
@@ -83,4 +83,5 @@ def console_routes() -> list[BaseRoute]:
         _get(CONSOLE_PATH + "/courier", courier.list_messages),
         _get(CONSOLE_PATH + "/courier/{id}", courier.show_message),
         _post(CONSOLE_PATH + "/courier/{id}/retry", courier.retry_message),
+        _get(CONSOLE_PATH + "/audit", audit.audit_log),
     ]
