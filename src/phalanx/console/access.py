@@ -59,9 +59,11 @@ def _fingerprint(user: AdminUIUser) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def cookie_header(name: str, value: str, *, secure: bool, max_age: int | None = None) -> str:
+def cookie_header(
+    name: str, value: str, *, secure: bool, path: str = CONSOLE_PATH, max_age: int | None = None
+) -> str:
     """A ``Set-Cookie`` value scoped to the console (``HttpOnly``, ``SameSite=Strict``)."""
-    parts = [f"{name}={value}", f"Path={CONSOLE_PATH}", "HttpOnly", "SameSite=Strict"]
+    parts = [f"{name}={value}", f"Path={path}", "HttpOnly", "SameSite=Strict"]
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")
     if secure:

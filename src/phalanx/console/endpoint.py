@@ -59,6 +59,12 @@ class Console:
         """``<root_path>/admin/ui/``: the prefix of every console URL."""
         return f"{self.request.scope.get('root_path', '')}{CONSOLE_PATH}/"
 
+    def cookie(self, name: str, value: str, *, max_age: int | None = None) -> str:
+        """A ``Set-Cookie`` value for the console's path (the mount prefix included)."""
+        return cookie_header(
+            name, value, secure=self.secure, path=self.root.rstrip("/"), max_age=max_age
+        )
+
     @property
     def secure(self) -> bool:
         return self.registry.config.admin_base_url.startswith("https://")
@@ -97,9 +103,7 @@ class Console:
 
     def _keep_csrf(self, response: Response) -> None:
         if self.csrf.fresh:
-            response.headers.append(
-                "Set-Cookie", cookie_header(CSRF_COOKIE, self.csrf.real, secure=self.secure)
-            )
+            response.headers.append("Set-Cookie", self.cookie(CSRF_COOKIE, self.csrf.real))
 
     def value(self, name: str) -> str:
         """A submitted form field as text ("" when absent)."""

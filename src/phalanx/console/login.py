@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from phalanx.console.access import AUTH_COOKIE, LOGIN_LIFETIME, cookie_header
+from phalanx.console.access import AUTH_COOKIE, LOGIN_LIFETIME
 
 if TYPE_CHECKING:
     from phalanx.console.endpoint import Console
@@ -46,8 +46,7 @@ async def login_submit(console: Console) -> Response:
         )
     response = console.redirect("identities")
     response.headers.append(
-        "Set-Cookie",
-        cookie_header(AUTH_COOKIE, cookie, secure=console.secure, max_age=LOGIN_LIFETIME),
+        "Set-Cookie", console.cookie(AUTH_COOKIE, cookie, max_age=LOGIN_LIFETIME)
     )
     return response
 
@@ -55,7 +54,5 @@ async def login_submit(console: Console) -> Response:
 async def logout(console: Console) -> Response:
     """``POST /admin/ui/logout``: forget the console login."""
     response = console.redirect("login" if console.login.required else "identities")
-    response.headers.append(
-        "Set-Cookie", cookie_header(AUTH_COOKIE, "", secure=console.secure, max_age=0)
-    )
+    response.headers.append("Set-Cookie", console.cookie(AUTH_COOKIE, "", max_age=0))
     return response
