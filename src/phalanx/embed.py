@@ -225,6 +225,7 @@ class Phalanx:
         self.public_app.inner = create_public_app(registry)
         self.admin_app.inner = create_admin_app(registry)
         self._registry = registry
+        await registry.start()  # the whoami cache's cross-host invalidation listener
         if self.courier:
             self._courier_stop = anyio.Event()
             self._courier_task = asyncio.create_task(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from phalanx.identity.credentials import FactorPolicy
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.pool import IdentityPool
+    from phalanx.invalidation import Invalidation
     from phalanx.persistence.sql.code_store import SQLCodeStore
     from phalanx.persistence.sql.courier_store import SQLCourierStore
     from phalanx.persistence.sql.engine import Database
@@ -63,6 +64,9 @@ class Registry:
     #: Advanced after every write that can change a whoami answer; ``phalanx serve
     #: --workers N`` passes one shared by all its workers (None: a private one).
     epoch: RevocationEpoch | None = None
+    #: Tells other hosts on the same database of those writes and hears of theirs
+    #: (``phalanx.session_cache.invalidation``; None: this host only). See :meth:`start`.
+    invalidation: Invalidation | None = field(init=False, default=None)
     #: ``secrets.cipher`` with ``ciphers.algorithm``: values encrypted at rest (OIDC tokens).
     cipher: Cipher = field(init=False)
     #: The audit log (``phalanx.audit``): ``await registry.audit.record(EventType.X, ...)``.
@@ -108,19 +112,22 @@ class Registry:
 
     def __post_init__(self) -> None:
         from phalanx.cipher import cipher_for
+        from phalanx.config import parse_dsn
         from phalanx.identity.manager import IdentityManager
+        from phalanx.invalidation import invalidation_for
         from phalanx.persistence.sql.identity_pool import SQLIdentityPool
         from phalanx.schema.normalize import normalize_identifier
         from phalanx.session.epoch import RevocationEpoch
 
         if self.epoch is None:
             self.epoch = RevocationEpoch()
+        self.invalidation = invalidation_for(self.config, parse_dsn(self.config.dsn), self.epoch)
         self.cipher = cipher_for(self.config.ciphers.algorithm, self.config.cipher_secrets)
         self._wire_audit()
         self.identity_pool = SQLIdentityPool(
             self.database,
             normalize=normalize_identifier,
-            notifier=self.epoch,
+            notifier=self.invalidation or self.epoch,
             sealer=_credential_sealer(self.config),
         )
         self.identities = IdentityManager(
@@ -172,7 +179,7 @@ class Registry:
         from phalanx.persistence.sql.error_store import SQLErrorStore
         from phalanx.persistence.sql.session_store import SQLSessionStore
         from phalanx.session.aal import AalGuard
-        from phalanx.session.cache import WhoamiCache
+        from phalanx.session.cache import ALWAYS_UP, WhoamiCache
         from phalanx.session.manager import SessionManager
         from phalanx.session.tokenizer import SessionTokenizer
         from phalanx.session.whoami import Whoami
@@ -180,7 +187,9 @@ class Registry:
 
         config = self.config
         assert self.epoch is not None
-        self.session_store = SQLSessionStore(self.database, notifier=self.epoch)
+        self.session_store = SQLSessionStore(
+            self.database, notifier=self.invalidation or self.epoch
+        )
         self.sessions = SessionManager(
             self.session_store,
             lifespan=config.session.lifespan,
@@ -198,6 +207,7 @@ class Registry:
                 self.epoch,
                 max_entries=cache_config.max_entries,
                 max_ttl=cache_config.max_ttl.total_seconds(),
+                gate=self.invalidation.health if self.invalidation else ALWAYS_UP,
             )
             if cache_config.enabled
             else None,
@@ -426,10 +436,10 @@ class Registry:
         ``hooks`` are Python hooks registered in code (see README, "Python hooks")."""
         from phalanx.config import parse_dsn
         from phalanx.hash import PasswordHashing, hasher_from_config
-        from phalanx.persistence.sql.engine import Database, create_engine
+        from phalanx.persistence.sql.engine import Database, engine_for
 
         url = parse_dsn(config.dsn)
-        database = Database(create_engine(url.sqlalchemy_url, memory=url.is_memory))
+        database = Database(engine_for(url))
         schemas = identity_schemas(config)
         await schemas.load()
         h = config.hashers
@@ -452,7 +462,16 @@ class Registry:
             python_hooks=hooks or _python_hooks(),
         )
 
+    async def start(self) -> None:
+        """Start what runs in the background of a serving process: the whoami cache's
+        cross-host invalidation listener (until it is subscribed, and without this call,
+        a cache with a channel is bypassed). Call on the loop that serves requests."""
+        if self.invalidation is not None and self.config.phalanx.session_cache.enabled:
+            self.invalidation.start()
+
     async def close(self) -> None:
+        if self.invalidation is not None:
+            await self.invalidation.close()
         await self.audit.close()
         self.hashing.shutdown()
         self.session_store.close()

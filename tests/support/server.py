@@ -201,13 +201,19 @@ class ServerFactory:
         database: DatabaseChoice = "sqlite",
         dev: bool = True,
         args: tuple[str, ...] = (),
+        share_database_of: PhalanxServer | None = None,
     ) -> PhalanxServer:
-        """Start a server and wait until it is ready (see the module docstring)."""
+        """Start a server and wait until it is ready (see the module docstring).
+        ``share_database_of``: use that server's (migrated) database instead of a new one,
+        as a second host of the same deployment."""
         index = len(self.servers)
         workdir = self.tmp_dir / f"server-{index}"
         workdir.mkdir(parents=True, exist_ok=True)
         db: TempDatabase | None = None
-        if database == "sqlite":
+        if share_database_of is not None:
+            dsn = share_database_of.dsn
+            db = share_database_of.database
+        elif database == "sqlite":
             dsn = f"sqlite://{workdir / 'db.sqlite'}?_fk=true"
         elif database == "memory":
             dsn = "memory"

@@ -79,14 +79,14 @@ def _settings(
 async def _run(dsn: str, *, batch_size: int, sleep_tables: timedelta, keep_last: timedelta) -> int:
     from phalanx.config import ConfigError, parse_dsn
     from phalanx.persistence.sql.cleanup import cleanup_database
-    from phalanx.persistence.sql.engine import Database, create_engine
+    from phalanx.persistence.sql.engine import Database, engine_for
     from phalanx.persistence.sql.migrations import needs_migration
 
     try:
         url = parse_dsn(dsn)
     except ConfigError as exc:
         fail(str(exc))
-    db = Database(create_engine(url.sqlalchemy_url, memory=url.is_memory))
+    db = Database(engine_for(url))
     try:
         if await needs_migration(db.engine):
             fail(

@@ -31,11 +31,11 @@ async def _watch(config: Config) -> None:
     from phalanx.config import parse_dsn
     from phalanx.courier.worker import CourierWorker
     from phalanx.persistence.sql.courier_store import SQLCourierStore
-    from phalanx.persistence.sql.engine import Database, create_engine
+    from phalanx.persistence.sql.engine import Database, engine_for
     from phalanx.persistence.sql.migrations import migrate_up, needs_migration
 
     url = parse_dsn(config.dsn)
-    database = Database(create_engine(url.sqlalchemy_url, memory=url.is_memory))
+    database = Database(engine_for(url))
     try:
         if await needs_migration(database.engine):
             if not url.is_memory:

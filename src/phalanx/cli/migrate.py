@@ -19,14 +19,14 @@ def migrate() -> None:
 
 async def _run(dsn: str, *, status_only: bool) -> None:
     from phalanx.config import ConfigError, parse_dsn
-    from phalanx.persistence.sql.engine import create_engine
+    from phalanx.persistence.sql.engine import engine_for
     from phalanx.persistence.sql.migrations import migrate_up, migration_status
 
     try:
         url = parse_dsn(dsn)
     except ConfigError as exc:
         fail(str(exc))
-    engine = create_engine(url.sqlalchemy_url, memory=url.is_memory)
+    engine = engine_for(url)
     try:
         if status_only:
             current, head = await migration_status(engine)

@@ -44,13 +44,13 @@ _PARENT_POLL = 1.0  # seconds between the watchdog's looks at the parent
 async def _check_schema(config: Config, *, dev: bool) -> None:
     """Migrate embedded databases in dev/memory mode; refuse unmigrated others."""
     from phalanx.config import parse_dsn
-    from phalanx.persistence.sql.engine import create_engine
+    from phalanx.persistence.sql.engine import engine_for
     from phalanx.persistence.sql.migrations import migrate_up, needs_migration
 
     url = parse_dsn(config.dsn)
     if url.is_memory:
         return  # every process migrates its own private in-memory database
-    engine = create_engine(url.sqlalchemy_url)
+    engine = engine_for(url)
     try:
         if await needs_migration(engine):
             if dev and url.dialect == "sqlite":
@@ -134,6 +134,7 @@ async def _serve_worker(
 
     _start_tracing(config)
     registry = await _build_registry(config, dev=dev, epoch=epoch)
+    await registry.start()
     limits = config.phalanx.connections
     apps: dict[str, ASGIApp] = {
         "public": create_public_app(registry),

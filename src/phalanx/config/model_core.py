@@ -12,7 +12,7 @@ import os
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from phalanx.config.base import (
     ByteSize,
@@ -341,13 +341,26 @@ class BreachedPasswordsConfig(Strict):
 class SessionCacheConfig(Strict):
     """``phalanx.session_cache``: each server process keeps recent ``/sessions/whoami``
     answers (by token digest). Logouts, revocations and session or identity writes made by
-    this server invalidate them at once in all its worker processes; writes by another
-    Phalanx host on the same database are seen only after ``max_ttl``, so such deployments
-    set ``enabled: false``."""
+    this server invalidate them at once in all its worker processes, and through
+    ``invalidation`` on every other host sharing the database: ``postgres`` (LISTEN/NOTIFY
+    on the database itself, the default on PostgreSQL), ``redis://…``/``rediss://…``
+    (Redis pub/sub, any database) or ``none`` (this host only: the default on SQLite,
+    MySQL/MariaDB and CockroachDB). While a host's channel is down it answers whoami from
+    the database."""
 
     enabled: bool = True
     max_entries: int = Field(default=10_000, ge=0)
     max_ttl: Duration = timedelta(seconds=30)
+    invalidation: str | None = None
+
+    @field_validator("invalidation")
+    @classmethod
+    def _known_channel(cls, value: str | None) -> str | None:
+        if value is None or value in ("none", "postgres"):
+            return value
+        if value.startswith(("redis://", "rediss://", "unix://")):
+            return value
+        raise ValueError('expected "none", "postgres", or a redis:// or rediss:// URL')
 
 
 class ConnectionsConfig(Strict):

@@ -7,8 +7,11 @@ Keyed by the session token's SHA-256 digest (the token itself is never kept), bo
   was read under: every logout, revocation, session or identity write, in any worker of
   this server, invalidates it before its response is sent;
 * before ``min(session expires_at, stored + max_ttl)``: an expired session is never
-  answered from the cache, and a write the epoch cannot see (another Phalanx host on the
-  same database) is picked up after ``max_ttl`` at the latest.
+  answered from the cache, and a write nothing announced (SQL run by hand) is picked up
+  after ``max_ttl`` at the latest;
+* while its ``gate`` is up: with a cross-host channel (:mod:`phalanx.invalidation`) that
+  is while this process is subscribed to it; otherwise the cache is neither read nor
+  filled (whoami reads the database).
 """
 
 from __future__ import annotations
@@ -17,11 +20,28 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from phalanx import clock
 from phalanx.session.epoch import EpochSnapshot, RevocationEpoch
 
-__all__ = ["WhoamiAnswer", "WhoamiCache"]
+__all__ = ["ALWAYS_UP", "CacheGate", "WhoamiAnswer", "WhoamiCache"]
+
+
+class CacheGate(Protocol):
+    """Whether the cache may be used now (:class:`~phalanx.invalidation.ChannelHealth`)."""
+
+    @property
+    def up(self) -> bool: ...
+
+
+class _AlwaysUp:
+    __slots__ = ()
+    up = True
+
+
+ALWAYS_UP: CacheGate = _AlwaysUp()
+"""The gate of a host-local cache (no cross-host channel)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +66,28 @@ class _Entry:
 class WhoamiCache:
     """LRU of :class:`WhoamiAnswer` by token digest, checked against the revocation epoch."""
 
-    def __init__(self, epoch: RevocationEpoch, *, max_entries: int, max_ttl: float) -> None:
+    def __init__(
+        self,
+        epoch: RevocationEpoch,
+        *,
+        max_entries: int,
+        max_ttl: float,
+        gate: CacheGate = ALWAYS_UP,
+    ) -> None:
         self.epoch = epoch
         self.max_entries = max_entries
         self.max_ttl = max_ttl
+        self.gate = gate
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, token_digest: str) -> WhoamiAnswer | None:
-        """The cached answer, or None (missing, expired or invalidated: then dropped)."""
+        """The cached answer, or None (missing, expired or invalidated: then dropped; or
+        the gate is down)."""
+        if not self.gate.up:
+            return None
         entry = self._entries.get(token_digest)
         if entry is None:
             return None
@@ -77,7 +108,7 @@ class WhoamiCache:
         self, token_digest: str, answer: WhoamiAnswer, before: tuple[EpochSnapshot, float]
     ) -> None:
         """Remember an answer read after ``before`` was taken (see :meth:`snapshot`)."""
-        if self.max_entries <= 0:
+        if self.max_entries <= 0 or not self.gate.up:
             return
         snapshot, read_at = before
         deadline = min(answer.expires_at.timestamp(), read_at + self.max_ttl)

@@ -21,6 +21,7 @@ advances the epoch after the snapshot, so the entry is stale on arrival and neve
 from __future__ import annotations
 
 import mmap
+import secrets
 import threading
 import uuid
 from collections.abc import Iterable
@@ -85,6 +86,9 @@ class RevocationEpoch:
         self._cells = memoryview(self._map).cast("Q")
         self._slot = 0
         self._lock = threading.Lock()
+        #: Names this host (all workers forked from the creator) in cross-host messages,
+        #: so a host skips its own (:mod:`phalanx.invalidation`).
+        self.origin = secrets.token_hex(8)
 
     @property
     def slots(self) -> int:

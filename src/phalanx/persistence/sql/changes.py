@@ -2,14 +2,17 @@
 
 Stores whose rows shape a ``/sessions/whoami`` answer (sessions, devices, identities and
 their addresses) open every write transaction through :func:`notifying_write`, so no write
-path can forget to invalidate the whoami caches of the worker processes (see
-:mod:`phalanx.session.epoch`).
+path can forget to invalidate the whoami caches: those of this host's worker processes
+(the revocation epoch, :mod:`phalanx.session.epoch`) and, when the notifier is also a
+:class:`Broadcast`, those of every other host on the same database
+(:mod:`phalanx.invalidation`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,11 +20,43 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phalanx.persistence.sql.engine import Database
 from phalanx.session.epoch import ChangeNotifier
 
-__all__ = ["Changed", "notifying_write"]
+__all__ = ["Broadcast", "Changed", "notifying_write"]
 
 Changed = uuid.UUID | list[uuid.UUID] | None
 """Whose sessions a write changes: one identity; a list the writer fills in as it learns
 the identities (left empty when nothing was written); None for possibly anyone."""
+
+
+class Broadcast(ABC):
+    """A :class:`ChangeNotifier` that also tells other hosts. :func:`notifying_write` calls
+    :meth:`before_commit` inside the transaction once the writer is done (PostgreSQL's
+    ``NOTIFY`` is transactional: delivered with the commit, never without it) and
+    :meth:`after_commit` after a successful commit (Redis ``PUBLISH``), both before the
+    store method returns, so before the response is sent."""
+
+    @abstractmethod
+    def changed(self, identity_ids: Iterable[uuid.UUID] | None = None) -> None:
+        """This host's part (the revocation epoch)."""
+
+    @abstractmethod
+    async def before_commit(
+        self, conn: AsyncConnection, identity_ids: Sequence[uuid.UUID] | None
+    ) -> None: ...
+
+    @abstractmethod
+    async def after_commit(self, identity_ids: Sequence[uuid.UUID] | None) -> None: ...
+
+
+def _nobody(whom: Sequence[uuid.UUID] | None) -> bool:
+    return whom is not None and not whom
+
+
+def _whom(changed: Changed) -> Sequence[uuid.UUID] | None:
+    if changed is None:
+        return None
+    if isinstance(changed, list):
+        return changed
+    return (changed,)
 
 
 @asynccontextmanager
@@ -31,15 +66,18 @@ async def notifying_write(
     """``db.transaction()``; once it is over (committed, or failed: harmless) the notifier
     hears of ``changed``. Never before the commit: a reader that saw the old epoch must not
     be able to read the old rows afterwards."""
+    broadcast = notifier if isinstance(notifier, Broadcast) else None
+    committed = False
     try:
         async with db.transaction() as conn:
             yield conn
+            whom = _whom(changed)
+            if broadcast is not None and not _nobody(whom):
+                await broadcast.before_commit(conn, whom)
+        committed = True
     finally:
-        if notifier is not None:
-            if changed is None:
-                notifier.changed(None)
-            elif isinstance(changed, list):
-                if changed:
-                    notifier.changed(changed)
-            else:
-                notifier.changed((changed,))
+        whom = _whom(changed)
+        if notifier is not None and not _nobody(whom):
+            notifier.changed(whom)
+            if committed and broadcast is not None:
+                await broadcast.after_commit(whom)

@@ -14,9 +14,10 @@ Mirrors what Kratos's pop/sqlcon connection setup does for its dialects:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlalchemy import event, make_url, text
@@ -28,7 +29,10 @@ from phalanx import tracing
 from phalanx.persistence.sql.types import json_dumps, json_loads
 from phalanx.persistence.sql.value_guard import install_value_guard
 
-__all__ = ["Database", "DatabaseUnavailableError", "create_engine"]
+if TYPE_CHECKING:
+    from phalanx.config import DatabaseURL
+
+__all__ = ["Database", "DatabaseUnavailableError", "create_engine", "engine_for", "pool_options"]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _BEGIN_OPTION = "phalanx_sqlite_begin"
@@ -43,22 +47,71 @@ def _is_memory_sqlite(url: URL) -> bool:
     return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
+def engine_for(url: DatabaseURL) -> AsyncEngine:
+    """The engine a parsed Kratos ``dsn`` describes: driver arguments (TLS, server
+    settings, timeouts) and the pool sizes of its query (:func:`pool_options`)."""
+    return create_engine(
+        url.sqlalchemy_url,
+        memory=url.is_memory,
+        pool=pool_options(url),
+        connect_args=url.connect_args(),
+    )
+
+
+def pool_options(url: DatabaseURL) -> dict[str, Any]:
+    """SQLAlchemy pool arguments for the DSN's ``max_conns``, ``max_idle_conns`` and
+    ``max_conn_lifetime`` (Kratos's names, Go ``database/sql`` semantics).
+
+    ``max_conns`` caps the open connections (``pool_size + max_overflow``; 0: no cap);
+    ``max_idle_conns`` is how many stay open when returned (``pool_size``; at least 1,
+    at most ``max_conns``; Kratos's default is the CPU count); ``max_conn_lifetime``
+    replaces connections older than that (``pool_recycle``). With none of them the pool
+    keeps SQLAlchemy's defaults (5 kept + 10 more under load). ``max_conn_idle_time`` has
+    no SQLAlchemy counterpart and is ignored."""
+    out: dict[str, Any] = {}
+    if url.max_conns is not None or url.max_idle_conns is not None:
+        total = url.max_conns or 0
+        idle = url.max_idle_conns if url.max_idle_conns is not None else (os.cpu_count() or 1)
+        idle = max(idle, 1)
+        if total > 0:
+            idle = min(idle, total)
+            out.update(pool_size=idle, max_overflow=total - idle)
+        else:
+            out.update(pool_size=idle, max_overflow=-1)
+    if url.max_conn_lifetime is not None and url.max_conn_lifetime.total_seconds() > 0:
+        out["pool_recycle"] = url.max_conn_lifetime.total_seconds()
+    return out
+
+
 def create_engine(
-    async_url: str, *, memory: bool = False, pool_size: int | None = None
+    async_url: str,
+    *,
+    memory: bool = False,
+    pool_size: int | None = None,
+    pool: Mapping[str, Any] | None = None,
+    connect_args: Mapping[str, Any] | None = None,
 ) -> AsyncEngine:
     """An ``AsyncEngine`` for ``sqlite+aiosqlite``, ``postgresql+asyncpg`` or ``mysql+aiomysql``.
 
     ``memory=True`` (or an in-memory SQLite URL) keeps one private SQLite database for the
-    engine's lifetime, like Kratos's ``memory`` DSN.
+    engine's lifetime, like Kratos's ``memory`` DSN. ``pool`` holds ``create_async_engine``
+    pool arguments (see :func:`pool_options`), ``connect_args`` the driver's.
     """
-    engine = _create_engine(async_url, memory=memory, pool_size=pool_size)
+    options = dict(pool or {})
+    if pool_size is not None:
+        options["pool_size"] = pool_size
+    engine = _create_engine(
+        async_url, memory=memory, pool=options, connect_args=dict(connect_args or {})
+    )
     spans = tracing.statement_spans()
     if spans is not None:
         spans.instrument(engine)
     return engine
 
 
-def _create_engine(async_url: str, *, memory: bool, pool_size: int | None) -> AsyncEngine:
+def _create_engine(
+    async_url: str, *, memory: bool, pool: dict[str, Any], connect_args: dict[str, Any]
+) -> AsyncEngine:
     url = make_url(async_url)
     backend = url.get_backend_name()
     kwargs: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": json_loads}
@@ -67,19 +120,20 @@ def _create_engine(async_url: str, *, memory: bool, pool_size: int | None) -> As
         if memory:
             url = url.set(database=":memory:")
             kwargs["poolclass"] = StaticPool
-        elif pool_size is not None:
-            kwargs["pool_size"] = pool_size
+        else:
+            kwargs.update(pool)
         kwargs["connect_args"] = {"check_same_thread": False}
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, wal=not memory)
         install_value_guard(engine)
         return engine
     if backend in ("mysql", "mariadb"):
-        if "charset" not in url.query:
+        if "charset" not in url.query and "charset" not in connect_args:
             url = url.update_query_dict({"charset": "utf8mb4"})
         kwargs["pool_recycle"] = 3600  # below MySQL's default wait_timeout (8 h)
-    if pool_size is not None:
-        kwargs["pool_size"] = pool_size
+    kwargs.update(pool)
+    if connect_args:
+        kwargs["connect_args"] = connect_args
     engine = create_async_engine(url, **kwargs)
     install_value_guard(engine)
     return engine
