@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import server
+from bench.console import ConsoleConfig, run_console
 from bench.identities import IdentityConfig, run_identities
 from bench.login import LoginConfig, hash_for, run_login
 from bench.mfa import run_mfa
@@ -30,7 +31,7 @@ from bench.sessions import SessionConfig, run_sessions
 
 __all__ = ["main"]
 
-BENCHMARKS = ("identities", "sessions", "login", "mfa")
+BENCHMARKS = ("identities", "sessions", "login", "mfa", "console")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class Plan:
     login: LoginConfig
     login_backends: tuple[Backend, ...]
     mfa: SessionConfig
+    console: ConsoleConfig
+    console_backends: tuple[Backend, ...]
 
 
 def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = True) -> Plan:
@@ -96,6 +99,10 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             ),
             login_backends=("sqlite",),
             mfa=replace(quick_sessions, sessions=100, duration=2.0, rounds=2),
+            console=ConsoleConfig(
+                count=2000, samples=10, bcrypt_cost=cost, hashed_password=hash_for(cost)
+            ),
+            console_backends=("sqlite",),
         )
     return Plan(
         identities=IdentityConfig(
@@ -118,6 +125,10 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
         ),
         login_backends=("sqlite",),
         mfa=replace(full_sessions, sessions=300, rounds=4, process_settings=tuple(settings[:1])),
+        console=ConsoleConfig(
+            count=10_000, samples=30, bcrypt_cost=cost, hashed_password=hash_for(cost)
+        ),
+        console_backends=("sqlite", "postgres"),
     )
 
 
@@ -207,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     if "mfa" in only:
         for backend in _selected(args.backends, ("sqlite",)):
             jobs.append(("mfa", backend, lambda p, b: run_mfa(p, b, plan.mfa, report)))
+    if "console" in only:
+        for backend in _selected(args.backends, plan.console_backends):
+            jobs.append(("console", backend, lambda p, b: run_console(p, b, plan.console, report)))
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))
