@@ -153,9 +153,11 @@ class SQLCourierStore:
         if page_token:
             created, ident = _decode_token(page_token)
             query = query.where(
-                or_(_M.created_at < created, and_(_M.created_at == created, _M.id > ident))
+                or_(_M.created_at < created, and_(_M.created_at == created, _M.id < ident))
             )
-        query = query.order_by(_M.created_at.desc(), _M.id).limit(page_size + 1)
+        # One direction for both keys, so the (created_at, id) index serves the order on
+        # every database (MariaDB reads a mixed ORDER BY through a full scan and a sort).
+        query = query.order_by(_M.created_at.desc(), _M.id.desc()).limit(page_size + 1)
         async with self.db.transaction(readonly=True) as conn:
             messages = [_message(r) for r in (await conn.execute(query)).mappings()]
         if len(messages) > page_size:
