@@ -18,9 +18,9 @@ batches until a table has nothing left to delete, and cleans more than Kratos do
   before the cutoff (Kratos's exchanger cleanup means to keep one hour; error containers
   are only read right after the redirect that names them).
 
-The statements are portable: ``DELETE ... WHERE id IN (SELECT id FROM (SELECT id ...
-ORDER BY ... LIMIT n) AS s)`` runs on SQLite, PostgreSQL and MySQL/MariaDB (the
-derived table is what MySQL needs to accept a ``LIMIT`` inside ``IN``).
+Each batch is a plain read of at most ``batch_size`` ids (oldest first) and one ``DELETE``
+of those ids by primary key that re-checks the condition (see :func:`delete_batch`): no
+statement locks more than one batch of rows, on any database.
 """
 
 from __future__ import annotations
@@ -125,20 +125,36 @@ def cleanup_rules() -> tuple[CleanupRule, ...]:
     )
 
 
-async def delete_batch(db: Database, rule: CleanupRule, cutoff: datetime, limit: int) -> int:
-    """Delete up to ``limit`` matching rows of one table, oldest first; return the count."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One batch: rows picked (at most the batch size) and rows deleted."""
+
+    picked: int
+    deleted: int
+
+
+async def delete_batch(db: Database, rule: CleanupRule, cutoff: datetime, limit: int) -> Batch:
+    """Delete up to ``limit`` matching rows of one table, oldest first.
+
+    Two short transactions: a plain (non-locking) read picks the ids, then one ``DELETE``
+    by primary key -- re-checking the condition, so a row changed in between stays --
+    locks only those rows. A single ``DELETE ... WHERE id IN (SELECT ...)`` would take
+    shared locks on every row its subquery reads on MySQL/MariaDB (a locking read)."""
     table = rule.table
-    batch = (
+    pick = (
         select(table.c.id)
         .where(rule.condition(cutoff))
         .order_by(table.c[rule.oldest_first], table.c.id)
         .limit(limit)
-        .subquery("s")
     )
-    statement = delete(table).where(table.c.id.in_(select(batch.c.id)))
+    async with db.transaction(readonly=True) as conn:
+        ids = list((await conn.execute(pick)).scalars())
+    if not ids:
+        return Batch(0, 0)
+    statement = delete(table).where(table.c.id.in_(ids), rule.condition(cutoff))
     async with db.transaction() as conn:
         result = await conn.execute(statement)
-    return max(result.rowcount, 0)
+    return Batch(len(ids), max(result.rowcount, 0))
 
 
 async def cleanup_database(
@@ -170,9 +186,9 @@ async def cleanup_database(
     for index, rule in enumerate(rules):
         total = 0
         while True:
-            deleted = await delete_batch(db, rule, cutoff, batch_size)
-            total += deleted
-            if deleted < batch_size:
+            batch = await delete_batch(db, rule, cutoff, batch_size)
+            total += batch.deleted
+            if batch.picked < batch_size:
                 break
         result.deleted[rule.description] = total
         await say(f"Cleaned up {total} {rule.description}")
