@@ -370,3 +370,26 @@ def test_audit_page_lists_console_changes(server: PhalanxServer, console: Consol
     other = console.page("audit?type=identity.deleted")
     assert str(message_id) not in other
     assert "No events." in console.page("audit?until=2000-01-01")
+
+
+def test_hostile_input_is_refused_like_the_admin_api(
+    server: PhalanxServer, console: ConsoleClient
+) -> None:
+    created = _create(server, unique_email("hostile"))
+    edit = f"identities/{created['id']}/edit"
+    deep = "[" * 40 + "]" * 40
+    r = console.submit(
+        edit,
+        {"traits.email": created["traits"]["email"], "state": "active", "metadata_admin": deep},
+        token_from=edit,
+    )
+    assert r.status_code == 400 and "nested more than 24 levels" in r.text
+    nul = console.submit(edit, {"traits.email": "a\x00b@example.org"}, token_from=edit)
+    assert nul.status_code == 400 and "Nothing was changed." in nul.text
+    token = csrf_token(console.page(edit))
+    big = console.post(
+        f"/admin/ui/{edit}", data={"csrf_token": token, "metadata_public": "x" * (2 << 20)}
+    )
+    assert big.status_code == 400 and "exceeds the limit" in big.text
+    stored = _admin_identity(server, created["id"]).json()
+    assert stored["traits"] == created["traits"] and stored["metadata_admin"] is None

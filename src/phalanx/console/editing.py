@@ -22,6 +22,7 @@ from phalanx.console.forms import (
 )
 from phalanx.console.identities import STATES, identity_id_of, not_found
 from phalanx.errors import KratosError
+from phalanx.http.guard import check_document
 from phalanx.identity.payloads import parse_create_body, parse_update_body
 from phalanx.web.sessions import display_name
 
@@ -91,7 +92,7 @@ async def create_identity(console: Console) -> Response:
     """``POST /admin/ui/identities/new``: ``createIdentity`` from the form."""
     schema_id = _chosen_schema(console, console.value("schema_id"))
     forms = console.registry.forms
-    traits = submitted_traits(forms, schema_id, console.form)  # type: ignore[arg-type]
+    traits = submitted_traits(forms, schema_id, console.form)
     again: dict[str, Any] = {
         "state": console.value("state") or "active",
         "metadata_public": console.value("metadata_public"),
@@ -111,6 +112,7 @@ async def create_identity(console: Console) -> Response:
             password = console.value("password")
             if password:
                 body["credentials"] = {"password": {"config": {"password": password}}}
+            check_document(body)  # the admin API's edge limits (depth, NUL characters)
             manager = console.registry.identities
             identity = await manager.create(await manager.from_create_body(parse_create_body(body)))
         except JsonFieldError as exc:
@@ -175,7 +177,7 @@ async def update_identity(console: Console) -> Response:
     if identity is None:
         return not_found(console)
     forms = console.registry.forms
-    traits = submitted_traits(forms, identity.schema_id, console.form)  # type: ignore[arg-type]
+    traits = submitted_traits(forms, identity.schema_id, console.form)
     submitted = {
         "traits": traits,
         "state": console.value("state"),
@@ -194,6 +196,7 @@ async def update_identity(console: Console) -> Response:
             "metadata_admin": json_field("metadata_admin", submitted["metadata_admin"]),
             "external_id": identity.external_id or "",
         }
+        check_document(body)
         manager = console.registry.identities
         await manager.apply_update_body(identity, parse_update_body(body))
         await manager.update(identity)

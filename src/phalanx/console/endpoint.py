@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -30,6 +29,8 @@ from phalanx.console.access import (
     cookie_header,
 )
 from phalanx.console.pages import console_csp, render_page
+from phalanx.errors import KratosError
+from phalanx.http.body import read_body
 from phalanx.http.state import registry_of
 from phalanx.web.security import page_headers
 
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Console", "ConsoleView", "console_view", "form_text"]
 
-#: Fields a console form may carry (trait forms of big schemas included).
-MAX_FIELDS = 512
 ConsoleView = Callable[["Console"], Awaitable[Response]]
 
 
@@ -52,7 +51,8 @@ class Console:
     csrf: Csrf
     login: ConsoleLogin
     user: str | None
-    form: FormData | None = None
+    #: A POST's body as the self-service edge decodes it (size, depth and NUL limits).
+    form: dict[str, Any] | None = None
 
     @property
     def root(self) -> str:
@@ -134,15 +134,17 @@ def console_view(
         if login.required and user is None and not public:
             return console.redirect("login")
         if request.method == "POST":
-            async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
-                console.form = form
-                if not console.csrf.accepts(form.get("csrf_token")):
-                    return console.page(
-                        "denied.html", "Request refused", status=403, retry=request.url.path
-                    )
-                # Changes made here are recorded in the audit log as the console's.
-                with acting_as("admin_console"):
-                    return await view(console)
+            try:
+                console.form = await read_body(request)
+            except KratosError as error:
+                return console.page(
+                    "denied.html", "Request refused", status=400, reason=error.reason
+                )
+            if not console.csrf.accepts(console.form.get("csrf_token")):
+                return console.page("denied.html", "Request refused", status=403, reason=None)
+            # Changes made here are recorded in the audit log as the console's.
+            with acting_as("admin_console"):
+                return await view(console)
         return await view(console)
 
     endpoint.__name__ = view.__name__

@@ -13,13 +13,10 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from phalanx.http.body import expand_dotted
-from phalanx.selfservice.form import FormValues, decode_form_traits
+from phalanx.selfservice.form import decode_form_traits
 from phalanx.web.render import FlowView, render_ui
 
 if TYPE_CHECKING:
-    from starlette.datastructures import FormData
-
     from phalanx.selfservice.traits import TraitForms
     from phalanx.text import UiText
 
@@ -53,16 +50,10 @@ def trait_form(
     return render_ui(ui, flow="registration")
 
 
-def submitted_traits(forms: TraitForms, schema_id: str, form: FormData) -> Any:
-    """The ``traits`` object of a console form, typed by the identity schema."""
-    flat: dict[str, Any] = {}
-    for key in form:
-        if not key.startswith("traits."):
-            continue
-        values = [v for v in form.getlist(key) if isinstance(v, str)]
-        flat[key] = values[0] if len(values) == 1 else FormValues(values)
-    traits = expand_dotted(flat).get("traits", {})
-    return decode_form_traits(forms.raw_schema(schema_id), traits)
+def submitted_traits(forms: TraitForms, schema_id: str, form: Mapping[str, Any] | None) -> Any:
+    """The ``traits`` object of a decoded console form, typed by the identity schema."""
+    traits = (form or {}).get("traits")
+    return decode_form_traits(forms.raw_schema(schema_id), traits if traits is not None else {})
 
 
 def json_field(name: str, raw: str) -> Any:
