@@ -34,6 +34,7 @@ import os
 import platform
 import re
 from functools import lru_cache
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
@@ -147,21 +148,48 @@ def _request_bytes(scope: Scope) -> int:
     return size
 
 
+_SERIES_CACHE_MAX = 4096
+_series_cache: dict[tuple[int, str, str, str], tuple[Any, ...]] = {}
+
+
+def _series(status: int, method: str, endpoint: str, raw_method: str) -> tuple[Any, ...]:
+    """The six labelled children of one (status, method, endpoint), looked up once: a
+    ``labels()`` call takes a lock and builds tuples, six of them per request showed in
+    whoami's profile. Every part of the key has few values (statuses, Kratos's method
+    labels, route templates), and the cache stops growing at a bound anyway."""
+    key = (status, method, endpoint, raw_method)
+    found = _series_cache.get(key)
+    if found is not None:
+        return found
+    const, code = _CONST_VALUES, str(status)
+    found = (
+        _response_size.labels(*const, code, method),
+        _requests.labels(*const, code, method, endpoint),
+        _duration.labels(*const, code, method, endpoint),
+        _response_time.labels(*const, endpoint),
+        _request_size.labels(*const, code, method),
+        _statuses.labels(*const, raw_method, _status_bucket(status)),
+    )
+    if len(_series_cache) < _SERIES_CACHE_MAX:
+        _series_cache[key] = found
+    return found
+
+
 def observe(scope: Scope, status: int, response_bytes: int, seconds: float) -> None:
     """Record one finished request."""
-    code = str(status)
-    method = _method(scope.get("method", ""))
-    endpoint = endpoint_label(scope)
-    const = _CONST_VALUES
-    _response_size.labels(*const, code, method).observe(response_bytes)
-    _requests.labels(*const, code, method, endpoint).inc()
-    _duration.labels(*const, code, method, endpoint).observe(seconds)
-    _response_time.labels(*const, endpoint).observe(seconds)
-    _request_size.labels(*const, code, method).observe(_request_bytes(scope))
     raw_method = scope.get("method", "")
-    _statuses.labels(
-        *const, raw_method if raw_method in _METHODS else "unknown", _status_bucket(status)
-    ).inc()
+    response_size, requests, duration, response_time, request_size, statuses = _series(
+        status,
+        _method(raw_method),
+        endpoint_label(scope),
+        raw_method if raw_method in _METHODS else "unknown",
+    )
+    response_size.observe(response_bytes)
+    requests.inc()
+    duration.observe(seconds)
+    response_time.observe(seconds)
+    request_size.observe(_request_bytes(scope))
+    statuses.inc()
 
 
 def render_metrics() -> tuple[bytes, str]:
