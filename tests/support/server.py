@@ -75,7 +75,9 @@ BACKENDS = [
 
 COOKIE_SECRET = "PLEASE-CHANGE-ME-I-AM-VERY-INSECURE"
 CIPHER_SECRET = "32-LONG-SECRET-NOT-SECURE-AT-ALL"
-READY_TIMEOUT = 30.0
+#: generous: a start returns as soon as both ports answer; 30 s was outrun on a loaded
+#: 2-core machine
+READY_TIMEOUT = 90.0
 
 
 class ServerStartError(RuntimeError):
