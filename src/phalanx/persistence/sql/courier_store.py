@@ -95,6 +95,14 @@ class SQLCourierStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._skip_locked: bool | None = None
+        self._asked_row_locks = False
+
+    async def _row_locks(self, conn: AsyncConnection) -> bool | None:
+        """How this database claims rows (asked once, see ``Backend.row_locks``)."""
+        if not self._asked_row_locks:
+            self._skip_locked = await self.db.backend.row_locks(conn)
+            self._asked_row_locks = True
+        return self._skip_locked
 
     async def add(self, message: Message) -> None:
         now = utcnow()
@@ -165,19 +173,6 @@ class SQLCourierStore:
             return MessagePage(messages, _encode_token(messages[-1]))
         return MessagePage(messages, None)
 
-    async def _supports_skip_locked(self, conn: AsyncConnection) -> bool:
-        if self._skip_locked is None:
-            dialect = conn.dialect
-            version = tuple(v for v in (dialect.server_version_info or ()) if isinstance(v, int))
-            if dialect.name == "postgresql":
-                self._skip_locked = True
-            elif dialect.name in ("mysql", "mariadb"):
-                mariadb = bool(getattr(dialect, "is_mariadb", False))
-                self._skip_locked = version >= ((10, 6) if mariadb else (8, 0, 1))
-            else:
-                self._skip_locked = False
-        return self._skip_locked
-
     def _due(
         self, now: datetime, backoff: Backoff | None, max_attempts: int
     ) -> ColumnElement[bool]:
@@ -203,8 +198,9 @@ class SQLCourierStore:
             .limit(limit)
         )
         async with self.db.transaction() as conn:
-            if self.db.dialect != "sqlite":
-                query = query.with_for_update(skip_locked=await self._supports_skip_locked(conn))
+            skip_locked = await self._row_locks(conn)
+            if skip_locked is not None:
+                query = query.with_for_update(skip_locked=skip_locked)
             messages = [_message(r) for r in (await conn.execute(query)).mappings()]
             if messages:
                 await conn.execute(

@@ -1,15 +1,8 @@
 """Async engines for SQLite, PostgreSQL and MySQL/MariaDB, and the :class:`Database` handle.
 
-Mirrors what Kratos's pop/sqlcon connection setup does for its dialects:
-
-* SQLite (aiosqlite): foreign keys on for every connection (Kratos requires ``_fk=true``),
-  WAL journal and a busy timeout for file databases, one shared connection
-  (``StaticPool``) for ``memory``. SQLAlchemy is told to emit ``BEGIN`` itself because
-  the ``sqlite3`` module's implicit transactions break SAVEPOINTs; write transactions
-  start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of
-  failing with "database is locked" when upgrading a read lock.
-* PostgreSQL (asyncpg).
-* MySQL/MariaDB (aiomysql) with ``utf8mb4``.
+Mirrors what Kratos's pop/sqlcon connection setup does for its dialects; what each
+database needs (pragmas, charset, pool, how writes begin) is its backend's business
+(:mod:`phalanx.persistence.sql.dialects`).
 """
 
 from __future__ import annotations
@@ -20,12 +13,12 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import URL, Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import StaticPool
 
 from phalanx import tracing
+from phalanx.persistence.sql.dialects import Backend, backend_for
 from phalanx.persistence.sql.types import json_dumps, json_loads
 from phalanx.persistence.sql.value_guard import install_value_guard
 
@@ -34,17 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Database", "DatabaseUnavailableError", "create_engine", "engine_for", "pool_options"]
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
-_BEGIN_OPTION = "phalanx_sqlite_begin"
-
 
 class DatabaseUnavailableError(Exception):
     """The database cannot be reached (what ``/health/ready`` reports as not ready)."""
-
-
-def _is_memory_sqlite(url: URL) -> bool:
-    database = url.database or ""
-    return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
 def engine_for(url: DatabaseURL) -> AsyncEngine:
@@ -113,69 +98,31 @@ def _create_engine(
     async_url: str, *, memory: bool, pool: dict[str, Any], connect_args: dict[str, Any]
 ) -> AsyncEngine:
     url = make_url(async_url)
-    backend = url.get_backend_name()
     kwargs: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": json_loads}
-    if backend == "sqlite":
-        memory = memory or _is_memory_sqlite(url)
-        if memory:
-            url = url.set(database=":memory:")
-            kwargs["poolclass"] = StaticPool
-        else:
-            kwargs.update(pool)
-        kwargs["connect_args"] = {"check_same_thread": False}
-        engine = create_async_engine(url, **kwargs)
-        _configure_sqlite(engine, wal=not memory)
-        install_value_guard(engine)
-        return engine
-    if backend in ("mysql", "mariadb"):
-        if "charset" not in url.query and "charset" not in connect_args:
-            url = url.update_query_dict({"charset": "utf8mb4"})
-        kwargs["pool_recycle"] = 3600  # below MySQL's default wait_timeout (8 h)
-    kwargs.update(pool)
-    if connect_args:
-        kwargs["connect_args"] = connect_args
-    engine = create_async_engine(url, **kwargs)
+    backend = backend_for(url.get_backend_name())
+    engine = backend.create_engine(url, kwargs, memory=memory, pool=pool, connect_args=connect_args)
     install_value_guard(engine)
     return engine
-
-
-def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
-    sync_engine = engine.sync_engine
-
-    @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy (below) decide when transactions begin.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        if wal:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(sync_engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get(_BEGIN_OPTION, "")
-        connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
 
 
 class Database:
     """The engine plus the two things every store needs: a transaction and a ping.
 
-    SQLite allows one writer at a time, so write transactions of one process queue on a
-    lock instead of polling the busy timeout; readers run concurrently (WAL). With an
-    in-memory database all work shares one connection, so every transaction takes the
-    lock. The lock is not re-entrant: never open a transaction inside another.
+    SQLite allows one writer at a time (``backend.serial_writes``), so write transactions
+    of one process queue on a lock instead of polling the busy timeout; readers run
+    concurrently (WAL). With an in-memory database all work shares one connection, so
+    every transaction takes the lock. The lock is not re-entrant: never open a transaction
+    inside another.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
+        #: What differs on this database (see :mod:`phalanx.persistence.sql.dialects`).
+        self.backend: Backend = backend_for(self.dialect)
         self.ping_timeout = 5.0  # seconds
-        self._is_sqlite = self.dialect == "sqlite"
         self._shared_connection = isinstance(engine.pool, StaticPool)
-        self._lock: anyio.Lock | None = anyio.Lock() if self._is_sqlite else None
+        self._lock: anyio.Lock | None = anyio.Lock() if self.backend.serial_writes else None
 
     @classmethod
     def from_url(
@@ -200,8 +147,8 @@ class Database:
     @asynccontextmanager
     async def _begin(self, readonly: bool) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
-            if self._is_sqlite and not readonly:
-                await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+            if not readonly:
+                await self.backend.begin_write(conn)
             async with conn.begin():
                 yield conn
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, and_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Column
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.identity.model import Identity
+from phalanx.persistence.sql.dialects import backend_for
 from phalanx.persistence.sql.identity_rows import IdentityRows
 from phalanx.persistence.sql.integrity import identity_conflict, is_unique_violation
 from phalanx.persistence.sql.tables import (
@@ -62,29 +62,13 @@ async def _existing(
 ) -> set[tuple[Any, ...]]:
     """Which of the ``wanted`` value tuples exist in ``columns`` (all of one table).
 
-    PostgreSQL joins the table with ``unnest`` of one array per column: an ``IN`` list
-    compiled into a cached generic plan degrades to a linear filter over every row when
-    statistics are stale, which is exactly the state during a bulk import. The other
-    databases plan ``IN`` lists well; there each column gets its own list and the
-    cross-product rows are dropped here.
+    The query is the backend's (``Backend.existing_tuples``: one ``IN`` list per column,
+    ``unnest`` on PostgreSQL); rows of the cross product that were not wanted are dropped
+    here.
     """
     if not wanted:
         return set()
-    rows = list(wanted)
-    if conn.dialect.name == "postgresql":
-        arrays = [
-            bindparam(f"v{i}", [row[i] for row in rows], type_=ARRAY(column.type))
-            for i, column in enumerate(columns)
-        ]
-        names = [f"c{i}" for i in range(len(columns))]
-        values = func.unnest(*arrays).table_valued(*names).render_derived()
-        stmt = select(*columns).join(
-            values, and_(*(column == values.c[n] for column, n in zip(columns, names, strict=True)))
-        )
-    else:
-        stmt = select(*columns).where(
-            *(column.in_(list({row[i] for row in rows})) for i, column in enumerate(columns))
-        )
+    stmt = backend_for(conn.dialect.name).existing_tuples(columns, list(wanted))
     return {tuple(row) for row in await conn.execute(stmt)} & wanted
 
 

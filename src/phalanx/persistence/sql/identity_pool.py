@@ -367,7 +367,7 @@ class SQLIdentityPool:
         condition: ColumnElement[bool] = _ici.c.identifier.like(
             _like_prefix(prefix), escape=_LIKE_ESCAPE
         )
-        if self._db.dialect == "sqlite":
+        if self._db.backend.like_ignores_case:
             # SQLite's LIKE ignores ASCII case; the other databases compare exactly.
             condition = and_(condition, func.substr(_ici.c.identifier, 1, len(prefix)) == prefix)
         return condition

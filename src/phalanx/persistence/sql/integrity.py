@@ -2,21 +2,16 @@
 
 Kratos turns a unique-index violation into ``sqlcon.ErrUniqueViolation`` and the identity
 handler answers 409 "This identity conflicts with another identity that already exists.".
-Each driver reports it differently:
-
-* PostgreSQL (asyncpg): SQLSTATE ``23505``, with ``constraint_name`` on the asyncpg error;
-* MySQL/MariaDB: error 1062 ``ER_DUP_ENTRY`` ("Duplicate entry ... for key '<name>'");
-* SQLite: extended code ``SQLITE_CONSTRAINT_UNIQUE`` (2067) or ``..._PRIMARYKEY`` (1555),
-  "UNIQUE constraint failed: <table>.<column>, ...".
+Each driver reports it differently; each backend of :mod:`phalanx.persistence.sql.dialects`
+recognizes its own (``Backend.is_unique_violation``, ``Backend.violated_constraint``).
 """
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.exc import IntegrityError
 
 from phalanx.errors import ConflictError
+from phalanx.persistence.sql.dialects import BACKENDS
 
 __all__ = [
     "IDENTITY_CONFLICT_REASON",
@@ -27,25 +22,11 @@ __all__ = [
 
 IDENTITY_CONFLICT_REASON = "This identity conflicts with another identity that already exists."
 
-_PG_UNIQUE = "23505"
-_MYSQL_DUP_ENTRY = 1062
-_SQLITE_UNIQUE_CODES = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
-_MYSQL_KEY = re.compile(r"for key '([^']+)'")
-_SQLITE_COLUMNS = re.compile(r"UNIQUE constraint failed: (.+)$")
-
 
 def is_unique_violation(exc: IntegrityError) -> bool:
     """Whether ``exc`` is a unique or primary-key violation (not a NOT NULL / FK one)."""
     orig = exc.orig
-    if getattr(orig, "sqlstate", None) == _PG_UNIQUE or getattr(orig, "pgcode", None) == _PG_UNIQUE:
-        return True
-    args = getattr(orig, "args", ())
-    if args and args[0] == _MYSQL_DUP_ENTRY:
-        return True
-    code = getattr(orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code in _SQLITE_UNIQUE_CODES
-    return "UNIQUE constraint failed" in str(orig)
+    return orig is not None and any(backend.is_unique_violation(orig) for backend in BACKENDS)
 
 
 def violated_constraint(exc: IntegrityError) -> str | None:
@@ -53,14 +34,13 @@ def violated_constraint(exc: IntegrityError) -> str | None:
 
     PostgreSQL and MySQL give the constraint/index name; SQLite gives ``table.column`` list.
     """
-    orig = exc.orig
-    cause = getattr(orig, "__cause__", None)
-    name = getattr(cause, "constraint_name", None)
-    if isinstance(name, str):
-        return name
-    text = str(orig)
-    match = _MYSQL_KEY.search(text) or _SQLITE_COLUMNS.search(text)
-    return match.group(1) if match else None
+    if exc.orig is None:
+        return None
+    for backend in BACKENDS:
+        name = backend.violated_constraint(exc.orig)
+        if name is not None:
+            return name
+    return None
 
 
 def identity_conflict(exc: IntegrityError | None = None) -> ConflictError:

@@ -5,20 +5,12 @@ used to cost six round trips through SQLAlchemy (BEGIN, session ⋈ identity, ve
 addresses, recovery addresses, devices, COMMIT). Here the session, its identity, the
 identity's addresses and the session's devices come back as **one row** of one statement
 written once per dialect (the join plus correlated JSON sub-selects), run on the driver
-directly:
-
-* SQLite (file databases): a private ``sqlite3`` connection of this process, read-only
-  (``query_only``), in autocommit mode, called synchronously on the event loop: a lookup by
-  the unique token index takes ~20 µs, less than handing it to aiosqlite's thread. It never
-  waits for a lock (``busy_timeout = 0``; readers do not wait for writers in WAL mode); if
-  SQLite reports busy anyway, :class:`NotAvailableError` sends the caller to the general
-  path.
-* PostgreSQL: the asyncpg connection under a pooled SQLAlchemy connection (same settings,
-  JSON codecs and pool), outside any transaction; asyncpg keeps the statement prepared.
-  Concurrent lookups are limited to the pool size, so a burst queues here instead of
-  opening and closing overflow connections.
-* Everything else (MySQL/MariaDB, in-memory SQLite): :func:`token_lookup` returns None
-  and the store keeps its SQLAlchemy queries.
+directly. Each backend of :mod:`phalanx.persistence.sql.dialects` writes its statement and
+runs it its own way (SQLite: a private read-only connection of this process; PostgreSQL:
+the asyncpg connection under a pooled one); where a backend has none (MySQL/MariaDB,
+in-memory SQLite) :func:`token_lookup` returns None and the store keeps its SQLAlchemy
+queries. A lookup that cannot answer right now raises :class:`NotAvailableError`, sending
+the caller to the general path.
 
 A single statement reads one consistent snapshot in both databases. The columns are decoded
 here (SQLite text, JSON text, asyncpg values) and turned into domain objects by the same
@@ -27,19 +19,13 @@ converters every other identity read uses (:mod:`~phalanx.persistence.sql.identi
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import quote
+from typing import Any
 
-from sqlalchemy.pool import StaticPool
-
-from phalanx import tracing
 from phalanx.clock import utcnow
+from phalanx.persistence.sql.dialects import NotAvailableError, TokenLookup
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_rows import (
     identity_from_row,
@@ -49,131 +35,28 @@ from phalanx.persistence.sql.identity_rows import (
 from phalanx.persistence.sql.types import json_loads
 from phalanx.session.model import AuthenticationMethod, Device, Session
 
-__all__ = ["NotAvailableError", "TokenLookup", "methods_from_json", "token_lookup"]
+__all__ = [
+    "COLUMNS",
+    "NotAvailableError",
+    "TokenLookup",
+    "methods_from_json",
+    "session_from_row",
+    "token_lookup",
+]
 
 
-class NotAvailableError(Exception):
-    """The fast path cannot answer right now; use the general one."""
-
-
-class TokenLookup(Protocol):
-    async def by_token(self, token_digest: str) -> Session | None:
-        """The session (identity, addresses, devices loaded) of a token digest, or None."""
-        ...
-
-    def close(self) -> None: ...
-
-
-_COLUMNS = """s.id, s.identity_id, s.issued_at, s.expires_at, s.authenticated_at, s.active,
+COLUMNS = """s.id, s.identity_id, s.issued_at, s.expires_at, s.authenticated_at, s.active,
  s.aal, s.authentication_methods, s.created_at, s.updated_at,
  i.schema_id, i.traits, i.state, i.state_changed_at, i.metadata_public, i.metadata_admin,
  i.external_id, i.organization_id, i.available_aal, i.created_at, i.updated_at"""
-
-_VA = "a.id, a.via, a.value, a.verified, a.status, a.verified_at, a.created_at, a.updated_at"
-_RA = "r.id, r.via, r.value, r.created_at, r.updated_at"
-_DEV = "d.id, d.ip_address, d.user_agent, d.location"
-
-# json_group_array keeps the order of an ordered sub-query (SQLite < 3.44 has no
-# ``json_group_array(... ORDER BY ...)``).
-SQLITE_SQL = f"""SELECT {_COLUMNS},
- (SELECT json_group_array(json_array({_VA})) FROM (SELECT * FROM identity_verifiable_addresses
-   WHERE identity_id = s.identity_id ORDER BY created_at, id) a),
- (SELECT json_group_array(json_array({_RA})) FROM (SELECT * FROM identity_recovery_addresses
-   WHERE identity_id = s.identity_id ORDER BY created_at, id) r),
- (SELECT json_group_array(json_array({_DEV})) FROM (SELECT * FROM session_devices
-   WHERE session_id = s.id ORDER BY created_at) d)
-FROM sessions s JOIN identities i ON i.id = s.identity_id
-WHERE s.token = ?"""  # noqa: S608 - constant text; the token is a bind parameter
-
-POSTGRES_SQL = f"""SELECT {_COLUMNS},
- (SELECT json_agg(json_build_array({_VA}) ORDER BY a.created_at, a.id)
-   FROM identity_verifiable_addresses a WHERE a.identity_id = s.identity_id),
- (SELECT json_agg(json_build_array({_RA}) ORDER BY r.created_at, r.id)
-   FROM identity_recovery_addresses r WHERE r.identity_id = s.identity_id),
- (SELECT json_agg(json_build_array({_DEV}) ORDER BY d.created_at)
-   FROM session_devices d WHERE d.session_id = s.id)
-FROM sessions s JOIN identities i ON i.id = s.identity_id
-WHERE s.token = $1"""  # noqa: S608 - constant text; the token is a bind parameter
+"""The session and identity columns every backend's statement selects first (from
+``sessions s JOIN identities i``), followed by the verifiable addresses, recovery addresses
+and devices as JSON arrays: the row :func:`session_from_row` decodes."""
 
 
 def token_lookup(db: Database) -> TokenLookup | None:
     """The fast lookup for this database, or None where the general path must do."""
-    engine = db.engine
-    if db.dialect == "postgresql":
-        return PostgresTokenLookup(db)
-    if db.dialect == "sqlite" and not isinstance(engine.pool, StaticPool):
-        database = engine.url.database or ""
-        if database.startswith("file:"):
-            database = database[len("file:") :]
-        if database and database != ":memory:":
-            return SQLiteTokenLookup(Path(database))
-    return None
-
-
-class SQLiteTokenLookup:
-    """See the module docstring. The connection is opened lazily (after a fork)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-
-    def _connect(self) -> sqlite3.Connection:
-        # mode=rw: never create a missing database file.
-        uri = f"file:{quote(str(self.path.resolve()))}?mode=rw"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA query_only = 1")
-        conn.execute("PRAGMA busy_timeout = 0")
-        return conn
-
-    async def by_token(self, token_digest: str) -> Session | None:
-        try:
-            if self._conn is None:
-                self._conn = self._connect()
-            spans = tracing.statement_spans()
-            if spans is None:
-                row = self._conn.execute(SQLITE_SQL, (token_digest,)).fetchone()
-            else:
-                with spans.span("sqlite", SQLITE_SQL):
-                    row = self._conn.execute(SQLITE_SQL, (token_digest,)).fetchone()
-        except sqlite3.OperationalError as exc:  # busy, or no such table before migrating
-            raise NotAvailableError(str(exc)) from exc
-        return None if row is None else session_from_row(row)
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-
-class PostgresTokenLookup:
-    """See the module docstring."""
-
-    def __init__(self, db: Database) -> None:
-        self.engine = db.engine
-        self._gate: asyncio.Semaphore | None = None
-
-    async def by_token(self, token_digest: str) -> Session | None:
-        if self._gate is None:  # created lazily: bound to the running loop
-            size = getattr(self.engine.pool, "size", None)
-            self._gate = asyncio.Semaphore(max(1, size() if callable(size) else 5))
-        async with self._gate, self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            try:
-                driver: Any = raw.driver_connection
-                spans = tracing.statement_spans()
-                if spans is None:
-                    row = await driver.fetchrow(POSTGRES_SQL, token_digest)
-                else:
-                    with spans.span("postgresql", POSTGRES_SQL):
-                        row = await driver.fetchrow(POSTGRES_SQL, token_digest)
-            except Exception:
-                # The connection's state is unknown to SQLAlchemy: do not pool it again.
-                await conn.invalidate()
-                raise
-        return None if row is None else session_from_row(tuple(row))
-
-    def close(self) -> None:
-        pass
+    return db.backend.token_lookup(db, session_from_row)
 
 
 # -- rows -> domain objects ------------------------------------------------------------
@@ -229,7 +112,8 @@ def methods_from_json(raw: Any) -> list[AuthenticationMethod]:
 
 
 def session_from_row(row: Sequence[Any]) -> Session:
-    """One row of :data:`SQLITE_SQL` / :data:`POSTGRES_SQL` as a fully loaded session."""
+    """One row of a backend's whoami statement (:data:`COLUMNS`, then the JSON arrays) as a
+    fully loaded session."""
     (
         session_id, identity_id, issued_at, expires_at, authenticated_at, active, aal,
         methods, created_at, updated_at,

@@ -7,9 +7,10 @@ The types here give the same portability with SQLAlchemy:
 * :data:`UUID` — ``sqlalchemy.Uuid``: native ``uuid`` on PostgreSQL (and MariaDB >= 10.7),
   ``CHAR(32)`` hex elsewhere.
 * :data:`JSONValue` — ``JSON``, ``JSONB`` on PostgreSQL; Python ``None`` is SQL ``NULL``.
-* :class:`UTCDateTime` — timezone-aware on the Python side everywhere. PostgreSQL keeps
-  ``timestamptz``; MySQL/MariaDB (``DATETIME(6)``) and SQLite store naive UTC and get
-  ``tzinfo=UTC`` re-attached on read.
+* :class:`UTCDateTime` — timezone-aware on the Python side everywhere. The column type is
+  the backend's (``Backend.timestamp_type``): PostgreSQL keeps ``timestamptz``;
+  MySQL/MariaDB (``DATETIME(6)``) and SQLite store naive UTC and get ``tzinfo=UTC``
+  re-attached on read.
 
 :func:`json_dumps`/:func:`json_loads` are the engine's JSON (de)serializers (orjson with
 a stdlib fallback for values orjson refuses, such as integers beyond 64 bits).
@@ -23,9 +24,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, DateTime, Dialect, Uuid
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from phalanx.persistence.sql.dialects import backend_for
 from phalanx.persistence.sql.value_guard import check_json_text
 
 __all__ = ["UUID", "JSONValue", "UTCDateTime", "json_dumps", "json_loads"]
@@ -50,18 +52,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
-        if dialect.name in ("mysql", "mariadb"):
-            # DATETIME without fsp truncates to whole seconds.
-            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
-        return dialect.type_descriptor(DateTime())
+        return backend_for(dialect.name).timestamp_type(dialect)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if dialect.name == "postgresql":
+        if backend_for(dialect.name).aware_timestamps:
             return value
         return value.replace(tzinfo=None)
 

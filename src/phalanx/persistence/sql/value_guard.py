@@ -13,9 +13,9 @@ input; this is the defence behind it for any path that reaches SQL anyway:
 * a driver error that still reports a NUL (PostgreSQL) is translated too.
 
 All three raise :class:`phalanx.errors.NulCharacterError` (400). Any other *data
-exception* of the driver -- PostgreSQL's SQLSTATE class 22 (a string longer than its column,
-a number out of range), MySQL/MariaDB's errors 1264, 1366, 1406, 3140 and 4025 (a JSON
-document its check refuses) -- is caused by a value of the request as well and becomes a
+exception* of the driver -- which errors those are is the backend's knowledge
+(``Backend.data_error``: PostgreSQL's SQLSTATE class 22, MySQL/MariaDB's 1264, 1366, 1406,
+3140 and 4025) -- is caused by a value of the request as well and becomes a
 :class:`StoredValueError` (400). The transaction rolls back, so nothing is half-written.
 """
 
@@ -30,6 +30,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from phalanx.errors import BadRequestError, NulCharacterError
+from phalanx.persistence.sql.dialects import backend_for
 
 __all__ = ["StoredValueError", "check_json_text", "install_value_guard"]
 
@@ -38,28 +39,11 @@ _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _DRIVER_NUL = ('encoding "UTF8": 0x00', "u0000 cannot be converted")
 
 
-_MYSQL_DATA_ERRORS = frozenset({1264, 1366, 1406, 3140, 4025})
-
-
 class StoredValueError(BadRequestError):
     """400: the database refused a value of the request (too long, out of range)."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"A value of the request cannot be stored: {detail}")
-
-
-def _data_error(original: BaseException) -> str | None:
-    """The driver's message if ``original`` is a data exception, else ``None``."""
-    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    cause = original.__cause__
-    if sqlstate is None and cause is not None:
-        sqlstate = getattr(cause, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate.startswith("22"):
-        return str(cause or original).splitlines()[0]
-    args = getattr(original, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _MYSQL_DATA_ERRORS:
-        return str(args[1]) if len(args) > 1 else str(original)
-    return None
 
 
 def check_json_text(text: str) -> None:
@@ -97,7 +81,7 @@ def _handle_error(context: ExceptionContext) -> None:
     text = str(original)
     if any(marker in text for marker in _DRIVER_NUL):
         raise NulCharacterError("a stored value") from original
-    detail = _data_error(original)
+    detail = backend_for(context.dialect.name).data_error(original)
     if detail is not None:
         raise StoredValueError(detail) from original
 

@@ -13,6 +13,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from phalanx.persistence.sql.dialects import backend_for
 from phalanx.persistence.sql.engine import create_engine
 from phalanx.persistence.sql.migrations import VERSION_TABLE
 from phalanx.persistence.sql.tables import metadata
@@ -26,7 +27,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         version_table=VERSION_TABLE,
         # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=backend_for(connection.dialect.name).alter_in_batches,
         compare_type=True,
     )
     with context.begin_transaction():

@@ -1,0 +1,142 @@
+"""PostgreSQL (asyncpg).
+
+* Timestamps are ``timestamptz`` and come back aware; ``JSONB`` for JSON (see
+  :mod:`~phalanx.persistence.sql.types`).
+* whoami: the asyncpg connection under a pooled SQLAlchemy connection (same settings, JSON
+  codecs and pool), outside any transaction; asyncpg keeps :data:`TOKEN_SQL` prepared.
+  Concurrent lookups are limited to the pool size, so a burst queues here instead of
+  opening and closing overflow connections.
+* Queues claim rows with ``FOR UPDATE SKIP LOCKED``.
+* Bulk existence checks join ``unnest`` of one array per column: an ``IN`` list compiled
+  into a cached generic plan degrades to a linear filter over every row when statistics
+  are stale, which is exactly the state during a bulk import.
+* Errors: SQLSTATE ``23505`` is a unique violation (``constraint_name`` on the asyncpg
+  error); class ``22`` is a data exception (a string longer than its column, a number out
+  of range).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Column, Dialect, Select, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeEngine
+
+from phalanx import tracing
+from phalanx.persistence.sql.dialects.base import Backend, SessionDecoder
+
+if TYPE_CHECKING:
+    from phalanx.persistence.sql.engine import Database
+    from phalanx.session.model import Session
+
+__all__ = ["POSTGRESQL", "PostgreSQLBackend", "PostgresTokenLookup"]
+
+_UNIQUE = "23505"
+
+
+def _sqlstate(error: BaseException) -> Any:
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if sqlstate is None and error.__cause__ is not None:
+        sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate
+
+
+class PostgreSQLBackend(Backend):
+    names = ("postgresql",)
+    aware_timestamps = True
+
+    def timestamp_type(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(TIMESTAMP(timezone=True))
+
+    def token_lookup(self, db: Database, decode: SessionDecoder) -> PostgresTokenLookup:
+        return PostgresTokenLookup(db, decode)
+
+    async def row_locks(self, conn: AsyncConnection) -> bool:
+        return True
+
+    def existing_tuples(
+        self, columns: Sequence[Column[Any]], rows: Sequence[tuple[Any, ...]]
+    ) -> Select[Any]:
+        arrays = [
+            bindparam(f"v{i}", [row[i] for row in rows], type_=ARRAY(column.type))
+            for i, column in enumerate(columns)
+        ]
+        names = [f"c{i}" for i in range(len(columns))]
+        values = func.unnest(*arrays).table_valued(*names).render_derived()
+        return select(*columns).join(
+            values, and_(*(column == values.c[n] for column, n in zip(columns, names, strict=True)))
+        )
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return (
+            getattr(error, "sqlstate", None) == _UNIQUE or getattr(error, "pgcode", None) == _UNIQUE
+        )
+
+    def violated_constraint(self, error: BaseException) -> str | None:
+        name = getattr(error.__cause__, "constraint_name", None)
+        return name if isinstance(name, str) else None
+
+    def data_error(self, error: BaseException) -> str | None:
+        sqlstate = _sqlstate(error)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            return str(error.__cause__ or error).splitlines()[0]
+        return None
+
+
+# The session and identity columns come first, in the order of
+# :data:`phalanx.persistence.sql.session_lookup.COLUMNS`.
+TOKEN_SQL = """SELECT {columns},
+ (SELECT json_agg(json_build_array({va}) ORDER BY a.created_at, a.id)
+   FROM identity_verifiable_addresses a WHERE a.identity_id = s.identity_id),
+ (SELECT json_agg(json_build_array({ra}) ORDER BY r.created_at, r.id)
+   FROM identity_recovery_addresses r WHERE r.identity_id = s.identity_id),
+ (SELECT json_agg(json_build_array({dev}) ORDER BY d.created_at)
+   FROM session_devices d WHERE d.session_id = s.id)
+FROM sessions s JOIN identities i ON i.id = s.identity_id
+WHERE s.token = $1"""
+
+_VA = "a.id, a.via, a.value, a.verified, a.status, a.verified_at, a.created_at, a.updated_at"
+_RA = "r.id, r.via, r.value, r.created_at, r.updated_at"
+_DEV = "d.id, d.ip_address, d.user_agent, d.location"
+
+
+class PostgresTokenLookup:
+    """The whoami statement on the driver (see the module docstring)."""
+
+    def __init__(self, db: Database, decode: SessionDecoder) -> None:
+        from phalanx.persistence.sql.session_lookup import COLUMNS
+
+        self.engine = db.engine
+        self.decode = decode
+        self.sql = TOKEN_SQL.format(columns=COLUMNS, va=_VA, ra=_RA, dev=_DEV)
+        self._gate: asyncio.Semaphore | None = None
+
+    async def by_token(self, token_digest: str) -> Session | None:
+        if self._gate is None:  # created lazily: bound to the running loop
+            size = getattr(self.engine.pool, "size", None)
+            self._gate = asyncio.Semaphore(max(1, size() if callable(size) else 5))
+        async with self._gate, self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            try:
+                driver: Any = raw.driver_connection
+                spans = tracing.statement_spans()
+                if spans is None:
+                    row = await driver.fetchrow(self.sql, token_digest)
+                else:
+                    with spans.span("postgresql", self.sql):
+                        row = await driver.fetchrow(self.sql, token_digest)
+            except Exception:
+                # The connection's state is unknown to SQLAlchemy: do not pool it again.
+                await conn.invalidate()
+                raise
+        return None if row is None else self.decode(tuple(row))
+
+    def close(self) -> None:
+        pass
+
+
+POSTGRESQL = PostgreSQLBackend()
