@@ -15,25 +15,23 @@ if TYPE_CHECKING:
     from phalanx.audit import AuditLog
     from phalanx.cipher import Cipher
     from phalanx.config import Config
-    from phalanx.courier import Courier
+    from phalanx.courier import Courier, CourierStore
     from phalanx.hash import PasswordHashing
     from phalanx.identity.credentials import FactorPolicy
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.pool import IdentityPool
     from phalanx.invalidation import Invalidation
-    from phalanx.persistence.sql.code_store import SQLCodeStore
-    from phalanx.persistence.sql.courier_store import SQLCourierStore
     from phalanx.persistence.sql.engine import Database
-    from phalanx.persistence.sql.error_store import SQLErrorStore
     from phalanx.persistence.sql.sealing import CredentialSealer
-    from phalanx.persistence.sql.session_store import SQLSessionStore
     from phalanx.schema import SchemaLoader, SchemaRegistry
+    from phalanx.selfservice.deps import SecretStore
     from phalanx.selfservice.flow.environment import FlowEnvironment
     from phalanx.selfservice.flow.login.service import LoginService
     from phalanx.selfservice.flow.logout.service import LogoutService
     from phalanx.selfservice.flow.recovery.service import RecoveryService
     from phalanx.selfservice.flow.registration.service import RegistrationService
     from phalanx.selfservice.flow.settings.service import SettingsService
+    from phalanx.selfservice.flow.store import ErrorStore
     from phalanx.selfservice.flow.verification.service import VerificationService
     from phalanx.selfservice.hook.password_migration import PasswordMigrationHook
     from phalanx.selfservice.hook.python import PythonHooks
@@ -45,6 +43,7 @@ if TYPE_CHECKING:
     from phalanx.session.aal import AalGuard
     from phalanx.session.epoch import RevocationEpoch
     from phalanx.session.manager import SessionManager
+    from phalanx.session.store import SessionStore
     from phalanx.session.tokenizer import SessionTokenizer
     from phalanx.session.whoami import Whoami
     from phalanx.session.wire import SessionRenderer
@@ -75,7 +74,7 @@ class Registry:
     identity_pool: IdentityPool = field(init=False)
     identities: IdentityManager = field(init=False)
     #: Sessions: store, manager (tokens, cookies) and JSON rendering.
-    session_store: SQLSessionStore = field(init=False)
+    session_store: SessionStore = field(init=False)
     sessions: SessionManager = field(init=False)
     session_renderer: SessionRenderer = field(init=False)
     #: Hooks registered in code (``Registry.build(config, hooks=...)``).
@@ -86,13 +85,13 @@ class Registry:
     whoami: Whoami = field(init=False)
     #: ``?tokenize_as=``: JWTs from ``session.whoami.tokenizer.templates``.
     tokenizer: SessionTokenizer = field(init=False)
-    error_store: SQLErrorStore = field(init=False)
+    error_store: ErrorStore = field(init=False)
     #: ``web_hook`` calls (shared by every flow's hook points).
     web_hooks: WebHookCaller = field(init=False)
     #: ``selfservice.methods.password.config.migrate_hook`` (None when disabled).
     password_migration: PasswordMigrationHook | None = field(init=False)
     #: Courier: messages queued in the database, delivered by the worker.
-    courier_store: SQLCourierStore = field(init=False)
+    courier_store: CourierStore = field(init=False)
     courier: Courier = field(init=False)
     #: Self-service: shared flow environment, the method x flow matrix, one service per flow.
     forms: TraitForms = field(init=False)
@@ -104,7 +103,7 @@ class Registry:
     settings: SettingsService = field(init=False)
     logout: LogoutService = field(init=False)
     #: Recovery and verification: one-time codes/links (HMAC'd) and the two flows.
-    code_store: SQLCodeStore = field(init=False)
+    code_store: SecretStore = field(init=False)
     recovery: RecoveryService = field(init=False)
     verification: VerificationService = field(init=False)
     #: ``/self-service/methods/oidc/callback``: None when the oidc method is disabled.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from phalanx.selfservice.flow.login.strategy import LoginStrategy
 from phalanx.selfservice.flow.recovery.strategy import RecoveryStrategy
@@ -23,6 +23,7 @@ from phalanx.selfservice.flow.verification.strategy import VerificationStrategy
 
 if TYPE_CHECKING:
     from phalanx.config import Config
+    from phalanx.selfservice.deps import StrategyDeps
 
 __all__ = [
     "METHODS",
@@ -76,14 +77,14 @@ class MethodRow:
     factory of its strategies (one per flow it joins)."""
 
     flows: frozenset[str]
-    build: Callable[[Any], list[object]]
+    build: Callable[[StrategyDeps], list[object]]
 
 
 def _flows(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _password(deps: Any) -> list[object]:
+def _password(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.password.login import PasswordLogin
     from phalanx.selfservice.strategy.password.registration import PasswordRegistration
     from phalanx.selfservice.strategy.password.settings import PasswordSettings
@@ -93,7 +94,7 @@ def _password(deps: Any) -> list[object]:
             deps.identities,
             deps.forms,
             deps.hashing,
-            migration=getattr(deps, "password_migration", None),
+            migration=deps.password_migration,
         ),
         PasswordRegistration(deps.forms, deps.hashing, deps.password_policy),
         PasswordSettings(deps.forms, deps.hashing, deps.password_policy),
@@ -107,7 +108,7 @@ def two_step_registration(config: Config) -> bool:
     return registration.style == "profile_first" and not registration.enable_legacy_one_step
 
 
-def _profile(deps: Any) -> list[object]:
+def _profile(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.profile.registration import ProfileRegistration
     from phalanx.selfservice.strategy.profile.settings import ProfileSettings
 
@@ -115,7 +116,7 @@ def _profile(deps: Any) -> list[object]:
     return [ProfileRegistration(deps.forms, two_step=two_step), ProfileSettings(deps.forms)]
 
 
-def _code(deps: Any) -> list[object]:
+def _code(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.code.recovery import CodeRecovery
     from phalanx.selfservice.strategy.code.sender import CodeSender, SenderDeps
     from phalanx.selfservice.strategy.code.verification import CodeVerification
@@ -177,7 +178,7 @@ def _code(deps: Any) -> list[object]:
     ]
 
 
-def _link(deps: Any) -> list[object]:
+def _link(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.code.sender import SenderDeps
     from phalanx.selfservice.strategy.link.recovery import LinkRecovery
     from phalanx.selfservice.strategy.link.sender import LinkSender
@@ -198,7 +199,7 @@ def _link(deps: Any) -> list[object]:
     ]
 
 
-def _identifier_first(deps: Any) -> list[object]:
+def _identifier_first(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.idfirst.login import IdentifierFirstLogin
 
     config = deps.config
@@ -208,7 +209,7 @@ def _identifier_first(deps: Any) -> list[object]:
     return [IdentifierFirstLogin(deps.identity_pool, deps.forms, mitigate=mitigate)]
 
 
-def _oidc(deps: Any) -> list[object]:
+def _oidc(deps: StrategyDeps) -> list[object]:
     from phalanx.outbound import guard_from_config
     from phalanx.selfservice.strategy.oidc.callback import OidcCallback
     from phalanx.selfservice.strategy.oidc.core import OidcCore
@@ -222,7 +223,7 @@ def _oidc(deps: Any) -> list[object]:
     return [OidcLogin(core), OidcRegistration(core), OidcSettings(core), OidcCallback(core)]
 
 
-def _passkey(deps: Any) -> list[object]:
+def _passkey(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.passkey.login import PasskeyLogin
     from phalanx.selfservice.strategy.passkey.registration import PasskeyRegistration
     from phalanx.selfservice.strategy.passkey.settings import PasskeySettings
@@ -240,7 +241,7 @@ def _passkey(deps: Any) -> list[object]:
     ]
 
 
-def _webauthn(deps: Any) -> list[object]:
+def _webauthn(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.webauthn.login import WebAuthnLogin, WebAuthnLoginSettings
     from phalanx.selfservice.strategy.webauthn.registration import WebAuthnRegistration
     from phalanx.selfservice.strategy.webauthn.settings import WebAuthnSettings
@@ -270,7 +271,7 @@ def _webauthn(deps: Any) -> list[object]:
     return cells
 
 
-def _totp(deps: Any) -> list[object]:
+def _totp(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.totp.login import TotpLogin
     from phalanx.selfservice.strategy.totp.settings import TotpSettings, totp_issuer
 
@@ -279,7 +280,7 @@ def _totp(deps: Any) -> list[object]:
     return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
 
 
-def _lookup_secret(deps: Any) -> list[object]:
+def _lookup_secret(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.lookup.login import LookupLogin
     from phalanx.selfservice.strategy.lookup.settings import LookupSettings
 
@@ -313,7 +314,7 @@ def method_enabled(config: Config, name: str) -> bool:
     return bool(getattr(method_config, "enabled", True))
 
 
-def build_matrix(config: Config, deps: Any) -> Matrix:
+def build_matrix(config: Config, deps: StrategyDeps) -> Matrix:
     """Instantiate every enabled method's strategies; remember the disabled cells."""
     matrix = Matrix()
     for name, row in METHODS.items():

@@ -69,6 +69,10 @@ class SessionStore(Protocol):
         for Kratos's page-token pagination of ``/sessions`` and the admin identity list."""
         ...
 
+    def close(self) -> None:
+        """Release what the store holds besides the database pool (called once, last)."""
+        ...
+
     async def list_all(
         self,
         *,

@@ -19,6 +19,7 @@ from phalanx.courier import Courier, MessageType, TemplateType
 from phalanx.courier.models import normalize
 from phalanx.identity.model import AddressStatus, Identity, RecoveryAddress, VerifiableAddress
 from phalanx.identity.pool import IdentityPool
+from phalanx.selfservice.deps import StrategyDeps
 from phalanx.selfservice.flow.base import Flow
 from phalanx.selfservice.request import with_query
 from phalanx.selfservice.strategy.code.store import CodeStore, SecretKind, generate_code
@@ -56,7 +57,7 @@ class SenderDeps:
     public_url: str
 
     @classmethod
-    def from_registry(cls, deps: Any) -> SenderDeps:
+    def from_registry(cls, deps: StrategyDeps) -> SenderDeps:
         """From the composition root (``identity_pool``, ``courier``, ``identity_json``)."""
         return cls(
             pool=deps.identity_pool,

@@ -31,6 +31,7 @@ from phalanx.errors import (
 from phalanx.identity.credentials import oidc_identifier
 from phalanx.identity.model import AddressStatus, Credential, CredentialType, Identity
 from phalanx.outbound import guard_from_config
+from phalanx.selfservice.deps import StrategyDeps
 from phalanx.selfservice.flow.base import Flow, FlowType
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
@@ -118,7 +119,7 @@ def linked_provider_ids(identity: Identity) -> list[str]:
 class OidcCore:
     """Shared by :mod:`.login`, :mod:`.registration`, :mod:`.settings` and :mod:`.callback`."""
 
-    def __init__(self, config: Config, deps: Any, mapper: Mapper) -> None:
+    def __init__(self, config: Config, deps: StrategyDeps, mapper: Mapper) -> None:
         method = config.selfservice.methods.oidc
         base = str(method.config.base_redirect_uri or config.public_base_url)
         guard = guard_from_config(config)
