@@ -25,6 +25,7 @@ from phalanx.errors import (
 )
 from phalanx.selfservice.flow.csrf import cookie_name, mask_token, new_real_token
 from phalanx.selfservice.request import FlowRequest, Outcome
+from phalanx.session.manager import SessionManager
 from phalanx.session.model import Session
 from phalanx.session.store import SessionPage
 from phalanx.web.routes import routes
@@ -52,6 +53,7 @@ class FakeFlows:
 @dataclass
 class FakeSessions:
     current: Session | None = None
+    store: FakeStore | None = None
     revoked: list[uuid.UUID] = field(default_factory=list)
     revoked_others: list[tuple[uuid.UUID, uuid.UUID | None]] = field(default_factory=list)
 
@@ -61,6 +63,10 @@ class FakeSessions:
     async def revoke(self, session_id: uuid.UUID) -> bool:
         self.revoked.append(session_id)
         return True
+
+    async def revoke_own(self, current: Session, target: uuid.UUID) -> bool:
+        """The real rule (``SessionManager.revoke_own``) over this fake's store and revoke."""
+        return await SessionManager.revoke_own(self, current, target)  # type: ignore[arg-type]
 
     async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
         self.revoked_others.append((identity_id, keep))
@@ -138,6 +144,9 @@ class FakeRegistry:
     error_store: FakeErrors = field(default_factory=FakeErrors)
     schemas: FakeSchemas = field(default_factory=FakeSchemas)
     dev: bool = True
+
+    def __post_init__(self) -> None:
+        self.sessions.store = self.session_store
 
 
 @pytest.fixture

@@ -23,7 +23,11 @@ from phalanx.session.model import AuthenticationMethod, Device, Session, compute
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import LOGOUT_PREFIX, digest, new_session_token
 
-__all__ = ["PresentedToken", "SessionManager", "TokenSource"]
+__all__ = ["CurrentSessionError", "PresentedToken", "SessionManager", "TokenSource"]
+
+
+class CurrentSessionError(ValueError):
+    """The session asked to revoke one of its other sessions named itself."""
 
 
 class TokenSource:
@@ -205,6 +209,19 @@ class SessionManager:
 
     async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
         return await self.store.revoke_others(identity_id, keep)
+
+    async def revoke_own(self, current: Session, target: uuid.UUID) -> bool:
+        """Revoke one of ``current``'s identity's *other* sessions (Kratos ``DELETE
+        /sessions/{id}``, the UI's revoke button). Naming ``current`` itself raises
+        :class:`CurrentSessionError`; a session of another identity, or none, is left
+        alone and answers False, exactly like a successful revocation to the caller's
+        client (no enumeration of other people's session ids)."""
+        if target == current.id:
+            raise CurrentSessionError("cannot revoke current session")
+        other = await self.store.get(target, with_identity=False)
+        if other is None or other.identity_id != current.identity_id:
+            return False
+        return await self.revoke(target)
 
     async def revoke_by_token(self, token: str) -> bool:
         """Deactivate the session of a session token; False if no session has it."""

@@ -24,6 +24,7 @@ from phalanx.http.errors import not_found
 from phalanx.http.state import registry_of
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
 from phalanx.selfservice.request import Outcome
+from phalanx.session.manager import CurrentSessionError
 from phalanx.web.branding import Branding, theme_css
 from phalanx.web.i18n import chrome, negotiate_locale
 from phalanx.web.mailbox import MAILBOX_SIZE, dev_mailbox_enabled
@@ -256,11 +257,11 @@ async def revoke_session(request: Request) -> Response:
         target_id = uuid.UUID(str(target))
     except ValueError:
         return _redirect(welcome_url)
-    if target_id != session.id:
-        other = await backend.session_store.get(target_id, with_identity=False)
-        if other is not None and other.identity_id == session.identity_id:
-            await backend.sessions.revoke(target_id)
+    try:
+        if await backend.sessions.revoke_own(session, target_id):
             return _redirect(f"{welcome_url}?revoked=one")
+    except CurrentSessionError:
+        pass
     return _redirect(welcome_url)
 
 

@@ -27,7 +27,7 @@ from phalanx.http.pagination import migration_headers, migration_page_params
 from phalanx.http.responses import NO_CACHE, JSONResponse, error_response
 from phalanx.http.state import registry_of
 from phalanx.selfservice.request import FlowRequest
-from phalanx.session.manager import TokenSource
+from phalanx.session.manager import CurrentSessionError, TokenSource
 from phalanx.session.model import Session
 from phalanx.session.whoami import NO_SESSION
 
@@ -160,13 +160,11 @@ async def revoke_one(request: Request) -> Response:
             target = uuid.UUID(raw_id)
         except ValueError:
             raise bad_uuid(raw_id) from None
-        if target == session.id:
-            raise BadRequestError(message="cannot revoke current session")
+        await registry.sessions.revoke_own(session, target)
+    except CurrentSessionError as exc:
+        return error_response(BadRequestError(message=str(exc)))
     except KratosError as error:
         return error_response(error)
-    other = await registry.session_store.get(target, with_identity=False)
-    if other is not None and other.identity_id == session.identity_id:
-        await registry.sessions.revoke(target)
     return Response(status_code=204)
 
 
