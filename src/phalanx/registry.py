@@ -6,6 +6,7 @@ classes (SQL stores, hashers, the strategy matrix).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from phalanx.selfservice.traits import TraitForms
     from phalanx.session.aal import AalGuard
     from phalanx.session.epoch import RevocationEpoch
+    from phalanx.session.idle import IdleTimeout
     from phalanx.session.manager import SessionManager
     from phalanx.session.store import SessionStore
     from phalanx.session.tokenizer import SessionTokenizer
@@ -136,6 +138,7 @@ class Registry:
             default_schema_id=self.config.identity.default_schema_id,
             factors=_factor_policy(self.config),
             code_key=self.config.cookie_secrets[0],
+            audit=self.audit,
         )
         self._wire_sessions()
         self._wire_courier()
@@ -173,6 +176,27 @@ class Registry:
             SQLAuditStore(self.database), enabled=self.config.phalanx.audit.enabled
         )
 
+    def _idle_timeout(self) -> IdleTimeout | None:
+        """``phalanx.session.idle_timeout`` (None when unset)."""
+        from phalanx.audit import EventType
+        from phalanx.persistence.sql.session_activity import SQLSessionActivity
+        from phalanx.session.idle import IdleTimeout
+
+        timeout = self.config.phalanx.session.idle_timeout
+        if not timeout:
+            return None
+
+        async def expired(identity_id: uuid.UUID, session_id: uuid.UUID) -> None:
+            await self.audit.record(
+                EventType.SESSION_IDLE_EXPIRED,
+                identity_id=identity_id,
+                session_id=session_id,
+                actor="system",
+                details={"idle_timeout": f"{timeout.total_seconds():g}s"},
+            )
+
+        return IdleTimeout(SQLSessionActivity(self.session_store), timeout, on_expired=expired)
+
     def _wire_sessions(self) -> None:
         from phalanx.outbound import guard_from_config
         from phalanx.persistence.sql.error_store import SQLErrorStore
@@ -195,6 +219,8 @@ class Registry:
             earliest_possible_extend=config.session.earliest_possible_extend,
             cookie_name=config.session.cookie.name,
             cookie_keys=config.cookie_secrets,
+            idle=self._idle_timeout(),
+            audit=self.audit,
         )
         self.session_renderer = SessionRenderer(self.identity_json)
         self.aal = AalGuard(str(config.public_base_url), self.identities.has_second_factor)
@@ -212,6 +238,7 @@ class Registry:
             else None,
             aal=self.aal,
             required_aal=config.session.whoami.required_aal,
+            idle=self.sessions.idle,
         )
         self.tokenizer = SessionTokenizer(
             templates=config.session.whoami.tokenizer.templates,
@@ -230,6 +257,7 @@ class Registry:
     def _wire_selfservice(self) -> None:
         from phalanx.persistence.sql.code_store import SQLCodeStore
         from phalanx.persistence.sql.flow_store import flow_store
+        from phalanx.selfservice.flow.audit import FlowAudit
         from phalanx.selfservice.flow.environment import FlowEnvironment
         from phalanx.selfservice.flow.login.hooks import LoginHooks
         from phalanx.selfservice.flow.login.service import LoginService
@@ -259,6 +287,7 @@ class Registry:
             )
         )
         self.flow_env = FlowEnvironment(config, self.sessions, self.error_store, self.aal)
+        self.flow_env.audit = FlowAudit(self.audit)
         self._wire_hooks()
         self.code_store = SQLCodeStore(self.database, config.cookie_secrets)
         self.matrix = build_matrix(config, self)

@@ -6,7 +6,10 @@ default as in Kratos) from the ``DSN`` environment variable or the ``dsn`` key o
 ``-c`` config files. Batch size and the pause between tables come from the flags, else
 from ``database.cleanup.*`` of the config (or ``DATABASE_CLEANUP_BATCH_SIZE`` /
 ``DATABASE_CLEANUP_SLEEP_TABLES``), else Kratos's defaults (100 rows, 1 minute).
-``--keep-last`` defaults to ``database.cleanup.older_than`` (0s).
+``--keep-last`` defaults to ``database.cleanup.older_than`` (0s). Audit events older
+than ``--audit.retention`` (default: ``phalanx.audit.retention`` of the config, or
+``PHALANX_AUDIT_RETENTION``; unset: kept) are pruned too; if the audit log does not
+verify they are kept and the command exits 1 after cleaning the rest.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ def _settings(
     batch_size: int | None,
     sleep_tables: timedelta | None,
     keep_last: timedelta | None,
-) -> tuple[str, int, timedelta, timedelta]:
+) -> tuple[str, int, timedelta, timedelta, timedelta | None]:
     from phalanx.config import parse_duration
 
     config_dsn: str | None = None
     batch, sleep, older = _DEFAULT_BATCH, _DEFAULT_SLEEP, timedelta(0)
+    retention: timedelta | None = None
     if configs:
         from phalanx.cli.bootstrap import load_or_exit
 
@@ -51,12 +55,15 @@ def _settings(
         batch = config.database.cleanup.batch_size
         sleep = config.database.cleanup.sleep.tables
         older = config.database.cleanup.older_than
+        retention = config.phalanx.audit.retention
     else:
         try:
             if raw := os.environ.get("DATABASE_CLEANUP_BATCH_SIZE"):
                 batch = int(raw)
             if raw := os.environ.get("DATABASE_CLEANUP_SLEEP_TABLES"):
                 sleep = parse_duration(raw)
+            if raw := os.environ.get("PHALANX_AUDIT_RETENTION"):
+                retention = parse_duration(raw)
         except ValueError as exc:
             fail(f"cleanup: invalid environment variable: {exc}")
     if not dsn and read_from_env:
@@ -73,10 +80,18 @@ def _settings(
         batch,
         sleep_tables if sleep_tables is not None else sleep,
         keep_last if keep_last is not None else older,
+        retention,
     )
 
 
-async def _run(dsn: str, *, batch_size: int, sleep_tables: timedelta, keep_last: timedelta) -> int:
+async def _run(
+    dsn: str,
+    *,
+    batch_size: int,
+    sleep_tables: timedelta,
+    keep_last: timedelta,
+    audit_retention: timedelta | None = None,
+) -> int:
     from phalanx.config import ConfigError, parse_dsn
     from phalanx.persistence.sql.cleanup import cleanup_database
     from phalanx.persistence.sql.engine import Database, engine_for
@@ -99,6 +114,7 @@ async def _run(dsn: str, *, batch_size: int, sleep_tables: timedelta, keep_last:
             batch_size=batch_size,
             sleep_tables=sleep_tables,
             progress=lambda line: click.echo(line, err=True),
+            audit_retention=audit_retention,
         )
     except SystemExit:
         raise
@@ -109,6 +125,11 @@ async def _run(dsn: str, *, batch_size: int, sleep_tables: timedelta, keep_last:
         )
     finally:
         await db.dispose()
+    if result.audit_error is not None:
+        fail(
+            f"Deleted {result.total} expired records; audit events were kept: "
+            f"the audit log does not verify ({result.audit_error})"
+        )
     return result.total
 
 
@@ -139,6 +160,13 @@ async def _run(dsn: str, *, batch_size: int, sleep_tables: timedelta, keep_last:
     default=None,
     help="How long to wait between each table cleanup (default 1m).",
 )
+@click.option(
+    "--audit.retention",
+    "audit_retention",
+    type=DURATION,
+    default=None,
+    help="Delete audit events older than this (default: phalanx.audit.retention; unset: keep).",
+)
 def sql(
     dsn: str | None,
     read_from_env: bool,
@@ -146,14 +174,23 @@ def sql(
     keep_last: timedelta | None,
     batch_size: int | None,
     sleep_tables: timedelta | None,
+    audit_retention: timedelta | None,
 ) -> None:
     """Cleanup sql database from expired flows and sessions.
 
     Run this command as often as you need, close to the database. Back up the
     database before running it on an existing one.
     """
-    target, batch, sleep, keep = _settings(
+    target, batch, sleep, keep, retention = _settings(
         dsn, read_from_env, configs, batch_size, sleep_tables, keep_last
     )
-    total = asyncio.run(_run(target, batch_size=batch, sleep_tables=sleep, keep_last=keep))
+    total = asyncio.run(
+        _run(
+            target,
+            batch_size=batch,
+            sleep_tables=sleep,
+            keep_last=keep,
+            audit_retention=audit_retention if audit_retention is not None else retention,
+        )
+    )
     click.echo(f"Deleted {total} expired records.")

@@ -28,8 +28,9 @@ def _register() -> None:
     cli.add_command(serve.serve)
     cli.add_command(migrate.migrate)
     cli.add_command(courier_cli.courier)
-    from phalanx.cli import cleanup, hashers
+    from phalanx.cli import audit, cleanup, hashers
 
+    cli.add_command(audit.audit)
     cli.add_command(cleanup.cleanup)
     cli.add_command(hashers.hashers)
     try:

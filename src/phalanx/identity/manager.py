@@ -23,6 +23,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from phalanx.audit import AuditLog, EventType, current_origin
+from phalanx.audit.diff import identity_changes
 from phalanx.errors import BadRequestError, ConflictError, KratosError, NotFoundError
 from phalanx.hash import PasswordHashing
 from phalanx.hash.keyed import hmac_value
@@ -147,8 +149,11 @@ class IdentityManager:
         default_schema_id: str = "default",
         factors: FactorPolicy | None = None,
         code_key: str | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.pool = pool
+        #: Records operator changes (see :meth:`_record`); None: nothing recorded.
+        self.audit = audit
         #: Keys imported backup codes (``lookup_secret``) as the strategy stores them.
         self.seal_code = (lambda code: hmac_value(code, code_key)) if code_key else None
         self.hashing = hashing
@@ -272,6 +277,7 @@ class IdentityManager:
             await self.pool.create(identity)
         except ConflictError as exc:
             raise _conflict(exc) from exc
+        await self._record(EventType.IDENTITY_CREATED, identity.id, schema_id=identity.schema_id)
         return identity
 
     async def create_many(self, identities: Sequence[Identity]) -> list[KratosError | None]:
@@ -298,17 +304,31 @@ class IdentityManager:
                 results[index] = error
             else:
                 raise error
+        for identity, error in zip(identities, results, strict=True):
+            if error is None:
+                await self._record(
+                    EventType.IDENTITY_CREATED, identity.id, schema_id=identity.schema_id
+                )
         return results
 
     async def update(self, identity: Identity) -> Identity:
         """Validate and store an existing identity (404 unknown, 409 conflict)."""
+        return await self._update(identity, EventType.IDENTITY_UPDATED)
+
+    async def _update(self, identity: Identity, event: str, **details: Any) -> Identity:
         self.validate(identity)
+        before = (
+            await self.pool.get(identity.id, with_credentials=True) if self._recording() else None
+        )
         try:
             await self.pool.update(identity, with_credentials=True)
         except ConflictError as exc:
             raise _conflict(exc) from exc
         except NotFoundError as exc:
             raise IdentityNotFoundError() from exc
+        if before is not None:
+            changes = identity_changes(before, identity).details()
+            await self._record(event, identity.id, **details, **changes)
         return identity
 
     async def patch(
@@ -330,6 +350,7 @@ class IdentityManager:
     async def delete(self, identity_id: uuid.UUID) -> None:
         if not await self.pool.delete(identity_id):
             raise IdentityNotFoundError()
+        await self._record(EventType.IDENTITY_DELETED, identity_id)
 
     async def delete_credential(
         self, identity_id: uuid.UUID, credential_type: str, *, identifier: str = ""
@@ -337,7 +358,18 @@ class IdentityManager:
         """Kratos's ``DELETE /admin/identities/{id}/credentials/{type}``."""
         identity = await self.get(identity_id)
         remove_credential(identity, credential_type, identifier=identifier, policy=self.factors)
-        await self.update(identity)
+        await self._update(identity, EventType.IDENTITY_CREDENTIAL_DELETED, type=credential_type)
+
+    # --- audit -------------------------------------------------------------------------
+
+    def _recording(self) -> bool:
+        """Identity writes are recorded unless the identity itself acts (self-service):
+        its flow's event (``settings.updated``, ``registration.succeeded``) says it."""
+        return self.audit is not None and self.audit.enabled and current_origin().actor != "self"
+
+    async def _record(self, event: str, identity_id: uuid.UUID, **details: Any) -> None:
+        if self.audit is not None and self._recording():
+            await self.audit.record(event, identity_id=identity_id, details=details)
 
     # --- reads -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from phalanx.audit import AuditLog, EventType
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
 from phalanx.selfservice.request import FlowRequest
@@ -56,8 +57,11 @@ class SessionManager:
         cookie_name: str,
         cookie_keys: Sequence[str],
         idle: IdleTimeout | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.store = store
+        #: Records ``session.issued`` / ``extended`` / ``revoked`` (None: not recorded).
+        self.audit = audit
         #: ``phalanx.session.idle_timeout`` (None: off).
         self.idle = idle
         self.lifespan = lifespan
@@ -149,6 +153,7 @@ class SessionManager:
         await self.store.create(session, key, digest(session.logout_token))
         if self.idle is not None:
             self.idle.used_now(key)
+        await self._record(EventType.SESSION_ISSUED, session)
         return session
 
     async def issue(
@@ -202,13 +207,25 @@ class SessionManager:
             session.expires_at = moment + self.lifespan
             session.updated_at = moment
             await self.store.update(session)
+            await self._record(EventType.SESSION_EXTENDED, session)
         return session
 
     async def revoke(self, session_id: uuid.UUID) -> bool:
-        return await self.store.revoke(session_id)
+        found = await self.store.get(session_id, with_identity=False) if self.audit else None
+        revoked = await self.store.revoke(session_id)
+        if revoked and found is not None:
+            await self._record(EventType.SESSION_REVOKED, found)
+        return revoked
 
     async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
-        return await self.store.revoke_others(identity_id, keep)
+        count = await self.store.revoke_others(identity_id, keep)
+        if count and self.audit is not None:
+            await self.audit.record(
+                EventType.SESSION_REVOKED,
+                identity_id=identity_id,
+                details={"sessions": count, "kept": str(keep) if keep else None},
+            )
+        return count
 
     async def revoke_own(self, current: Session, target: uuid.UUID) -> bool:
         """Revoke one of ``current``'s identity's *other* sessions (Kratos ``DELETE
@@ -225,7 +242,37 @@ class SessionManager:
 
     async def revoke_by_token(self, token: str) -> bool:
         """Deactivate the session of a session token; False if no session has it."""
-        return await self.store.revoke_by_token(digest(token))
+        key = digest(token)
+        found = await self.store.get_by_token(key) if self.audit else None
+        revoked = await self.store.revoke_by_token(key)
+        if revoked and found is not None:
+            await self._record(EventType.SESSION_REVOKED, found)
+        return revoked
+
+    async def delete_for_identity(self, identity_id: uuid.UUID) -> int:
+        """Delete every session of an identity (admin); how many there were."""
+        count = await self.store.delete_for_identity(identity_id)
+        if count and self.audit is not None:
+            await self.audit.record(
+                EventType.SESSION_REVOKED,
+                identity_id=identity_id,
+                details={"sessions": count, "deleted": True},
+            )
+        return count
+
+    async def _record(self, type: str, session: Session) -> None:
+        if self.audit is None:
+            return
+        await self.audit.record(
+            type,
+            identity_id=session.identity_id,
+            session_id=session.id,
+            details={
+                "aal": str(session.aal),
+                "methods": [m.method for m in session.authentication_methods],
+                "expires_at": session.expires_at.isoformat(),
+            },
+        )
 
     async def by_token(self, token: str) -> Session | None:
         """The session of a session token, active or not (native logout)."""

@@ -162,7 +162,7 @@ async def delete_identity_sessions(request: Request) -> Response:
         identity_id = _uuid(request.path_params["id"])
     except KratosError as error:
         return error_response(error)
-    if not await registry.session_store.delete_for_identity(identity_id):
+    if not await registry.sessions.delete_for_identity(identity_id):
         return error_response(_not_found())
     return Response(status_code=204)
 

@@ -16,7 +16,11 @@ batches until a table has nothing left to delete, and cleans more than Kratos do
   were used (``used_at``);
 * session token exchangers and self-service error containers created more than an hour
   before the cutoff (Kratos's exchanger cleanup means to keep one hour; error containers
-  are only read right after the redirect that names them).
+  are only read right after the redirect that names them);
+* audit events older than ``audit_retention`` (``phalanx.audit.retention``; unset: kept),
+  oldest first in chain order, after checking they verify; the chain's anchor moves to the
+  newest deleted event so the rest still verifies (:mod:`phalanx.persistence.sql.audit_store`).
+  A chain that does not verify is not pruned (``CleanupResult.audit_error``).
 
 Each batch is a plain read of at most ``batch_size`` ids (oldest first) and one ``DELETE``
 of those ids by primary key that re-checks the condition (see :func:`delete_batch`): no
@@ -61,6 +65,8 @@ class CleanupResult:
 
     cutoff: datetime
     deleted: dict[str, int] = field(default_factory=dict)
+    audit_error: str | None = None
+    """Why old audit events were kept (their chain does not verify), if it does not."""
 
     @property
     def total(self) -> int:
@@ -157,6 +163,26 @@ async def delete_batch(db: Database, rule: CleanupRule, cutoff: datetime, limit:
     return Batch(len(ids), max(result.rowcount, 0))
 
 
+async def _prune_audit(
+    db: Database,
+    cutoff: datetime,
+    batch_size: int,
+    result: CleanupResult,
+    say: Callable[[str], Awaitable[None]],
+) -> None:
+    from phalanx.persistence.sql.audit_store import AuditChainBrokenError, SQLAuditStore
+
+    store = SQLAuditStore(db)
+    description = "audit events past retention"
+    try:
+        result.deleted[description] = await store.prune(cutoff, batch_size)
+    except AuditChainBrokenError as exc:
+        result.audit_error = str(exc)
+        await say(f"Audit events NOT pruned: the audit log does not verify: {exc}")
+        return
+    await say(f"Cleaned up {result.deleted[description]} {description}")
+
+
 async def cleanup_database(
     db: Database,
     *,
@@ -165,6 +191,7 @@ async def cleanup_database(
     sleep_tables: timedelta = timedelta(0),
     now: datetime | None = None,
     progress: Callable[[str], Awaitable[None] | None] | None = None,
+    audit_retention: timedelta | None = None,
 ) -> CleanupResult:
     """Run every :func:`cleanup_rules` rule; rows newer than ``keep_last`` are kept.
 
@@ -194,5 +221,7 @@ async def cleanup_database(
         await say(f"Cleaned up {total} {rule.description}")
         if index < len(rules) - 1 and sleep_tables > timedelta(0):
             await anyio.sleep(sleep_tables.total_seconds())
+    if audit_retention is not None:
+        await _prune_audit(db, (now or utcnow()) - audit_retention, batch_size, result, say)
     await say(f"Successfully cleaned up {result.total} expired records.")
     return result

@@ -18,6 +18,7 @@ from phalanx.errors import (
     KratosError,
     error_envelope,
 )
+from phalanx.selfservice.flow.audit import FlowAudit
 from phalanx.selfservice.flow.base import Flow, FlowKind, FlowType
 from phalanx.selfservice.flow.csrf import mask_token, new_real_token, tokens_match
 from phalanx.selfservice.flow.results import ExternalRedirect
@@ -81,6 +82,8 @@ class FlowEnvironment:
         )
         #: Hook points (``web_hook`` and Python hooks) by flow kind; the registry fills it.
         self.hook_points: dict[str, FlowHooks] = {}
+        #: Audit events of the flows (the registry gives it the audit log).
+        self.audit = FlowAudit()
 
     # -- hooks ---------------------------------------------------------------------------
     def hooks(self, kind: FlowKind) -> FlowHooks | None:

@@ -106,6 +106,7 @@ async def handle_submit_error(
     """
     if isinstance(error, FlowExpiredError):
         raise error
+    await env.audit.login_failed(req, flow, error)
     flow.ui.reset_messages()
     if not apply_validation(flow, error):
         if not isinstance(error, KratosError):

@@ -310,6 +310,9 @@ class LoginService:
             await sessions.save(issued)
         else:
             await sessions.persist(issued)
+        await self.env.audit.succeeded(
+            flow, identity.id, method, session=issued, refresh=session is not None
+        )
         return await self._success(req, flow, issued, method, rotate)
 
     async def fail(self, req: FlowRequest, flow: LoginFlow, error: Exception) -> Outcome:

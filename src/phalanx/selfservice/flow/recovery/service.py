@@ -237,6 +237,7 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         session = await self.env.sessions.issue(
             identity, AuthenticationMethod(method=f"{method}_recovery"), req
         )
+        await self.env.audit.succeeded(flow, identity.id, method, session=session)
         await self.env.after_hooks(req, flow, identity, method)
         if "revoke_active_sessions" in self.after_hooks():
             await self.env.sessions.revoke_others(identity.id, session.id)
@@ -307,7 +308,9 @@ class RecoveryService(ChallengeService[RecoveryFlow, RecoveryStrategy]):
         )
         strategy.prepare_admin_flow(flow)
         await self.store.create(flow)
-        return await strategy.admin_secret(flow, identity, lifespan, self.env)
+        issued = await strategy.admin_secret(flow, identity, lifespan, self.env)
+        await self.env.audit.recovery_issued(flow, identity.id, strategy.id, lifespan)
+        return issued
 
 
 def _skip_settings(request_url: str) -> bool:

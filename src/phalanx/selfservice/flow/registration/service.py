@@ -303,6 +303,7 @@ class RegistrationService:
             if points is not None:
                 await points.pre_persist(req, flow.to_dict, identity, method)
             await self.identities.create(identity)
+            await self.env.audit.succeeded(flow, identity.id, method, provider=provider)
             done = await self.hooks.after_registration(req, flow, identity, method, provider)
             if points is not None:
                 await points.post_persist(req, flow.to_dict, identity, method)

@@ -376,12 +376,21 @@ class SettingsService:
             points = self.env.hooks(flow.kind)
             if points is not None:
                 await points.pre_persist(req, flow.to_dict, result.identity, strategy.id)
+            before = (
+                await self.identities.get(result.identity.id, with_credentials=True)
+                if self.env.audit.log is not None
+                else None
+            )
             try:
                 await self.identities.update(result.identity)
             except ConflictError:
                 raise FlowValidationError([text.duplicate_credentials()]) from None
         except (FlowValidationError, KratosError) as error:
             return await self._fail(req, flow, error)
+        if before is not None:
+            await self.env.audit.settings_updated(
+                flow, before, result.identity, strategy.id, session
+            )
         if result.authenticated is not None:
             await self.env.sessions.add_authentication_method(session, result.authenticated)
         return await self._succeed(req, flow, session, strategy, result.continue_with, return_to)

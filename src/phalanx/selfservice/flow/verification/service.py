@@ -164,6 +164,7 @@ class VerificationService(ChallengeService[VerificationFlow, VerificationStrateg
         address.verified_at = now
         address.status = AddressStatus.COMPLETED
         await self.pool.update_verifiable_address(address)
+        await self.env.audit.succeeded(flow, address.identity_id, flow.active, via=address.via)
         points = self.env.hooks(flow.kind)
         if points is not None and points.wants_after(flow.active):
             identity = await self.pool.get(address.identity_id)
