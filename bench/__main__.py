@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import server
+from bench.audit import run_audit
 from bench.console import ConsoleConfig, run_console
 from bench.identities import IdentityConfig, run_identities
 from bench.login import LoginConfig, hash_for, run_login
@@ -31,7 +32,7 @@ from bench.sessions import SessionConfig, run_sessions
 
 __all__ = ["main"]
 
-BENCHMARKS = ("identities", "sessions", "login", "mfa", "console")
+BENCHMARKS = ("identities", "sessions", "login", "mfa", "console", "audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Plan:
     mfa: SessionConfig
     console: ConsoleConfig
     console_backends: tuple[Backend, ...]
+    audit: SessionConfig
+    audit_login: LoginConfig
 
 
 def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = True) -> Plan:
@@ -103,6 +106,10 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
                 count=2000, samples=10, bcrypt_cost=cost, hashed_password=hash_for(cost)
             ),
             console_backends=("sqlite",),
+            audit=replace(quick_sessions, sessions=100, duration=2.0, rounds=2),
+            audit_login=LoginConfig(
+                bcrypt_cost=4, users=100, concurrency=8, duration=2.0, warmup=0.5, raw_duration=0
+            ),
         )
     return Plan(
         identities=IdentityConfig(
@@ -129,6 +136,10 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             count=10_000, samples=30, bcrypt_cost=cost, hashed_password=hash_for(cost)
         ),
         console_backends=("sqlite", "postgres"),
+        audit=replace(full_sessions, sessions=500, rounds=4, process_settings=tuple(settings[:1])),
+        audit_login=LoginConfig(
+            bcrypt_cost=4, users=500, concurrency=8, duration=6.0, warmup=1.0, raw_duration=0
+        ),
     )
 
 
@@ -221,6 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     if "console" in only:
         for backend in _selected(args.backends, plan.console_backends):
             jobs.append(("console", backend, lambda p, b: run_console(p, b, plan.console, report)))
+    if "audit" in only:
+        for backend in _selected(args.backends, ("sqlite",)):
+            jobs.append(
+                (
+                    "audit",
+                    backend,
+                    lambda p, b: run_audit(p, b, plan.audit, plan.audit_login, report),
+                )
+            )
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))

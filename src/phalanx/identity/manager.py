@@ -19,6 +19,7 @@ another identity that already exists.".
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -304,11 +305,14 @@ class IdentityManager:
                 results[index] = error
             else:
                 raise error
-        for identity, error in zip(identities, results, strict=True):
-            if error is None:
-                await self._record(
-                    EventType.IDENTITY_CREATED, identity.id, schema_id=identity.schema_id
-                )
+        # Concurrent records share the audit log's transactions (group commit).
+        await asyncio.gather(
+            *(
+                self._record(EventType.IDENTITY_CREATED, identity.id, schema_id=identity.schema_id)
+                for identity, error in zip(identities, results, strict=True)
+                if error is None
+            )
+        )
         return results
 
     async def update(self, identity: Identity) -> Identity:
