@@ -51,7 +51,7 @@ def _dsn(dsn: str | None, read_from_env: bool, configs: tuple[str, ...]) -> str:
 def _run(dsn: str, work: Callable[..., Awaitable[T]]) -> T:
     from phalanx.config import ConfigError, parse_dsn
     from phalanx.persistence.sql.audit_store import SQLAuditStore
-    from phalanx.persistence.sql.engine import Database, create_engine
+    from phalanx.persistence.sql.engine import Database, engine_for
 
     try:
         url = parse_dsn(dsn)
@@ -59,7 +59,7 @@ def _run(dsn: str, work: Callable[..., Awaitable[T]]) -> T:
         fail(str(exc))
 
     async def go() -> T:
-        db = Database(create_engine(url.sqlalchemy_url, memory=url.is_memory))
+        db = Database(engine_for(url))
         try:
             return await work(SQLAuditStore(db))
         finally:
