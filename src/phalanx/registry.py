@@ -195,7 +195,9 @@ class Registry:
                 details={"idle_timeout": f"{timeout.total_seconds():g}s"},
             )
 
-        return IdleTimeout(SQLSessionActivity(self.session_store), timeout, on_expired=expired)
+        return IdleTimeout(
+            SQLSessionActivity(self.database, self.session_store), timeout, on_expired=expired
+        )
 
     def _wire_sessions(self) -> None:
         from phalanx.outbound import guard_from_config

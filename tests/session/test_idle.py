@@ -82,7 +82,10 @@ async def test_two_processes_agree_through_the_database(store: SQLSessionStore) 
         ended.append((identity_id, session_id))
 
     clock = Clock()
-    first_activity, second_activity = CountingActivity(store), CountingActivity(store)
+    first_activity, second_activity = (
+        CountingActivity(store.db, store),
+        CountingActivity(store.db, store),
+    )
     first = IdleTimeout(first_activity, TIMEOUT, on_expired=report, clock=clock)
     second = IdleTimeout(second_activity, TIMEOUT, on_expired=report, clock=clock)
 
@@ -108,7 +111,7 @@ async def test_two_processes_agree_through_the_database(store: SQLSessionStore) 
 async def test_a_session_issued_here_needs_no_statement_at_first(store: SQLSessionStore) -> None:
     key, _ = await _session(store)
     clock = Clock()
-    activity = CountingActivity(store)
+    activity = CountingActivity(store.db, store)
     idle = IdleTimeout(activity, TIMEOUT, clock=clock)
     idle.used_now(key)
     clock.now += 10

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, update
 
-from phalanx.persistence.sql.session_store import SQLSessionStore
+from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.tables import sessions
+from phalanx.session.store import SessionStore
 
 __all__ = ["SQLSessionActivity"]
 
@@ -20,7 +21,8 @@ __all__ = ["SQLSessionActivity"]
 class SQLSessionActivity:
     """:class:`phalanx.session.idle.SessionActivity` in SQL."""
 
-    def __init__(self, store: SQLSessionStore) -> None:
+    def __init__(self, db: Database, store: SessionStore) -> None:
+        self.db = db
         self.store = store
 
     async def touch(self, token_digest: str, now: datetime, cutoff: datetime) -> bool:
@@ -35,7 +37,7 @@ class SQLSessionActivity:
             )
             .values(used_at=now)
         )
-        async with self.store.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             result = await conn.execute(statement)
         return result.rowcount > 0
 
