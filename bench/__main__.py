@@ -24,6 +24,7 @@ from bench import server
 from bench.audit import run_audit
 from bench.console import ConsoleConfig, run_console
 from bench.identities import IdentityConfig, run_identities
+from bench.limits import LimitsConfig, run_limits
 from bench.login import LoginConfig, hash_for, run_login
 from bench.mfa import run_mfa
 from bench.report import Report, machine_info
@@ -32,7 +33,7 @@ from bench.sessions import SessionConfig, run_sessions
 
 __all__ = ["main"]
 
-BENCHMARKS = ("identities", "sessions", "login", "mfa", "console", "audit")
+BENCHMARKS = ("identities", "sessions", "login", "mfa", "console", "audit", "limits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))
+    if "limits" in only:
+        limits = LimitsConfig(login=plan.login, rounds=2 if args.quick else 3)
+        for backend in _selected(args.backends, ("sqlite",)):
+            jobs.append(("limits", backend, lambda p, b: run_limits(p, b, limits, report)))
 
     failed = False
     began = time.perf_counter()

@@ -27,7 +27,14 @@ from bench import api
 from bench.report import Report, Row, step
 from bench.server import Backend, ServerPool
 
-__all__ = ["LoginConfig", "hash_for", "raw_verify_rate", "run_login"]
+__all__ = [
+    "LoginConfig",
+    "hash_for",
+    "import_users",
+    "measure_logins",
+    "raw_verify_rate",
+    "run_login",
+]
 
 PASSWORD = "Bench-Password-4711!"
 TARGET_RATIO = 0.90
@@ -88,7 +95,7 @@ def raw_verify_rate(hashed: str, *, threads: int, duration: float) -> dict[str, 
     }
 
 
-async def _logins(public_url: str, emails: list[str], cfg: LoginConfig) -> dict[str, Any]:
+async def measure_logins(public_url: str, emails: list[str], cfg: LoginConfig) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     start = loop.time()
     measure_from = start + cfg.warmup
@@ -124,7 +131,7 @@ async def _logins(public_url: str, emails: list[str], cfg: LoginConfig) -> dict[
     }
 
 
-async def _import_users(admin_url: str, backend: Backend, users: int, hashed: str) -> list[str]:
+async def import_users(admin_url: str, backend: Backend, users: int, hashed: str) -> list[str]:
     emails = [f"login-{backend}-{i}@bench.test" for i in range(users)]
     async with httpx.AsyncClient(base_url=admin_url, timeout=300) as admin:
         for start in range(0, users, 1000):
@@ -149,10 +156,10 @@ def run_login(
         server = pool.start(db, bcrypt_cost=cfg.bcrypt_cost, workers=cfg.workers)
     try:
         with step(f"setup: import {cfg.users} users with that hash"):
-            emails = uvloop.run(_import_users(server.admin_url, backend, cfg.users, hashed))
+            emails = uvloop.run(import_users(server.admin_url, backend, cfg.users, hashed))
         with step(f"load: password logins, {cfg.concurrency} clients"):
             cpu_before = server.cpu_seconds()
-            logins = uvloop.run(_logins(server.public_url, emails, cfg))
+            logins = uvloop.run(measure_logins(server.public_url, emails, cfg))
             cpu = server.cpu_seconds() - cpu_before
     finally:
         server.stop()

@@ -150,6 +150,9 @@ def base_config(*, dsn: str, public_port: int, admin_port: int, bcrypt_cost: int
         },
         "hashers": {"algorithm": "bcrypt", "bcrypt": {"cost": bcrypt_cost}},
         "log": {"level": LOG_LEVEL},
+        # Rate limits would refuse the benchmarks' repeated logins of the same users; the
+        # ``limits`` benchmark measures their cost against this baseline.
+        "phalanx": {"rate_limits": {"enabled": False}},
     }
 
 

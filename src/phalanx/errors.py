@@ -25,8 +25,10 @@ Exception tree::
      │    └── FlowReplacedError                self_service_flow_replaced (+ use_flow_id)
      ├── PayloadTooLargeError        413
      ├── BrowserLocationChangeRequiredError  422 browser_location_change_required
+     ├── TooManyRequestsError        429 (+ Retry-After; Phalanx rate limits and lockout)
      ├── InternalServerError         500
      ├── BadGatewayError             502
+     ├── ServiceUnavailableError     503 (+ Retry-After)
      └── GatewayTimeoutError         504
 
 Each class carries its wire values as class attributes; instances may override
@@ -65,6 +67,7 @@ __all__ = [
     "SessionAlreadyAvailableError",
     "SessionInactiveError",
     "SessionRefreshRequiredError",
+    "TooManyRequestsError",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "VerifiedAddressRequiredError",
@@ -126,6 +129,10 @@ class KratosError(Exception):
     @property
     def status(self) -> str:
         return STATUS_TEXT.get(self.code, "Error")
+
+    def response_headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the body (``Retry-After``)."""
+        return {}
 
     def to_dict(self) -> dict[str, Any]:
         """The inner ``error`` object (herodot's ``errorGeneric``)."""
@@ -211,6 +218,33 @@ class GoneError(KratosError):
 class PayloadTooLargeError(KratosError):
     status_code = 413
     default_message = "The request body is too large"
+
+
+class _RetryLater(KratosError):
+    """An error that tells the client when to try again (``Retry-After``, seconds)."""
+
+    def __init__(self, retry_after: int, reason: str | None = None, **kw: Any) -> None:
+        super().__init__(reason, **kw)
+        self.retry_after = max(int(retry_after), 1)
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyRequestsError(_RetryLater):
+    """429: a Phalanx rate limit or lockout refused the request (Kratos has none)."""
+
+    status_code = 429
+    error_id = "phalanx_rate_limited"
+    default_message = "too many requests"
+    default_reason = "Too many attempts. Please try again later."
+
+
+class ServiceUnavailableError(_RetryLater):
+    """503: a dependency the request needs is down (the rate-limit store for sign-in)."""
+
+    status_code = 503
+    default_message = "The service is temporarily unavailable"
 
 
 class InternalServerError(KratosError):

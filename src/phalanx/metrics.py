@@ -24,7 +24,13 @@ from prometheus_client import (
     disable_created_metrics,
 )
 
-__all__ = ["AUDIT_EVENTS", "AUDIT_WRITE_FAILURES", "DEPENDENCY_FAILURES", "REGISTRY"]
+__all__ = [
+    "AUDIT_EVENTS",
+    "AUDIT_WRITE_FAILURES",
+    "DEPENDENCY_FAILURES",
+    "RATE_LIMITED",
+    "REGISTRY",
+]
 
 # Kratos (Go) does not expose *_created series.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -54,5 +60,12 @@ AUDIT_EVENTS = Counter(
 AUDIT_WRITE_FAILURES = Counter(
     "phalanx_audit_write_failures_total",
     "audit events that could not be stored (the database refused or was unreachable)",
+    registry=REGISTRY,
+)
+
+RATE_LIMITED = Counter(
+    "phalanx_rate_limited_total",
+    "requests refused by phalanx.rate_limits, by action and budget (id, ip, lockout)",
+    ["action", "budget"],
     registry=REGISTRY,
 )

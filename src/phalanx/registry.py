@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.pool import IdentityPool
     from phalanx.invalidation import Invalidation
+    from phalanx.limits import Limiter
     from phalanx.persistence.sql.engine import Database
     from phalanx.persistence.sql.sealing import CredentialSealer
     from phalanx.schema import SchemaLoader, SchemaRegistry
@@ -92,6 +93,8 @@ class Registry:
     web_hooks: WebHookCaller = field(init=False)
     #: ``selfservice.methods.password.config.migrate_hook`` (None when disabled).
     password_migration: PasswordMigrationHook | None = field(init=False)
+    #: ``phalanx.rate_limits``: budgets and lockout for every guessable secret and sender.
+    limiter: Limiter = field(init=False)
     #: Courier: messages queued in the database, delivered by the worker.
     courier_store: CourierStore = field(init=False)
     courier: Courier = field(init=False)
@@ -142,6 +145,7 @@ class Registry:
         )
         self._wire_sessions()
         self._wire_courier()
+        self._wire_limits()
         self._wire_selfservice()
 
     @property
@@ -255,6 +259,31 @@ class Registry:
 
         self.courier_store = SQLCourierStore(self.database)
         self.courier = Courier(self.courier_store, TemplateRenderer(self.config.courier))
+
+    def _wire_limits(self) -> None:
+        from phalanx.limits import build_limiter
+
+        self.limiter = build_limiter(
+            self.config.phalanx.rate_limits,
+            self.database,
+            self.config.cookie_secrets[0],
+            on_lockout=self._notify_lockout,
+        )
+
+    async def _notify_lockout(self, identifier: str, period: float) -> None:
+        """``lockout.notify``: mail the owner of a locked identifier (template
+        ``lockout_valid``, Phalanx only); nobody is mailed for an identifier no one has."""
+        from phalanx.courier import TemplateType
+
+        identity = await self.identity_pool.find_by_identifier("password", identifier)
+        if identity is None:
+            identity = await self.identity_pool.find_by_identifier("code", identifier)
+        if identity is None:
+            return
+        model = {"locked_for_minutes": max(int(period // 60), 1)}
+        for address in identity.verifiable_addresses:
+            if address.via == "email" and address.value:
+                await self.courier.queue_email(address.value, TemplateType.LOCKOUT_VALID, model)
 
     def _wire_selfservice(self) -> None:
         from phalanx.persistence.sql.code_store import SQLCodeStore
@@ -505,6 +534,7 @@ class Registry:
         await self.audit.close()
         self.hashing.shutdown()
         self.session_store.close()
+        await self.limiter.close()
         await self.database.dispose()
 
 

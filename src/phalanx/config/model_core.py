@@ -25,6 +25,7 @@ from phalanx.config.base import (
     UriRef,
     unique,
 )
+from phalanx.config.model_limits import RateLimitsConfig
 
 __all__ = [
     "AccountEnumerationConfig",
@@ -431,3 +432,4 @@ class PhalanxConfig(Strict):
     session_cache: SessionCacheConfig = SessionCacheConfig()
     link_confirmation: LinkConfirmationConfig = LinkConfirmationConfig()
     web_hooks: WebHooksConfig = WebHooksConfig()
+    rate_limits: RateLimitsConfig = RateLimitsConfig()

@@ -80,6 +80,9 @@ class TemplateType(StrEnum):
     #: Phalanx only: someone tried to sign up with an address that has an account
     #: (``security.account_enumeration.mitigate``); sent to the owner instead.
     REGISTRATION_CODE_INVALID = "registration_code_invalid"
+    #: Phalanx only: the account's identifier was locked after failed sign-ins
+    #: (``phalanx.rate_limits.lockout.notify``).
+    LOCKOUT_VALID = "lockout_valid"
 
     @property
     def directory(self) -> str:

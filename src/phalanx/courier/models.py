@@ -65,6 +65,7 @@ _EMAIL: dict[TemplateType, tuple[ModelField, ...]] = {
         ModelField("registration_code", "RegistrationCode"),
         identity=False,
     ),
+    TemplateType.LOCKOUT_VALID: (_TO, ModelField("locked_for_minutes", "LockedForMinutes", 0)),
     TemplateType.STUB: (
         _TO,
         ModelField("subject", "Subject"),

@@ -112,6 +112,7 @@ async def flow_request(request: Request, *, with_body: bool = False) -> FlowRequ
         headers={k.lower(): v for k, v in request.headers.items()},
         cookies=dict(request.cookies),
         client_ip=client_ip(request),
+        peer_ip=request.client.host if request.client else None,
         is_json=is_json_request(request),
         accepts_json=accepts_json(request),
         csrf_cookie=parse_real_token(request.cookies.get(csrf_name)),

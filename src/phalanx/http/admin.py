@@ -43,6 +43,7 @@ def admin_routes(*, console: bool = False) -> list[BaseRoute]:
         admin_audit,
         admin_courier,
         admin_identities,
+        admin_lockout,
         admin_recovery,
         admin_sessions,
         metadata,
@@ -62,6 +63,7 @@ def admin_routes(*, console: bool = False) -> list[BaseRoute]:
         *metadata.routes,
         *redirects.admin_routes,  # before admin_sessions: /admin/sessions/whoami
         *admin_identities.routes,
+        *admin_lockout.routes,
         *admin_sessions.routes,
         *admin_courier.routes,
         *admin_recovery.routes,

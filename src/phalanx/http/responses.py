@@ -26,6 +26,7 @@ def error_response(error: KratosError, headers: dict[str, str] | None = None) ->
     hdrs = {"Cache-Control": NO_CACHE}
     if error.id and (error.extra or error.code in (401, 403, 410, 422)):
         hdrs["Ory-Error-Id"] = error.id
+    hdrs.update(error.response_headers())
     if headers:
         hdrs.update(headers)
     return JSONResponse(error_envelope(error), status_code=error.code, headers=hdrs)

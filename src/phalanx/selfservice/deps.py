@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from phalanx.identity.manager import IdentityManager
     from phalanx.identity.model import Identity
     from phalanx.identity.pool import IdentityPool
+    from phalanx.limits import Limiter
     from phalanx.selfservice.flow.environment import FlowEnvironment
     from phalanx.selfservice.flow.login.service import LoginService
     from phalanx.selfservice.flow.registration.service import RegistrationService
@@ -54,6 +55,7 @@ class StrategyDeps(Protocol):
     forms: TraitForms
     password_policy: PasswordPolicy
     password_migration: PasswordMigrationHook | None
+    limiter: Limiter
     flow_env: FlowEnvironment
     login: LoginService
     registration: RegistrationService

@@ -95,6 +95,7 @@ def _password(deps: StrategyDeps) -> list[object]:
             deps.forms,
             deps.hashing,
             migration=deps.password_migration,
+            limiter=deps.limiter,
         ),
         PasswordRegistration(deps.forms, deps.hashing, deps.password_policy),
         PasswordSettings(deps.forms, deps.hashing, deps.password_policy),
@@ -277,7 +278,8 @@ def _totp(deps: StrategyDeps) -> list[object]:
 
     config = deps.config
     issuer = totp_issuer(config.selfservice.methods.totp.config.issuer, config.public_base_url)
-    return [TotpLogin(deps.identity_pool), TotpSettings(deps.forms, issuer)]
+    limiter = deps.limiter
+    return [TotpLogin(deps.identity_pool, limiter), TotpSettings(deps.forms, issuer)]
 
 
 def _lookup_secret(deps: StrategyDeps) -> list[object]:
@@ -285,7 +287,8 @@ def _lookup_secret(deps: StrategyDeps) -> list[object]:
     from phalanx.selfservice.strategy.lookup.settings import LookupSettings
 
     keys = deps.config.cookie_secrets
-    return [LookupLogin(deps.identity_pool, keys), LookupSettings(keys)]
+    limiter = deps.limiter
+    return [LookupLogin(deps.identity_pool, keys, limiter), LookupSettings(keys)]
 
 
 # Kratos's strategy order (``driver/registry_default.go``): the order of UI groups.

@@ -32,6 +32,9 @@ class FlowRequest:
     headers: Mapping[str, str]
     cookies: Mapping[str, str]
     client_ip: str | None = None
+    #: The TCP peer's address (``client_ip`` believes any ``X-Forwarded-For``, as Kratos
+    #: does for session devices; the rate limiter trusts it only from trusted proxies).
+    peer_ip: str | None = None
     is_json: bool = False
     accepts_json: bool = False
     body: dict[str, Any] = field(default_factory=dict)

@@ -71,6 +71,11 @@ from phalanx.text.login import (
     verification_no_strategy,
 )
 from phalanx.text.message import TextType, UiText, make_text
+from phalanx.text.phalanx_ids import (
+    PhalanxMessageId,
+    rate_limit_store_unavailable,
+    rate_limited,
+)
 from phalanx.text.recovery import (
     recovery_ask_choose_address,
     recovery_ask_full_address,
@@ -195,6 +200,7 @@ __all__ = [
     "FLOW_NAMES",
     "MessageId",
     "MessageType",
+    "PhalanxMessageId",
     "TextType",
     "UiText",
     "account_not_found",
@@ -277,6 +283,8 @@ __all__ = [
     "password_same_as_old",
     "password_too_long",
     "password_too_short",
+    "rate_limit_store_unavailable",
+    "rate_limited",
     "recovery_ask_choose_address",
     "recovery_ask_full_address",
     "recovery_back",

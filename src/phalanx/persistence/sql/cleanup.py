@@ -117,6 +117,12 @@ def cleanup_rules() -> tuple[CleanupRule, ...]:
             for flow, table in t.FLOW_TABLES.items()
         ),
         CleanupRule(
+            "expired rate-limit counters",
+            t.limit_counters,
+            _expired(t.limit_counters),
+            "expires_at",
+        ),
+        CleanupRule(
             "old session token exchangers",
             t.session_token_exchanges,
             _created_before_grace(t.session_token_exchanges),

@@ -62,6 +62,7 @@ __all__ = [
     "identity_verifiable_addresses",
     "identity_verification_codes",
     "identity_verification_tokens",
+    "limit_counters",
     "login_flows",
     "metadata",
     "recovery_flows",
@@ -447,4 +448,14 @@ audit_chain = _table(
     Column("head_hash", String(64), nullable=False),
     Column("anchor_seq", BigInteger, nullable=False),
     Column("anchor_hash", String(64), nullable=False),
+)
+
+# --- Phalanx: rate limits and lockout (phalanx.limits) --------------------------------
+
+limit_counters = _table(
+    "phalanx_limit_counters",
+    # HMAC-SHA256 hex digest of (action, dimension, subject); see phalanx.limits.keys.
+    Column("id", String(64), primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
 )

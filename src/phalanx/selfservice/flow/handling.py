@@ -14,7 +14,13 @@ from typing import TypeVar
 
 from phalanx import text
 from phalanx.clock import isoformat, utcnow
-from phalanx.errors import FlowExpiredError, IdentityDisabledError, KratosError
+from phalanx.errors import (
+    FlowExpiredError,
+    IdentityDisabledError,
+    KratosError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+)
 from phalanx.selfservice.flow.base import Flow, FlowKind
 from phalanx.selfservice.flow.environment import FlowEnvironment
 from phalanx.selfservice.flow.errors import FlowValidationError
@@ -83,6 +89,12 @@ def apply_validation(flow: Flow, error: Exception) -> bool:
     if isinstance(error, IdentityDisabledError):
         flow.ui.add_message(text.identity_disabled())
         return True
+    if isinstance(error, TooManyRequestsError):
+        flow.ui.add_message(text.rate_limited(error.retry_after))
+        return True
+    if isinstance(error, ServiceUnavailableError):
+        flow.ui.add_message(text.rate_limit_store_unavailable(error.retry_after))
+        return True
     if isinstance(error, KratosError) and error.code == 400:
         # Any herodot 400 becomes the generic 4000001 carrying its reason.
         flow.ui.add_message(text.validation_generic(error.reason or error.message))
@@ -122,8 +134,12 @@ async def handle_submit_error(
     await store.update(flow)
     if flow.is_browser and not req.is_json:
         return Outcome.redirect(env.flow_ui_url(flow))
-    status = error.code if isinstance(error, KratosError) else 400
-    return Outcome.json(flow.to_dict(), status=status)
+    if isinstance(error, KratosError):
+        # 429/503 from the rate limiter carry Retry-After next to the flow.
+        outcome = Outcome.json(flow.to_dict(), status=error.code)
+        outcome.headers.update(error.response_headers())
+        return outcome
+    return Outcome.json(flow.to_dict(), status=400)
 
 
 def expired_kind_reason(kind: FlowKind, api: bool) -> str:

@@ -28,6 +28,7 @@ from phalanx.clock import utcnow
 from phalanx.errors import AAL1RequiredError, BadRequestError
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.keys import Action, identity_subject
 from phalanx.schema.normalize import graceful_normalization
 from phalanx.selfservice.flow.base import FlowState
 from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
@@ -206,7 +207,7 @@ class CodeLogin(LoginStrategy):
             if flow.state == FlowState.CHOOSE_METHOD:
                 return await self._send_second_factor(req, flow, body, session.identity)
             if flow.state == FlowState.SENT_EMAIL:
-                return await self._verify_second_factor(flow, body, session.identity)
+                return await self._verify_second_factor(req, flow, body, session.identity)
             raise FlowValidationError([text.no_strategy("login")])
         if flow.state == FlowState.CHOOSE_METHOD:
             return await self._send(req, flow, body, session if flow.refresh else None)
@@ -236,13 +237,14 @@ class CodeLogin(LoginStrategy):
     ) -> ShowFlow:
         identifier = self._identifier(body, "identifier", "address")
         address = self._session_address(identity, identifier)
+        await self.sender.limiter.hit(Action.SENDING, req, address.to)
         await self.store.delete_login_codes(flow.id)
         await self.sender.send_login_codes(flow, identity, [address])
         self.show_code_sent(req, flow, address.to)
         return ShowFlow(status=400)
 
     async def _verify_second_factor(
-        self, flow: LoginFlow, body: dict[str, Any], identity: Identity
+        self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], identity: Identity
     ) -> LoginResult:
         code = body.get("code")
         if isinstance(code, list) and code:
@@ -250,14 +252,15 @@ class CodeLogin(LoginStrategy):
         if not isinstance(code, str) or not code:
             raise FlowValidationError(node_messages=[("code", text.validation_required("code"))])
         # The code is looked up for the session's identity only, whatever was typed.
-        try:
-            secret = await self.store.use_login_code(
-                flow.id, identity.id, code.strip(), max_submissions=self.config.max_submissions
-            )
-        except CodeExpiredError as expired:
-            raise ChallengeExpired(expired.expires_at) from None
-        except CodeNotFoundError:
-            raise FlowValidationError([text.login_code_invalid()]) from None
+        async with self.sender.limiter.sign_in(req, identity_subject(identity.id)):
+            try:
+                secret = await self.store.use_login_code(
+                    flow.id, identity.id, code.strip(), max_submissions=self.config.max_submissions
+                )
+            except CodeExpiredError as expired:
+                raise ChallengeExpired(expired.expires_at) from None
+            except CodeNotFoundError:
+                raise FlowValidationError([text.login_code_invalid()]) from None
         flow.state = FlowState.PASSED_CHALLENGE
         await mark_verified(self.pool, identity, secret.address, secret.via)
         return LoginResult(
@@ -310,6 +313,8 @@ class CodeLogin(LoginStrategy):
         session: Session | None = None,
     ) -> ShowFlow:
         identifier = self._identifier(body, "identifier", "address")
+        if identifier:
+            await self.sender.limiter.hit(Action.SENDING, req, identifier)
         found = await self._find_or_hide(identifier)
         if session is not None and found is not None and found[0].id != session.identity_id:
             # A refresh proves the session's identity: another account's address gets no
@@ -350,6 +355,10 @@ class CodeLogin(LoginStrategy):
         code = body.get("code")
         if not isinstance(code, str) or not code:
             raise FlowValidationError(node_messages=[("code", text.validation_required("code"))])
+        async with self.sender.limiter.sign_in(req, identifier):
+            return await self._use_code(flow, identifier, code)
+
+    async def _use_code(self, flow: LoginFlow, identifier: str, code: str) -> LoginResult:
         found = await self._find_or_hide(identifier)
         # Nobody (mitigated): a code for no identity is counted and matches nothing.
         owner = found[0].id if found is not None else uuid.uuid4()

@@ -18,6 +18,7 @@ from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.keys import Action
 from phalanx.selfservice.flow.base import FlowState
 from phalanx.selfservice.flow.challenge import finished_message
 from phalanx.selfservice.flow.environment import FlowEnvironment
@@ -108,22 +109,23 @@ class CodeRecovery(RecoveryStrategy):
         raw_email = values.get("email")
         email = raw_email if isinstance(raw_email, str) else ""
         if flow.state != FlowState.CHOOSE_METHOD and not email:
-            return await self._use_code(flow, _string(values.get("code")))
+            return await self._use_code(req, flow, _string(values.get("code")))
         if await env.sessions.from_request(req) is not None:
             return AlreadyLoggedIn()
         if values.get("method") != self.id:
             raise StrategyNotResponsible()
         finished = finished_message(flow)
         if finished is None:
-            return await self._send(flow, email)
+            return await self._send(req, flow, email)
         return Retry(message=finished)
 
-    async def _send(self, flow: RecoveryFlow, email: str) -> RecoveryResult:
+    async def _send(self, req: FlowRequest, flow: RecoveryFlow, email: str) -> RecoveryResult:
         if not email:
             raise email_required(flow, email_input())
         invalid = email_invalid(flow, email_input(email), email)
         if invalid is not None:
             raise invalid
+        await self.sender.limiter.hit(Action.SENDING, req, email)
         await self.store.delete_recovery_codes(flow.id)
         await self.sender.send_recovery_code(flow, email)
         csrf = flow.ui.find("csrf_token")
@@ -139,7 +141,8 @@ class CodeRecovery(RecoveryStrategy):
         flow.ui.messages = [text.recovery_email_sent()]
         return ShowFlow()
 
-    async def _use_code(self, flow: RecoveryFlow, code: str) -> RecoveryResult:
+    async def _use_code(self, req: FlowRequest, flow: RecoveryFlow, code: str) -> RecoveryResult:
+        await self.sender.limiter.hit(Action.CODE_SUBMISSION, req, str(flow.id))
         try:
             secret = await self.store.use_recovery_code(
                 flow.id, code, max_submissions=self.max_submissions

@@ -24,6 +24,7 @@ from phalanx import text
 from phalanx.clock import utcnow
 from phalanx.identity.model import AddressStatus, Identity
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.keys import Action
 from phalanx.selfservice.flow.base import FlowState
 from phalanx.selfservice.flow.errors import ChallengeExpired, FlowValidationError
 from phalanx.selfservice.flow.registration.flow import RegistrationFlow
@@ -160,8 +161,10 @@ class CodeRegistration(RegistrationStrategy):
         self, req: FlowRequest, flow: RegistrationFlow, body: dict[str, Any]
     ) -> ShowFlow:
         traits, identity = self._identity(req, body)
-        await self.store.delete_registration_codes(flow.id)
         addresses = code_addresses(identity)
+        for address in addresses:
+            await self.sender.limiter.hit(Action.SENDING, req, address.to)
+        await self.store.delete_registration_codes(flow.id)
         if self.mitigate and self.pool is not None:
             # Phalanx: an address that has an account gets its owner a notice instead of
             # a code; the answer is the same, and any code entered then is wrong.
@@ -196,6 +199,7 @@ class CodeRegistration(RegistrationStrategy):
         code = first_value(body.get("code"))
         if not isinstance(code, str) or not code:
             raise FlowValidationError(node_messages=[("code", text.validation_required("code"))])
+        await self.sender.limiter.hit(Action.CODE_SUBMISSION, req, str(flow.id))
         traits, identity = self._identity(req, body)
         for name, value in flatten_values(traits, "traits").items():
             node = flow.ui.find(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from phalanx.courier import Courier, MessageType, TemplateType
 from phalanx.courier.models import normalize
 from phalanx.identity.model import AddressStatus, Identity, RecoveryAddress, VerifiableAddress
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.limiter import Limiter
 from phalanx.selfservice.deps import StrategyDeps
 from phalanx.selfservice.flow.base import Flow
 from phalanx.selfservice.request import with_query
@@ -55,6 +56,9 @@ class SenderDeps:
     courier: Courier
     identity_json: Callable[[Identity], dict[str, Any]]
     public_url: str
+    #: ``phalanx.rate_limits``: the cells sharing this sender count sends and code
+    #: submissions through it.
+    limiter: Limiter = field(default_factory=Limiter.off)
 
     @classmethod
     def from_registry(cls, deps: StrategyDeps) -> SenderDeps:
@@ -64,6 +68,7 @@ class SenderDeps:
             courier=deps.courier,
             identity_json=deps.identity_json,
             public_url=str(deps.config.public_base_url),
+            limiter=deps.limiter,
         )
 
 
@@ -94,6 +99,7 @@ class AddressSender:
         self.deps = deps
         self.store = store
         self.lifespan = lifespan
+        self.limiter = deps.limiter
         self.notify_unknown_recovery = notify_unknown_recovery
         self.notify_unknown_verification = notify_unknown_verification
 

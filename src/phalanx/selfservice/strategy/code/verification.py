@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from phalanx import text
 from phalanx.identity.model import Identity, VerifiableAddress
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.keys import Action
 from phalanx.selfservice.flow.base import FlowState
 from phalanx.selfservice.flow.challenge import finished_message
 from phalanx.selfservice.flow.environment import FlowEnvironment
@@ -110,11 +111,13 @@ class CodeVerification(VerificationStrategy):
         if finished is not None:
             return Retry(message=finished)
         if code:
+            await self.sender.limiter.hit(Action.CODE_SUBMISSION, req, str(flow.id))
             return await self._use_code(flow, code.strip())
         email = values.get("email") if isinstance(values.get("email"), str) else ""
         if not email:
             raise email_required(flow, self._email_input())
         env.ensure_csrf(req, flow)
+        await self.sender.limiter.hit(Action.SENDING, req, email)
         await self.store.delete_verification_codes(flow.id)
         await self.sender.send_verification_code(flow, email)
         flow.state = FlowState.SENT_EMAIL

@@ -6,8 +6,9 @@ POSTs, and starting over in a browser.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from phalanx.limits.keys import Action
 from phalanx.selfservice.flow.base import Flow, FlowState, FlowType
 from phalanx.selfservice.flow.csrf import tokens_match
 from phalanx.selfservice.flow.environment import FlowEnvironment
@@ -22,6 +23,9 @@ from phalanx.selfservice.strategy.code.form import (
 from phalanx.text import UiText
 from phalanx.ui import NodeGroup
 
+if TYPE_CHECKING:
+    from phalanx.selfservice.strategy.link.sender import LinkSender
+
 __all__ = ["LinkMethod"]
 
 GROUP = NodeGroup.LINK
@@ -31,6 +35,8 @@ class LinkMethod:
     """Base of :class:`~.recovery.LinkRecovery` and :class:`~.verification.LinkVerification`."""
 
     id: ClassVar[str] = "link"
+    #: Set by the subclasses (one sender per method row).
+    sender: LinkSender
 
     def populate(self, flow: Flow, csrf_token: str) -> None:
         flow.ui.set_csrf(csrf_token)
@@ -73,6 +79,7 @@ class LinkMethod:
         if invalid is not None:
             raise invalid
         env.ensure_csrf(req, flow)
+        await self.sender.limiter.hit(Action.SENDING, req, email)
         await send(flow, email)
         flow.ui.upsert(email_input(email, group=GROUP))
         flow.active = self.id

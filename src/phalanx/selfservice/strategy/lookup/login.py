@@ -10,6 +10,8 @@ from typing import Any
 from phalanx import text
 from phalanx.identity.model import CredentialType, Identity
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.keys import identity_subject
+from phalanx.limits.limiter import Limiter
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.strategy import SecondFactorLogin
@@ -28,9 +30,12 @@ class LookupLogin(SecondFactorLogin):
 
     id = "lookup_secret"
 
-    def __init__(self, pool: IdentityPool, keys: Sequence[str]) -> None:
+    def __init__(
+        self, pool: IdentityPool, keys: Sequence[str], limiter: Limiter | None = None
+    ) -> None:
         self.pool = pool
         self.keys = list(keys)
+        self.limiter = limiter or Limiter.off()
 
     def has_credential(self, identity: Identity) -> bool:
         return CredentialType.LOOKUP_SECRET in identity.credentials
@@ -62,7 +67,10 @@ class LookupLogin(SecondFactorLogin):
     async def verify(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], identity: Identity
     ) -> None:
-        code = str(body.get("lookup_secret", ""))
+        async with self.limiter.sign_in(req, identity_subject(identity.id)):
+            await self._verify(str(body.get("lookup_secret", "")), identity)
+
+    async def _verify(self, code: str, identity: Identity) -> None:
         current: Identity | None = identity
         for _ in range(_ATTEMPTS):
             credential = current.credentials.get(CredentialType.LOOKUP_SECRET) if current else None

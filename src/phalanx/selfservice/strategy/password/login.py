@@ -17,6 +17,7 @@ from phalanx.errors import MisconfigurationError
 from phalanx.hash import PasswordHashing
 from phalanx.identity.manager import IdentityManager
 from phalanx.identity.model import Identity
+from phalanx.limits.limiter import Limiter
 from phalanx.schema import normalize_identifier
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
@@ -75,8 +76,11 @@ class PasswordLogin(LoginStrategy):
         forms: TraitForms,
         hashing: PasswordHashing,
         migration: PasswordMigrationHook | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.identities = identities
+        #: ``phalanx.rate_limits``: sign-in budgets and lockout, checked before the hash.
+        self.limiter = limiter or Limiter.off()
         self.forms = forms
         self.hashing = hashing
         #: ``migrate_hook`` when enabled (identities imported without a hash).
@@ -187,6 +191,12 @@ class PasswordLogin(LoginStrategy):
         identifier = body.get("identifier") or body.get("password_identifier")
         password = body.get("password")
         assert isinstance(identifier, str) and isinstance(password, str)
+        async with self.limiter.sign_in(req, identifier):
+            return await self._login(req, flow, identifier, password)
+
+    async def _login(
+        self, req: FlowRequest, flow: LoginFlow, identifier: str, password: str
+    ) -> LoginResult:
         identity = await self.find(identifier)
         credential = identity.credentials.get("password") if identity else None
         hashed = credential.config.get("hashed_password") if credential else None

@@ -12,6 +12,8 @@ from typing import Any
 from phalanx import text
 from phalanx.identity.model import Identity
 from phalanx.identity.pool import IdentityPool
+from phalanx.limits.keys import identity_subject
+from phalanx.limits.limiter import Limiter
 from phalanx.selfservice.flow.errors import FlowValidationError
 from phalanx.selfservice.flow.login.flow import LoginFlow
 from phalanx.selfservice.flow.login.strategy import SecondFactorLogin
@@ -31,8 +33,9 @@ class TotpLogin(SecondFactorLogin):
 
     id = "totp"
 
-    def __init__(self, pool: IdentityPool) -> None:
+    def __init__(self, pool: IdentityPool, limiter: Limiter | None = None) -> None:
         self.pool = pool
+        self.limiter = limiter or Limiter.off()
 
     def has_credential(self, identity: Identity) -> bool:
         return "totp" in identity.credentials
@@ -67,6 +70,10 @@ class TotpLogin(SecondFactorLogin):
     async def verify(
         self, req: FlowRequest, flow: LoginFlow, body: dict[str, Any], identity: Identity
     ) -> None:
+        async with self.limiter.sign_in(req, identity_subject(identity.id)):
+            await self._verify(body, identity)
+
+    async def _verify(self, body: dict[str, Any], identity: Identity) -> None:
         key = key_of(identity)
         if key is None:
             raise FlowValidationError([text.no_totp_device()])
