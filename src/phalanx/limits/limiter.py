@@ -160,7 +160,9 @@ class Limiter:
             ) from exc
         if count.hits > lockout.max_failures:
             RATE_LIMITED.labels(str(Action.SIGN_IN), "lockout").inc()
-            raise TooManyRequestsError(_seconds(count.ttl))
+            # Until the attempt that used the last try has set the lock, the counter still
+            # runs for the failure window: the lock will end no later than max_period.
+            raise TooManyRequestsError(_seconds(min(count.ttl, lockout.max_period)))
         return SignInAttempt(subject, count.hits)
 
     async def sign_in_failed(self, attempt: SignInAttempt) -> None:
