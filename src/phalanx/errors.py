@@ -28,7 +28,8 @@ Exception tree::
      ├── TooManyRequestsError        429 (+ Retry-After; Phalanx rate limits and lockout)
      ├── InternalServerError         500
      ├── BadGatewayError             502
-     ├── ServiceUnavailableError     503 (+ Retry-After)
+     ├── ServiceUnavailableError     503
+     │    └── LimiterUnavailableError          (+ Retry-After; the rate-limit store is down)
      └── GatewayTimeoutError         504
 
 Each class carries its wire values as class attributes; instances may override
@@ -58,6 +59,7 @@ __all__ = [
     "IdentityMismatchError",
     "InternalServerError",
     "KratosError",
+    "LimiterUnavailableError",
     "MisconfigurationError",
     "NotFoundError",
     "NulCharacterError",
@@ -240,13 +242,6 @@ class TooManyRequestsError(_RetryLater):
     default_reason = "Too many attempts. Please try again later."
 
 
-class ServiceUnavailableError(_RetryLater):
-    """503: a dependency the request needs is down (the rate-limit store for sign-in)."""
-
-    status_code = 503
-    default_message = "The service is temporarily unavailable"
-
-
 class InternalServerError(KratosError):
     status_code = 500
 
@@ -265,6 +260,19 @@ class ServiceUnavailableError(KratosError):
 
     status_code = 503
     default_message = "The service is not available."
+
+
+class LimiterUnavailableError(ServiceUnavailableError):
+    """503 + ``Retry-After``: the rate-limit store (Redis) is down, so sign-in is refused."""
+
+    default_reason = "The rate-limit store is unavailable."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = max(int(retry_after), 1)
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class GatewayTimeoutError(KratosError):

@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from phalanx.errors import ServiceUnavailableError, TooManyRequestsError
+from phalanx.errors import LimiterUnavailableError, TooManyRequestsError
 from phalanx.limits.address import ClientAddress
 from phalanx.limits.counters import Count, Counters, CountersUnavailable
 from phalanx.limits.keys import Action, Dimension, KeyMaker, normalize_subject
@@ -155,9 +155,7 @@ class Limiter:
             count = await self._count(self._failures_key(subject), lockout.window)
         except CountersUnavailable as exc:
             self._store_down(exc)
-            raise ServiceUnavailableError(
-                UNAVAILABLE_RETRY_AFTER, "The rate-limit store is unavailable."
-            ) from exc
+            raise LimiterUnavailableError(UNAVAILABLE_RETRY_AFTER) from exc
         if count.hits > lockout.max_failures:
             RATE_LIMITED.labels(str(Action.SIGN_IN), "lockout").inc()
             # Until the attempt that used the last try has set the lock, the counter still

@@ -18,7 +18,7 @@ from phalanx.errors import (
     FlowExpiredError,
     IdentityDisabledError,
     KratosError,
-    ServiceUnavailableError,
+    LimiterUnavailableError,
     TooManyRequestsError,
 )
 from phalanx.selfservice.flow.base import Flow, FlowKind
@@ -92,7 +92,7 @@ def apply_validation(flow: Flow, error: Exception) -> bool:
     if isinstance(error, TooManyRequestsError):
         flow.ui.add_message(text.rate_limited(error.retry_after))
         return True
-    if isinstance(error, ServiceUnavailableError):
+    if isinstance(error, LimiterUnavailableError):
         flow.ui.add_message(text.rate_limit_store_unavailable(error.retry_after))
         return True
     if isinstance(error, KratosError) and error.code == 400:
