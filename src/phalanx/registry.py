@@ -267,23 +267,46 @@ class Registry:
             self.config.phalanx.rate_limits,
             self.database,
             self.config.cookie_secrets[0],
-            on_lockout=self._notify_lockout,
+            on_lockout=self._lockout_started,
         )
 
-    async def _notify_lockout(self, identifier: str, period: float) -> None:
-        """``lockout.notify``: mail the owner of a locked identifier (template
-        ``lockout_valid``, Phalanx only); nobody is mailed for an identifier no one has."""
+    async def _lockout_started(self, identifier: str, period: float, level: int) -> None:
+        """A lockout began: record ``lockout.started`` in the audit log and, with
+        ``lockout.notify``, mail the owner (template ``lockout_valid``, Phalanx only).
+        An identifier nobody has is recorded without identity and mails nobody."""
+        from phalanx.audit import EventType
         from phalanx.courier import TemplateType
+        from phalanx.limits.keys import Action, Dimension
 
-        identity = await self.identity_pool.find_by_identifier("password", identifier)
-        if identity is None:
-            identity = await self.identity_pool.find_by_identifier("code", identifier)
-        if identity is None:
+        identity = await self._identity_of(identifier)
+        digest = self.limiter.keys.key(Action.SIGN_IN, Dimension.FAILURES, identifier)
+        await self.audit.record(
+            EventType.LOCKOUT_STARTED,
+            identity_id=identity.id if identity is not None else None,
+            details={"identifier_hash": digest, "seconds": int(period), "level": level},
+        )
+        if identity is None or not self.config.phalanx.rate_limits.lockout.notify:
             return
         model = {"locked_for_minutes": max(int(period // 60), 1)}
         for address in identity.verifiable_addresses:
             if address.via == "email" and address.value:
                 await self.courier.queue_email(address.value, TemplateType.LOCKOUT_VALID, model)
+
+    async def _identity_of(self, subject: str) -> Identity | None:
+        """Whose sign-in ``subject`` (a normalised identifier, or a second factor's
+        ``identity:<id>``) is."""
+        import uuid
+
+        if subject.startswith("identity:"):
+            try:
+                return await self.identity_pool.get(uuid.UUID(subject.removeprefix("identity:")))
+            except ValueError:
+                return None
+        for kind in ("password", "code"):
+            found = await self.identity_pool.find_by_identifier(kind, subject)
+            if found is not None:
+                return found
+        return None
 
     def _wire_selfservice(self) -> None:
         from phalanx.persistence.sql.code_store import SQLCodeStore

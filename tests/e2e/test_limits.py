@@ -1,5 +1,5 @@
 """Rate limits and lockout (``phalanx.rate_limits``), end to end against one SQLite server
-delivering mail to a real SMTP sink.
+delivering mail to a real SMTP sink (lockouts and unlocks also read back from the audit log).
 
 Budgets here are tiny (3 failed sign-ins lock for 1 s, doubling to a 2 s cap; 2 messages
 per recipient; 3 code submissions per flow) so every claim is reached in a few requests:
@@ -187,6 +187,24 @@ def test_admin_unlock_lifts_the_lockout(server: PhalanxServer) -> None:
         r = httpx.delete(f"{server.admin_url}/admin/identities/{identity['id']}/lockout")
         assert r.status_code == 204 and r.content == b""
         assert _login(http, email, PASSWORD).status_code == 200
+    events = httpx.get(
+        f"{server.admin_url}/admin/audit/events",
+        params={"identity": identity["id"], "type": ["lockout.started", "lockout.ended"]},
+    ).json()
+    ended, started = events  # newest first
+    assert (ended["type"], ended["actor"], ended["details"]) == (
+        "lockout.ended",
+        "admin",
+        {"by": "admin_api"},
+    )
+    assert (started["type"], started["actor"], started["outcome"]) == (
+        "lockout.started",
+        "self",
+        "success",
+    )
+    assert started["details"]["seconds"] == 1 and started["details"]["level"] == 1
+    assert len(started["details"]["identifier_hash"]) == 64
+    assert email not in str(events)
     missing = httpx.delete(
         f"{server.admin_url}/admin/identities/00000000-0000-4000-8000-000000000000/lockout"
     )

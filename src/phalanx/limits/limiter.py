@@ -44,8 +44,9 @@ __all__ = ["Limiter", "LockoutNotifier", "SignInAttempt"]
 
 log = logging.getLogger("phalanx.limits")
 
-#: Called with the normalised identifier and the lock's length in seconds.
-LockoutNotifier = Callable[[str, float], Awaitable[None]]
+#: Called (in the background) when a lockout starts: the normalised identifier, the
+#: lock's length in seconds and its level (1 = the first lockout in ``reset_after``).
+LockoutNotifier = Callable[[str, float, int], Awaitable[None]]
 
 #: Retry-After of a sign-in refused because the counter store is down.
 UNAVAILABLE_RETRY_AFTER = 30
@@ -179,8 +180,8 @@ class Limiter:
             attempt.tries,
             extra={"lockout_level": level.hits},
         )
-        if lockout.notify and self.on_lockout is not None:
-            self._in_background(self.on_lockout(attempt.subject, period))
+        if self.on_lockout is not None:
+            self._in_background(self.on_lockout(attempt.subject, period, level.hits))
 
     async def sign_in_succeeded(self, attempt: SignInAttempt) -> None:
         if attempt.tries:
@@ -215,7 +216,7 @@ class Limiter:
             try:
                 await work
             except Exception:
-                log.exception("lockout notification failed")
+                log.exception("recording or announcing a lockout failed")
 
         task = asyncio.get_running_loop().create_task(run())
         self._background.add(task)

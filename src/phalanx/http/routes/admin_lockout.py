@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from phalanx.audit import EventType
 from phalanx.http.responses import NO_CACHE
 from phalanx.http.state import registry_of
 from phalanx.identity.manager import IdentityNotFoundError
@@ -41,6 +42,9 @@ async def unlock_identity(request: Request) -> Response:
     registry = registry_of(request)
     identity = await registry.identities.get(identity_id)
     await registry.limiter.unlock(identity_subjects(identity))
+    await registry.audit.record(
+        EventType.LOCKOUT_ENDED, identity_id=identity.id, details={"by": "admin_api"}
+    )
     return Response(status_code=204, headers={"Cache-Control": NO_CACHE})
 
 
