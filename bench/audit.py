@@ -22,7 +22,7 @@ import httpx
 
 from bench import api
 from bench.loadgen import LoadResult, build_request
-from bench.login import PASSWORD, LoginConfig, _logins
+from bench.login import PASSWORD, LoginConfig, measure_logins
 from bench.report import Report, Row, step
 from bench.server import Backend, Server, ServerPool, deep_merge
 from bench.sessions import SETUP_CONCURRENCY, SessionConfig, bounded, measure_load
@@ -145,7 +145,7 @@ def run_audit(
                 order = ["on", "off"] if index % 2 == 0 else ["off", "on"]
                 for name in order:
                     logins[name].append(
-                        uvloop.run(_logins(servers[name].public_url, emails, login_cfg))
+                        uvloop.run(measure_logins(servers[name].public_url, emails, login_cfg))
                     )
     finally:
         for server in (plain, idle, quiet):
