@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 import ory_kratos_client as kratos
@@ -196,28 +196,33 @@ def test_secure_cookies_outside_dev_mode(module_server_factory: ServerFactory) -
 
 def test_lifespan_extension_and_cookie_refresh(module_server_factory: ServerFactory) -> None:
     short = module_server_factory.start(
-        config=flows_config({"session": {"lifespan": "3s", "earliest_possible_extend": "2500ms"}})
+        config=flows_config({"session": {"lifespan": "4s", "earliest_possible_extend": "3500ms"}})
     )
     with frontend(short) as api:
         plain_one = register_api(api)
+    assert plain_one.session is not None
+    plain_expires = plain_one.session.expires_at
     with Browser(short) as browser:
         session = browser.register().json()["session"]
         expires = _ts(session["expires_at"])
-        assert (expires - _ts(session["issued_at"])).total_seconds() == pytest.approx(3, abs=0.5)
+        assert (expires - _ts(session["issued_at"])).total_seconds() == pytest.approx(4, abs=0.5)
         with SpecClient(short.admin_url) as admin:
             # more than earliest_possible_extend left: extending changes nothing
             r = admin.patch(f"/admin/sessions/{session['id']}/extend")
             assert r.status_code == 200 and _ts(r.json()["expires_at"]) == expires
             assert "ory_kratos_session" not in set_cookies(browser.whoami())
-            time.sleep(0.6)
+            time.sleep(1.5)
             r = admin.patch(f"/admin/sessions/{session['id']}/extend")
-            assert _ts(r.json()["expires_at"]) > expires
+            extended = _ts(r.json()["expires_at"])
+            assert extended > expires
         # whoami re-issues a cookie that was issued for the old expiry
         refreshed = browser.whoami()
         assert refreshed.status_code == 200
         assert "ory_kratos_session" in set_cookies(refreshed)
-        time.sleep(2.5)
-        # the other session ran out; the extended one lives on
+        # Wait until the other session has run out (deadlines from the server's own
+        # timestamps, so a slow machine cannot make the steps overlap).
+        assert plain_expires is not None and extended > plain_expires
+        time.sleep(max(0.0, (plain_expires - datetime.now(UTC)).total_seconds() + 0.2))
         r = _whoami(short, **{"X-Session-Token": plain_one.session_token or ""})
         assert r.status_code == 401
         with SpecClient(short.admin_url) as admin:
