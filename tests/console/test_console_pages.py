@@ -393,3 +393,45 @@ def test_hostile_input_is_refused_like_the_admin_api(
     assert big.status_code == 400 and "exceeds the limit" in big.text
     stored = _admin_identity(server, created["id"]).json()
     assert stored["traits"] == created["traits"] and stored["metadata_admin"] is None
+
+
+def _events(server: PhalanxServer, identity_id: str) -> list[dict[str, Any]]:
+    r = httpx.get(
+        f"{server.admin_url}/admin/audit/events", params={"identity": identity_id}, timeout=10
+    )
+    assert r.status_code == 200, r.text
+    events: list[dict[str, Any]] = r.json()
+    return events
+
+
+def test_console_changes_are_audited_as_the_console(
+    server: PhalanxServer, console: ConsoleClient
+) -> None:
+    created = _create(
+        server,
+        unique_email("audit"),
+        credentials={"password": {"config": {"password": "a long password 12345"}}},
+    )
+    identity_id = created["id"]
+    _login_api(server, created["traits"]["email"])
+    edit = f"identities/{identity_id}/edit"
+    r = console.submit(
+        edit, {"traits.email": created["traits"]["email"], "state": "inactive"}, token_from=edit
+    )
+    assert r.status_code == 303
+    page = f"identities/{identity_id}"
+    assert console.submit(f"{page}/recovery", {"method": "code"}, token_from=page).is_success
+    sessions = f"{page}/sessions"
+    assert console.submit(f"{sessions}/revoke-all", {}, token_from=sessions).status_code == 303
+    delete = f"{page}/delete"
+    assert console.submit(delete, {}, token_from=delete).status_code == 303
+    actors = {(e["type"], e["actor"]) for e in _events(server, identity_id)}
+    # The admin API's create and the user's login keep their own actors.
+    assert ("identity.created", "admin") in actors
+    assert ("session.issued", "self") in actors
+    for kind in ("identity.updated", "recovery.code_issued", "session.revoked", "identity.deleted"):
+        assert (kind, "admin_console") in actors, (kind, sorted(actors))
+    # The audit page lists them, linked to the identity.
+    listed = console.page(f"audit?identity={identity_id}")
+    assert listed.count("admin_console") >= 4
+    assert f'href="/admin/ui/identities/{identity_id}"' in listed

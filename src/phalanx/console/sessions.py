@@ -4,7 +4,7 @@ one, revoke all, extend.
 The same calls as the admin API: ``GET /admin/identities/{id}/sessions``
 (``session_store.page_for_identity``), ``DELETE /admin/sessions/{id}``
 (``sessions.revoke``), ``DELETE /admin/identities/{id}/sessions``
-(``session_store.delete_for_identity``) and ``PATCH /admin/sessions/{id}/extend``
+(``sessions.delete_for_identity``) and ``PATCH /admin/sessions/{id}/extend``
 (``sessions.extend``). Rows are drawn by the welcome page's :func:`describe_session`.
 """
 
@@ -86,7 +86,7 @@ async def revoke_all(console: Console) -> Response:
     identity_id = identity_id_of(console)
     if identity_id is None:
         return not_found(console)
-    await console.registry.session_store.delete_for_identity(identity_id)
+    await console.registry.sessions.delete_for_identity(identity_id)
     return console.redirect(f"identities/{identity_id}/sessions", done="revoked_all")
 
 
