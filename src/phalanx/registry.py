@@ -397,12 +397,15 @@ class Registry:
             self.identities,
             self.forms,
             self.identity_json,
-            SettingsHooks(lambda m: configured_hooks(flows.settings.after, m), self.sessions),
+            SettingsHooks(
+                lambda m: configured_hooks(flows.settings.after, m),
+                self.sessions,
+                send_verification=self.verification.send_after_settings,
+                verification_enabled=flows.verification.enabled,
+                legacy_show_verification_ui=config.feature_flags.legacy_continue_with_verification_ui,
+            ),
             flows.settings.lifespan,
             flows.settings.privileged_session_max_age,
-            # Hook point for the verification flow: an async
-            # ``send_verification(req, identity, flow_type) -> continue_with items``.
-            send_verification=self.verification.send_after_settings,
             disabled_methods=self.matrix.disabled_in("settings"),
         )
         self.logout = LogoutService(env)

@@ -138,9 +138,12 @@ class FlowEnvironment:
     def flow_ui_url(self, flow: Flow) -> str:
         return with_query(self.ui_url(str(flow.kind)), flow=str(flow.id))
 
-    def default_return_url(self, kind: FlowKind | str, method: str | None = None) -> str:
+    def default_return_url(
+        self, kind: FlowKind | str, method: str | None = None, *, fallback: str | None = None
+    ) -> str:
         """``flows.<kind>.after.<method>.default_browser_return_url`` → ``flows.<kind>.after…``
-        → ``selfservice.default_browser_return_url``."""
+        → ``fallback`` (the settings flow: its own UI page) →
+        ``selfservice.default_browser_return_url``."""
         after = getattr(getattr(self.config.selfservice.flows, str(kind), None), "after", None)
         url = None
         if method and after is not None:
@@ -148,17 +151,23 @@ class FlowEnvironment:
         if not url and after is not None:
             url = getattr(after, "default_browser_return_url", None)
         if not url:
-            return self.config.default_browser_return_url
+            return fallback or self.config.default_browser_return_url
         return self.config.absolute_url(str(url))
 
     def secure_return_to(
-        self, return_to: str | None, kind: FlowKind | str, method: str | None = None
+        self,
+        return_to: str | None,
+        kind: FlowKind | str,
+        method: str | None = None,
+        *,
+        fallback: str | None = None,
     ) -> str:
         """Kratos ``SecureRedirectTo``: ``return_to`` if allow-listed, the flow's default
-        return URL when absent; raises ``self_service_flow_return_to_forbidden`` otherwise."""
+        return URL when absent (see :meth:`default_return_url`); raises
+        ``self_service_flow_return_to_forbidden`` otherwise."""
         return secure_redirect(
             return_to,
-            default=self.default_return_url(kind, method),
+            default=self.default_return_url(kind, method, fallback=fallback),
             allowed=self.allowed_return_urls,
             public_base_url=self.public_url,
         )

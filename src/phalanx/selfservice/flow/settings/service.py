@@ -58,7 +58,7 @@ from phalanx.selfservice.flow.results import ExternalRedirect
 from phalanx.selfservice.flow.return_to import secure_redirect
 from phalanx.selfservice.flow.settings.continuity import Continuity
 from phalanx.selfservice.flow.settings.flow import SettingsFlow
-from phalanx.selfservice.flow.settings.hooks import SendVerification, SettingsHooks
+from phalanx.selfservice.flow.settings.hooks import SettingsHooks
 from phalanx.selfservice.flow.settings.strategy import (
     PrivilegedSessionRequired,
     SettingsContext,
@@ -89,7 +89,6 @@ class SettingsService:
         lifespan: timedelta,
         privileged_max_age: timedelta,
         *,
-        send_verification: SendVerification | None = None,
         disabled_methods: Collection[str] = (),
     ) -> None:
         config = env.config
@@ -106,12 +105,6 @@ class SettingsService:
         self.privileged_max_age = privileged_max_age
         self.required_aal = config.selfservice.flows.settings.required_aal
         self.continuity = Continuity(config.cookie_secrets)
-        after_hooks.verification_enabled = config.selfservice.flows.verification.enabled
-        after_hooks.legacy_show_verification_ui = (
-            config.feature_flags.legacy_continue_with_verification_ui
-        )
-        if send_verification is not None:
-            after_hooks.send_verification = send_verification
 
     # -- building flows -------------------------------------------------------------------
     def _render_identity(self, flow: SettingsFlow, identity: Identity) -> None:
@@ -447,16 +440,8 @@ class SettingsService:
     def _success_return_to(self, flow: SettingsFlow, method: str) -> str:
         """``return_to`` of the flow if allowed, else ``settings.after[.<method>]
         .default_browser_return_url``, else the settings UI showing this flow."""
-        after = self.env.config.selfservice.flows.settings.after
-        method_after = getattr(after, method, None)
-        default = getattr(method_after, "default_browser_return_url", None)
-        default = default or after.default_browser_return_url
-        target = self.env.config.absolute_url(str(default)) if default else None
-        return secure_redirect(
-            flow.request_return_to(),
-            default=target or self.env.flow_ui_url(flow),
-            allowed=self.env.allowed_return_urls,
-            public_base_url=self.env.public_url,
+        return self.env.secure_return_to(
+            flow.request_return_to(), flow.kind, method, fallback=self.env.flow_ui_url(flow)
         )
 
     async def _succeed(
