@@ -214,6 +214,7 @@ class Phalanx:
         from phalanx.http.admin import create_admin_app
         from phalanx.http.public import create_public_app
         from phalanx.registry import Registry
+        from phalanx.web.routes import routes as ui_routes
 
         registry = await Registry.build(self.config, hooks=self.hooks)
         try:
@@ -222,7 +223,7 @@ class Phalanx:
             await registry.close()
             raise
         assert isinstance(self.public_app, _App) and isinstance(self.admin_app, _App)
-        self.public_app.inner = create_public_app(registry)
+        self.public_app.inner = create_public_app(registry, ui=ui_routes)
         self.admin_app.inner = create_admin_app(registry)
         self._registry = registry
         await registry.start()  # the whoami cache's cross-host invalidation listener

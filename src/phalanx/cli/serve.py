@@ -131,13 +131,14 @@ async def _serve_worker(
     from phalanx.http.admin import create_admin_app
     from phalanx.http.protocol import guarded_protocol
     from phalanx.http.public import create_public_app
+    from phalanx.web.routes import routes as ui_routes
 
     _start_tracing(config)
     registry = await _build_registry(config, dev=dev, epoch=epoch)
     await registry.start()
     limits = config.phalanx.connections
     apps: dict[str, ASGIApp] = {
-        "public": create_public_app(registry),
+        "public": create_public_app(registry, ui=ui_routes),
         "admin": create_admin_app(registry),
     }
     servers = []

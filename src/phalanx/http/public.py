@@ -1,6 +1,14 @@
-"""The public ASGI app (port 4433): self-service flows, sessions, schemas, health."""
+"""The public ASGI app (port 4433): self-service flows, sessions, schemas, health.
+
+``http/`` never imports the UI packages built on it (``web/``, the import direction is
+checked by ``tests/test_import_direction.py``): the built-in UI's routes come in as ``ui``
+from whoever assembles the app (``phalanx serve``, ``Phalanx``:
+:data:`phalanx.web.routes.routes`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,7 +26,8 @@ from phalanx.registry import Registry
 __all__ = ["create_public_app"]
 
 
-def public_routes() -> list[BaseRoute]:
+def public_routes(ui: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
+    """Every public route; ``ui``: the built-in UI's (``/ui/...``), before the redirects."""
     from phalanx.http.routes import (
         errors,
         login,
@@ -33,7 +42,6 @@ def public_routes() -> list[BaseRoute]:
         verification,
         webauthn,
     )
-    from phalanx.web.routes import routes as web_routes
 
     return [
         Route("/health/alive", health.alive),
@@ -52,14 +60,14 @@ def public_routes() -> list[BaseRoute]:
         *oidc.routes,
         *errors.routes,
         *webauthn.routes,
-        *web_routes,
+        *ui,
         *redirects.public_routes,  # last: only paths no real public route serves
     ]
 
 
-def create_public_app(registry: Registry) -> ASGIApp:
+def create_public_app(registry: Registry, *, ui: Sequence[BaseRoute] = ()) -> ASGIApp:
     app = Starlette(
-        routes=public_routes(),
+        routes=public_routes(ui),
         exception_handlers=exception_handlers,
         middleware=[
             Middleware(ObserveRequests),

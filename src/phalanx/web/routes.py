@@ -1,4 +1,4 @@
-"""The built-in UI's routes, mounted by the public app (``phalanx.http.public``).
+"""The built-in UI's routes, handed to the public app (``create_public_app(ui=routes)``).
 
 ``/ui/{login,registration,settings,recovery,verification}``, ``/ui/error``, ``/ui/welcome``,
 ``/ui/mailbox`` (``--dev`` only),
