@@ -3,6 +3,10 @@
 Mirrors Kratos's ``CompareHMAC``/``decodeHMACHash``: ``<digest>`` is padded standard base64 of
 the *lowercase hex* HMAC of the password, ``<key>`` padded standard base64 of the HMAC key;
 the hex strings are compared.
+
+MD4 comes from PyCryptodome (``pycryptodomex``, C implementation): OpenSSL 3 moved MD4 to
+its legacy provider, so ``hashlib.new("md4")`` is usually missing, and ``cryptography``
+has no MD4.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from phalanx.hash._md4 import MD4
+from Cryptodome.Hash import MD4
+
 from phalanx.hash.encoding import b64decode_std, constant_time_equal
 from phalanx.hash.errors import HashParseError
 
@@ -21,7 +26,7 @@ __all__ = ["HMAC_PREFIX", "compare_hmac"]
 HMAC_PREFIX = re.compile(r"^\$hmac-(md4|md5|sha1|sha224|sha256|sha384|sha512)\$")
 
 _DIGESTS: dict[str, Callable[..., Any] | str] = {
-    "md4": MD4,
+    "md4": MD4.new,
     "md5": "md5",
     "sha1": "sha1",
     "sha224": "sha224",
