@@ -33,10 +33,13 @@ def server(request: pytest.FixtureRequest, module_server_factory: ServerFactory)
     return module_server_factory.start(
         database=request.param,
         config={
+            # Sessions can be extended only in their last minute (the browser journeys
+            # extend one with the default: any time).
+            "session": {"earliest_possible_extend": "1m"},
             "selfservice": {
                 "methods": {"link": {"enabled": True}, "code": {"enabled": True}},
                 "flows": {"recovery": {"enabled": True, "use": "code"}},
-            }
+            },
         },
     )
 
@@ -435,3 +438,21 @@ def test_console_changes_are_audited_as_the_console(
     listed = console.page(f"audit?identity={identity_id}")
     assert listed.count("admin_console") >= 4
     assert f'href="/admin/ui/identities/{identity_id}"' in listed
+
+
+def test_extend_too_early_says_so(server: PhalanxServer, console: ConsoleClient) -> None:
+    created = _create(
+        server,
+        unique_email("extend"),
+        credentials={"password": {"config": {"password": "a long password 12345"}}},
+    )
+    token = _login_api(server, created["traits"]["email"])
+    whoami = httpx.get(
+        f"{server.public_url}/sessions/whoami", headers={"X-Session-Token": token}, timeout=10
+    ).json()
+    sessions = f"identities/{created['id']}/sessions"
+    r = console.submit(f"{sessions}/extend", {"session": whoami["id"]}, token_from=sessions)
+    assert r.status_code == 303 and "done=not_extended" in r.headers["location"]
+    assert "was not extended" in console.page(f"{sessions}?done=not_extended")
+    after = httpx.get(f"{server.admin_url}/admin/sessions/{whoami['id']}", timeout=10).json()
+    assert after["expires_at"] == whoami["expires_at"]

@@ -30,6 +30,10 @@ NOTICES = {
     "revoked": "The session was revoked.",
     "revoked_all": "All sessions were revoked.",
     "extended": "The session was extended.",
+    "not_extended": (
+        "The session was not extended: sessions can be extended only within "
+        "session.earliest_possible_extend of their expiry."
+    ),
 }
 
 
@@ -99,5 +103,7 @@ async def extend_session(console: Console) -> Response:
     session = await registry.session_store.get(session_id, with_identity=True)
     if session is None or session.identity_id != identity_id:
         return not_found(console)
-    await registry.sessions.extend(session)
-    return console.redirect(f"identities/{identity_id}/sessions", done="extended")
+    before = session.expires_at
+    extended = await registry.sessions.extend(session)
+    done = "extended" if extended.expires_at != before else "not_extended"
+    return console.redirect(f"identities/{identity_id}/sessions", done=done)
