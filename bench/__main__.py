@@ -109,7 +109,7 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             console_backends=("sqlite",),
             audit=replace(quick_sessions, sessions=100, duration=2.0, rounds=2),
             audit_login=LoginConfig(
-                bcrypt_cost=4, users=100, concurrency=8, duration=2.0, warmup=0.5, raw_duration=0
+                bcrypt_cost=4, users=100, concurrency=8, duration=4.0, warmup=1.0, raw_duration=0
             ),
         )
     return Plan(

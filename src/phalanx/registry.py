@@ -557,6 +557,8 @@ class Registry:
     async def close(self) -> None:
         if self.invalidation is not None:
             await self.invalidation.close()
+        if self.sessions.idle is not None:
+            await self.sessions.idle.close()
         await self.audit.close()
         self.hashing.shutdown()
         self.session_store.close()

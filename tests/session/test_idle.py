@@ -1,12 +1,12 @@
 """``IdleTimeout`` on a real SQLite file shared by two instances (as two processes would
-share the database), with a controlled clock: uses within the granularity need no
-statement, a use seen by one process keeps the session alive for the other, an idle
-session is revoked once and reported."""
+share the database), with a controlled clock: a session seen used needs no statement,
+uses are written in one batch, a use written by one process keeps the session alive for
+the other, an idle session is revoked once and reported."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.anyio
 
 T0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC).timestamp()
 TIMEOUT = timedelta(minutes=10)
+MINUTE = 60.0
 
 
 class Clock:
@@ -34,12 +35,19 @@ class Clock:
         return self.now
 
 
-class CountingActivity(SQLSessionActivity):
-    touches = 0
+class Counting(SQLSessionActivity):
+    def __init__(self, store: SQLSessionStore) -> None:
+        super().__init__(store.db, store)
+        self.reads = 0
+        self.writes: list[list[str]] = []
 
-    async def touch(self, token_digest: str, now: datetime, cutoff: datetime) -> bool:
-        self.touches += 1
-        return await super().touch(token_digest, now, cutoff)
+    async def last_used(self, token_digest: str) -> datetime | None:
+        self.reads += 1
+        return await super().last_used(token_digest)
+
+    async def record(self, token_digests: Sequence[str], at: datetime) -> None:
+        self.writes.append(list(token_digests))
+        await super().record(token_digests, at)
 
 
 @pytest.fixture
@@ -74,7 +82,24 @@ def test_granularity_is_a_tenth_of_the_timeout_at_most_a_minute() -> None:
     assert granularity_for(timedelta(hours=2)) == 60.0
 
 
-async def test_two_processes_agree_through_the_database(store: SQLSessionStore) -> None:
+async def test_uses_are_remembered_and_written_in_one_batch(store: SQLSessionStore) -> None:
+    (one, _), (two, _) = await _session(store), await _session(store)
+    clock = Clock()
+    activity = Counting(store)
+    idle = IdleTimeout(activity, TIMEOUT, clock=clock)
+    clock.now += 9 * MINUTE
+    assert await idle.alive(one) and await idle.alive(two)
+    assert activity.reads == 2  # first seen here: one read each
+    clock.now += 5 * MINUTE
+    assert await idle.alive(one) and await idle.alive(two)
+    assert activity.reads == 2  # seen used within the timeout: no statement
+    await idle.close()
+    assert activity.writes == [sorted([one, two])]
+    used = await activity.last_used(one)
+    assert used == datetime.fromtimestamp(clock.now, UTC)
+
+
+async def test_processes_agree_through_the_database(store: SQLSessionStore) -> None:
     key, session = await _session(store)
     ended: list[tuple[uuid.UUID, uuid.UUID]] = []
 
@@ -82,38 +107,38 @@ async def test_two_processes_agree_through_the_database(store: SQLSessionStore) 
         ended.append((identity_id, session_id))
 
     clock = Clock()
-    first_activity, second_activity = (
-        CountingActivity(store.db, store),
-        CountingActivity(store.db, store),
-    )
-    first = IdleTimeout(first_activity, TIMEOUT, on_expired=report, clock=clock)
-    second = IdleTimeout(second_activity, TIMEOUT, on_expired=report, clock=clock)
-
-    clock.now += 9 * 60  # 9 minutes after sign-in: alive, recorded
+    first = IdleTimeout(Counting(store), TIMEOUT, on_expired=report, clock=clock)
+    second = IdleTimeout(Counting(store), TIMEOUT, on_expired=report, clock=clock)
+    clock.now += 8 * MINUTE
     assert await first.alive(key)
-    assert first_activity.touches == 1
-    clock.now += 30  # within the granularity: no statement at all
-    assert await first.alive(key)
-    assert first_activity.touches == 1
-    # 15 minutes after sign-in, but 6 after the last use the first process recorded.
-    clock.now += 5.5 * 60
+    await first.flush()
+    # 16 minutes after sign-in, 8 after the use the first process wrote: alive.
+    clock.now += 8 * MINUTE
     assert await second.alive(key)
-    assert second_activity.touches == 1
-    clock.now += TIMEOUT.total_seconds() + 1  # unused for longer than the timeout
-    assert not await first.alive(key)
+    await second.flush()
+    # Within one granularity past the timeout: still alive (writes may lag that much).
+    clock.now += TIMEOUT.total_seconds() + second.granularity / 2
+    assert await first.alive(key)
+    await first.flush()
+    # Unused for longer than timeout + granularity: ended, by whichever process asks.
+    clock.now += TIMEOUT.total_seconds() + first.granularity + 1
+    assert not await second.alive(key)
     assert ended == [(session.identity_id, session.id)]
     revoked = await store.get(session.id, with_identity=False)
     assert revoked is not None and not revoked.active
-    assert not await second.alive(key)
+    assert not await first.alive(key)
     assert len(ended) == 1  # already ended: reported once
+    await first.close()
+    await second.close()
 
 
-async def test_a_session_issued_here_needs_no_statement_at_first(store: SQLSessionStore) -> None:
+async def test_a_session_issued_here_needs_no_read(store: SQLSessionStore) -> None:
     key, _ = await _session(store)
     clock = Clock()
-    activity = CountingActivity(store.db, store)
+    activity = Counting(store)
     idle = IdleTimeout(activity, TIMEOUT, clock=clock)
     idle.used_now(key)
     clock.now += 10
     assert await idle.alive(key)
-    assert activity.touches == 0
+    assert activity.reads == 0
+    await idle.close()
