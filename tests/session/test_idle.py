@@ -142,3 +142,21 @@ async def test_a_session_issued_here_needs_no_read(store: SQLSessionStore) -> No
     assert await idle.alive(key)
     assert activity.reads == 0
     await idle.close()
+
+
+async def test_a_recent_authentication_needs_no_read(store: SQLSessionStore) -> None:
+    key, session = await _session(store)
+    clock = Clock()
+    activity = Counting(store)
+    idle = IdleTimeout(activity, TIMEOUT, clock=clock)
+    clock.now += 9 * MINUTE
+    idle.known_use(key, session.authenticated_at)
+    assert await idle.alive(key)
+    assert activity.reads == 0
+    await idle.flush()
+    # Last seen 12 minutes ago (longer than timeout + granularity): read, idle, ended.
+    clock.now += 12 * MINUTE
+    idle.known_use(key, session.authenticated_at)
+    assert not await idle.alive(key)
+    assert activity.reads == 1
+    await idle.close()

@@ -6,7 +6,9 @@ turn whoami into a database write. So:
 
 * each process remembers when *it* last saw each session used (memory only). A session
   this process saw used within the timeout is alive: no statement at all;
-* a session it has not seen (or not within the timeout) is looked up: one indexed read of
+* so is a session authenticated within the timeout (whoami's lookup and the flows read
+  ``authenticated_at`` with the session anyway: :meth:`IdleTimeout.known_use`);
+* any other session is looked up: one indexed read of
   ``COALESCE(sessions.used_at, authenticated_at)``. Older than the timeout plus one
   *granularity* (a tenth of the timeout, at most a minute): the session is idle;
 * uses are written to ``sessions.used_at`` in the background, at most one granularity
@@ -81,6 +83,13 @@ class IdleTimeout:
     def used_now(self, token_digest: str) -> None:
         """A session this process just issued (the database has it as used now)."""
         self._remember(token_digest, self._clock())
+
+    def known_use(self, token_digest: str, at: datetime) -> None:
+        """A use the caller knows of (the session's authentication, read with it): a
+        session authenticated within the timeout needs no read to be known alive."""
+        moment = at.timestamp()
+        if moment > self._seen.get(token_digest, 0.0):
+            self._remember(token_digest, moment)
 
     def _remember(self, token_digest: str, moment: float) -> None:
         seen = self._seen

@@ -105,6 +105,8 @@ class SessionManager:
         session = await self.store.get_by_token(key)
         if session is None or not session.is_active():
             return None
+        if self.idle is not None:
+            self.idle.known_use(key, session.authenticated_at)
         if self.idle is not None and not await self.idle.alive(key):
             return None
         session.token = token

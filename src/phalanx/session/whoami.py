@@ -81,6 +81,8 @@ class Whoami:
         session = await self.store.get_by_token(key)
         if session is None or not session.is_active():
             return None
+        if self.idle is not None:
+            self.idle.known_use(key, session.authenticated_at)
         session.token = token
         if session.aal != AAL.AAL2:
             # Kratos passes UpsertAAL here: a stale available_aal column is corrected.
