@@ -1,7 +1,8 @@
 """Which package may import which (ARCHITECTURE.md, "Import direction"), read from the source.
 
 * ``selfservice/``, ``identity/`` and ``session/`` are framework-free: no Starlette;
-* ``web/`` (the built-in UI) builds on ``http/``; ``http/`` never imports ``web/``.
+* ``web/`` (the built-in UI) builds on ``http/``; ``http/`` never imports ``web/``;
+* ``console/`` (the admin console) builds on ``http/`` and ``web/``; ``http/`` never imports it.
 """
 
 from __future__ import annotations
@@ -52,3 +53,8 @@ def test_domain_packages_import_no_starlette() -> None:
 
 def test_http_does_not_import_web() -> None:
     assert _offending("http", "phalanx.web") == []
+
+
+def test_http_does_not_import_the_console() -> None:
+    assert any(name.startswith("phalanx.http") for _, name in _imports("console"))
+    assert _offending("http", "phalanx.console") == []

@@ -210,6 +210,7 @@ class Phalanx:
                 raise
 
     async def _open(self) -> None:
+        from phalanx.console import console_routes_for
         from phalanx.courier.worker import run_worker
         from phalanx.http.admin import create_admin_app
         from phalanx.http.public import create_public_app
@@ -224,7 +225,9 @@ class Phalanx:
             raise
         assert isinstance(self.public_app, _App) and isinstance(self.admin_app, _App)
         self.public_app.inner = create_public_app(registry, ui=ui_routes)
-        self.admin_app.inner = create_admin_app(registry)
+        self.admin_app.inner = create_admin_app(
+            registry, console=console_routes_for(self.config, dev=registry.dev)
+        )
         self._registry = registry
         await registry.start()  # the whoami cache's cross-host invalidation listener
         if self.courier:

@@ -128,6 +128,7 @@ async def _serve_worker(
     import uvicorn
 
     from phalanx import tracing
+    from phalanx.console import console_routes_for
     from phalanx.http.admin import create_admin_app
     from phalanx.http.protocol import guarded_protocol
     from phalanx.http.public import create_public_app
@@ -139,7 +140,7 @@ async def _serve_worker(
     limits = config.phalanx.connections
     apps: dict[str, ASGIApp] = {
         "public": create_public_app(registry, ui=ui_routes),
-        "admin": create_admin_app(registry),
+        "admin": create_admin_app(registry, console=console_routes_for(config, dev=registry.dev)),
     }
     servers = []
     for name, app in apps.items():

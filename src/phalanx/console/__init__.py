@@ -6,6 +6,6 @@ styles and changed through the same services as the admin API. Optional login
 (``phalanx.admin_ui.auth``), CSRF on every form, no script (see :mod:`.access`).
 """
 
-from phalanx.console.routes import console_enabled, console_routes
+from phalanx.console.routes import console_enabled, console_routes, console_routes_for
 
-__all__ = ["console_enabled", "console_routes"]
+__all__ = ["console_enabled", "console_routes", "console_routes_for"]

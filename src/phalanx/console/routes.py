@@ -6,6 +6,8 @@ static assets are the built-in UI's (plus ``console.css``) and the theme its bra
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -20,7 +22,10 @@ from phalanx.web.routes import StaticHeaders
 from phalanx.web.security import static_headers
 from phalanx.web.templates import STATIC_DIR
 
-__all__ = ["console_enabled", "console_routes"]
+if TYPE_CHECKING:
+    from phalanx.config import Config
+
+__all__ = ["console_enabled", "console_routes", "console_routes_for"]
 
 _ID = CONSOLE_PATH + "/identities/{id}"
 
@@ -28,6 +33,12 @@ _ID = CONSOLE_PATH + "/identities/{id}"
 def console_enabled(enabled: bool | None, *, dev: bool) -> bool:
     """``phalanx.admin_ui.enabled``; unset means on with ``--dev`` only."""
     return dev if enabled is None else enabled
+
+
+def console_routes_for(config: Config, *, dev: bool) -> list[BaseRoute]:
+    """The console's routes when ``phalanx.admin_ui.enabled`` (default: ``dev``), else none:
+    what ``phalanx serve`` and embedding hand to ``create_admin_app(console=...)``."""
+    return console_routes() if console_enabled(config.phalanx.admin_ui.enabled, dev=dev) else []
 
 
 async def _index(request: Request) -> Response:

@@ -1,11 +1,13 @@
 """The admin ASGI app (port 4434): identities, sessions, courier, recovery, health, and the
-admin console under ``/admin/ui/`` when ``phalanx.admin_ui.enabled`` (``phalanx.console``).
+admin console under ``/admin/ui/`` when its routes are passed in (``phalanx.console``).
 
 Kratos's admin router adds ``/admin`` to any path lacking it, so ``/identities`` and
 ``/admin/identities`` are the same resource; :class:`AdminPrefix` does that rewrite.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -38,7 +40,7 @@ class AdminPrefix:
         await self.app(scope, receive, send)
 
 
-def admin_routes(*, console: bool = False) -> list[BaseRoute]:
+def admin_routes(console: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
     from phalanx.http.routes import (
         admin_audit,
         admin_courier,
@@ -50,13 +52,8 @@ def admin_routes(*, console: bool = False) -> list[BaseRoute]:
         redirects,
     )
 
-    extra: list[BaseRoute] = []
-    if console:
-        from phalanx.console import console_routes
-
-        extra = console_routes()
     return [
-        *extra,
+        *console,
         Route("/admin/health/alive", health.alive),
         Route("/admin/health/ready", health.ready),
         Route("/admin/version", health.version),
@@ -71,12 +68,11 @@ def admin_routes(*, console: bool = False) -> list[BaseRoute]:
     ]
 
 
-def create_admin_app(registry: Registry) -> ASGIApp:
-    from phalanx.console import console_enabled
-
-    enabled = console_enabled(registry.config.phalanx.admin_ui.enabled, dev=registry.dev)
+def create_admin_app(registry: Registry, *, console: Sequence[BaseRoute] = ()) -> ASGIApp:
+    """The admin app; ``console`` are the admin console's routes (``phalanx.console``), given
+    by whoever composes the apps, as the public app is given the built-in UI's."""
     app = Starlette(
-        routes=admin_routes(console=enabled),
+        routes=admin_routes(console),
         exception_handlers=exception_handlers,
         middleware=[
             Middleware(ObserveRequests),
