@@ -153,14 +153,17 @@ class Limiter:
             lockout = self.policy.lockout
             if not lockout.enabled:
                 return SignInAttempt(subject, 0)
-            count = await self._count(self._failures_key(subject), lockout.window)
+            key = self._failures_key(subject)
+            count = await self._count(key, lockout.window)
+            if count.hits > lockout.max_failures and count.ttl > lockout.max_period:
+                # The attempt that used the last try has not set the lock yet -- or it
+                # never will (its request died): no lock may outlast max_period.
+                await self.counters.expire(key, lockout.max_period)
         except CountersUnavailable as exc:
             self._store_down(exc)
             raise LimiterUnavailableError(UNAVAILABLE_RETRY_AFTER) from exc
         if count.hits > lockout.max_failures:
             RATE_LIMITED.labels(str(Action.SIGN_IN), "lockout").inc()
-            # Until the attempt that used the last try has set the lock, the counter still
-            # runs for the failure window: the lock will end no later than max_period.
             raise TooManyRequestsError(_seconds(min(count.ttl, lockout.max_period)))
         return SignInAttempt(subject, count.hits)
 
@@ -200,11 +203,15 @@ class Limiter:
         return self.keys.key(Action.SIGN_IN, Dimension.FAILURES, subject)
 
     async def _settle(self, step: Awaitable[None]) -> None:
-        """Record an attempt's end; a store that went down meanwhile is only reported."""
+        """Record an attempt's end. Its answer is already decided, so a store that fails
+        now is only reported: a lock that could not be set is set by the next attempt
+        (see :meth:`begin_sign_in`), a reset that was lost only costs a try."""
         try:
             await step
         except CountersUnavailable as exc:
             self._store_down(exc)
+        except Exception:  # a database error must not turn a wrong password into a 500
+            log.exception("could not record the end of a sign-in attempt")
 
     def _store_down(self, exc: Exception) -> None:
         dependency_failed(
