@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,20 @@ def pytest_runtest_makereport(
     report = yield
     reference.fold_skip(report)
     return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Under pytest-xdist the counts live in the workers: hand them to the controller.
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["phalanx_reference"] = reference.export_counts()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    counts = getattr(node, "workeroutput", {}).get("phalanx_reference")
+    if counts:
+        reference.merge_counts(counts)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

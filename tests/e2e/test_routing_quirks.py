@@ -28,7 +28,8 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-ID = str(uuid.uuid4())
+# Fixed (not uuid4()): test ids must be the same in every pytest-xdist worker.
+ID = "1ca2ad1b-78a9-4aaf-9e53-c2909dba48b2"
 
 PUBLIC_TO_ADMIN = [
     ("GET", "/identities", "/admin/identities"),

@@ -20,12 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import hypothesis
 import pytest
 import requests
-import schemathesis
-from hypothesis import HealthCheck, Phase
-from schemathesis import GenerationMode
 
 from tests.support.identities import create_body, unique_email
 from tests.support.reference import OPENAPI, require
@@ -102,6 +98,12 @@ def _fuzz(
     operation: Any, base: str, http: requests.Session, until: float
 ) -> tuple[int, list[ServerError]]:
     """Run one operation's examples until ``until``; the requests sent and the 5xx."""
+    # Imported here, not at collection: hypothesis and schemathesis cost seconds of CPU in
+    # every process that collects the suite (their pytest plugin is off: ``-p no:schemathesis``).
+    import hypothesis
+    from hypothesis import HealthCheck, Phase
+    from schemathesis import GenerationMode
+
     modes = [GenerationMode.POSITIVE]
     if _has_input(operation):
         modes.append(GenerationMode.NEGATIVE)
@@ -140,6 +142,8 @@ def _fuzz(
 
 
 def test_no_operation_answers_5xx(server: PhalanxServer) -> None:
+    import schemathesis
+
     spec = require(OPENAPI)
     _seed(server)
     schema = schemathesis.openapi.from_path(str(spec))

@@ -50,8 +50,10 @@ __all__ = [
     "ContractFile",
     "configuration_problem",
     "enable_hint",
+    "export_counts",
     "fold_skip",
     "locate",
+    "merge_counts",
     "missing",
     "note_skipped",
     "require",
@@ -209,6 +211,18 @@ def skipped_counts() -> dict[str, int]:
 def skipped_test_counts() -> dict[str, int]:
     """Tests skipped by :func:`require`, by kind (counted by :func:`fold_skip`)."""
     return dict(_skipped_tests)
+
+
+def export_counts() -> dict[str, dict[str, int]]:
+    """What this process counted, for the process that prints the summary (an xdist
+    worker hands it to the controller)."""
+    return {"checks": dict(_skipped), "tests": dict(_skipped_tests)}
+
+
+def merge_counts(counts: dict[str, dict[str, int]]) -> None:
+    """Add a worker's :func:`export_counts`."""
+    _skipped.update(counts.get("checks", {}))
+    _skipped_tests.update(counts.get("tests", {}))
 
 
 def fold_skip(report: pytest.TestReport) -> None:
