@@ -5,8 +5,10 @@
   ``SELFSERVICE_*``, ``KRATOS_*``, ... see :mod:`tests.support.env`) so a developer's shell
   never leaks into a test; tests that want one set it with ``monkeypatch.setenv``.
 * the real-server fixtures of :mod:`tests.support.server` (``server_factory``,
-  ``module_server_factory``) and the SMTP sink fixture of :mod:`tests.support.mail`
+  ``module_server_factory``) and the SMTP sink fixture of :mod:`phalanx.testing.plugin`
   (``mail``) are registered as plugins, so every test directory can use them.
+* every answer the :mod:`phalanx.testing` drivers receive is validated against Kratos's
+  OpenAPI document (:func:`tests.support.openapi.spec_check`).
 * the Kratos contract files (:mod:`tests.support.reference`): the header says where they
   were found; when some are missing, the run ends with one line naming the checks that were
   skipped and how to enable them. A misconfigured ``PHALANX_KRATOS_REFERENCE`` stops the run.
@@ -20,10 +22,14 @@ from typing import Any
 
 import pytest
 
+from phalanx.testing import set_response_check
 from tests.support import reference
 from tests.support.env import is_config_var
+from tests.support.openapi import spec_check
 
-pytest_plugins = ["tests.support.server", "tests.support.mail", "tests.support.oidc"]
+pytest_plugins = ["tests.support.server", "phalanx.testing.plugin", "tests.support.oidc"]
+
+set_response_check(spec_check)
 
 
 def pytest_configure(config: pytest.Config) -> None:

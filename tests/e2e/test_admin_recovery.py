@@ -10,14 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from phalanx.testing import MailSink, create_identity, mail_config, message_ids
 from tests.support.api import SpecClient, error_of
 from tests.support.identities import unique_email
-from tests.support.mail import (
-    MailSink,
-    create_identity,
-    flows_config,
-    message_ids,
-)
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -25,14 +20,14 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(mail, selfservice={"methods": {"link": {"enabled": True}}})
+    config = mail_config(mail, selfservice={"methods": {"link": {"enabled": True}}})
     return module_server_factory.start(config=config)
 
 
 @pytest.fixture(scope="module")
 def disabled(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
     """Neither ``code`` nor ``link`` enabled (Phalanx's default leaves ``link`` off)."""
-    config = flows_config(mail, selfservice={"methods": {"code": {"enabled": False}}})
+    config = mail_config(mail, selfservice={"methods": {"code": {"enabled": False}}})
     return module_server_factory.start(config=config)
 
 

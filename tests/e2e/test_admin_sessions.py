@@ -8,7 +8,8 @@ import uuid
 import ory_kratos_client as kratos
 import pytest
 
-from tests.selfservice.drivers import flows_config, frontend, login_api, register_api
+from phalanx.testing import flows_config
+from phalanx.testing.sdk import frontend, login_api, register_api
 from tests.support.api import SpecClient, error_of
 from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory

@@ -12,10 +12,18 @@ import httpx
 import ory_kratos_client as kratos
 import pytest
 
-from tests.selfservice.drivers import Browser, frontend
+from phalanx.testing import (
+    Browser,
+    MailSink,
+    code_of,
+    create_identity,
+    mail_config,
+    message_ids,
+    node,
+)
+from phalanx.testing.sdk import frontend
 from tests.support.api import SpecClient, error_of
 from tests.support.identities import unique_email
-from tests.support.mail import MailSink, code_of, create_identity, flows_config, message_ids, node
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 def code_config(mail: MailSink, **code: Any) -> dict[str, Any]:
     """Code sign-in and sign-up on; ``session`` after a code registration."""
-    return flows_config(
+    return mail_config(
         mail,
         selfservice={
             "methods": {"code": {"passwordless_enabled": True, "config": code}},

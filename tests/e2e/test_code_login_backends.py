@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from phalanx.testing import MailSink, code_of, create_identity
 from tests.e2e.test_code_login import code_config
 from tests.support.api import SpecClient
 from tests.support.identities import unique_email
-from tests.support.mail import MailSink, code_of, create_identity
 from tests.support.server import BACKENDS, DatabaseChoice, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e

@@ -10,11 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import Browser
+from phalanx.testing import PASSWORD, Browser, MailSink, code_of, create_identity, mail_config, node
+from phalanx.testing import message_ids as ids
 from tests.support.api import SpecClient
 from tests.support.identities import unique_email
-from tests.support.mail import PASSWORD, MailSink, code_of, create_identity, flows_config, node
-from tests.support.mail import message_ids as ids
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(mail, selfservice={"methods": {"code": {"mfa_enabled": True}}})
+    config = mail_config(mail, selfservice={"methods": {"code": {"mfa_enabled": True}}})
     return module_server_factory.start(config=config, args=("--watch-courier",))
 
 

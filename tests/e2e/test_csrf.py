@@ -13,21 +13,20 @@ import pytest
 from starlette.routing import BaseRoute, Mount, Route
 
 from phalanx.http.public import public_routes
-from phalanx.web.routes import routes as ui_routes
-from tests.selfservice.drivers import (
+from phalanx.testing import (
     PASSWORD,
     Browser,
-    checked,
     csrf_cookie_name,
     flows_config,
-    frontend,
     node,
     query_of,
-    register_api,
     set_cookies,
 )
+from phalanx.testing.sdk import frontend, register_api
+from phalanx.web.routes import routes as ui_routes
 from tests.support.api import error_of
 from tests.support.identities import unique_email
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +73,7 @@ def _unmask(token: str) -> bytes:
 def test_cookie_name_value_and_attributes(server: PhalanxServer) -> None:
     base = server.config["serve"]["public"]["base_url"]
     expected = "csrf_token_" + hashlib.sha256(base.encode()).hexdigest()
-    assert csrf_cookie_name(server) == expected
+    assert csrf_cookie_name(server.config["serve"]["public"]["base_url"]) == expected
     with Browser(server) as browser:
         r = browser.get("/self-service/login/browser")
         morsel = set_cookies(r)[expected][expected]
@@ -176,7 +175,7 @@ def test_token_rotates_when_the_principal_changes(server: PhalanxServer) -> None
     with frontend(server) as api:
         register_api(api, bob)
     with Browser(server) as browser:
-        name = csrf_cookie_name(server)
+        name = csrf_cookie_name(server.config["serve"]["public"]["base_url"])
         browser.init("registration")
         anonymous = browser.cookies[name]
         browser.register(alice)

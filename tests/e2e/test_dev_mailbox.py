@@ -10,9 +10,9 @@ import time
 import httpx
 import pytest
 
+from phalanx.testing import MailSink, create_identity, mail_config
 from tests.support.api import error_of
 from tests.support.identities import unique_email
-from tests.support.mail import MailSink, create_identity, flows_config
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +96,7 @@ def test_no_mailbox_outside_dev_mode(server_factory: ServerFactory) -> None:
 def test_no_mailbox_when_an_smtp_server_is_configured(
     server_factory: ServerFactory, mail: MailSink
 ) -> None:
-    server = server_factory.start(config=flows_config(mail), args=("--watch-courier",))
+    server = server_factory.start(config=mail_config(mail), args=("--watch-courier",))
     r = httpx.get(f"{server.public_url}/ui/mailbox", timeout=10)
     assert r.status_code == 404
     email = unique_email("smtp")

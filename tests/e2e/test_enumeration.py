@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from phalanx.testing import MailSink, create_identity, csrf_token, mail_config
 from tests.support.api import SpecClient
-from tests.support.mail import MailSink, create_identity, csrf_of, flows_config
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def _masked(response: httpx.Response, *addresses: str) -> str:
         text = text.replace(address, "<address>")
     if response.headers.get("content-type", "").startswith("application/json"):
         try:
-            csrf = csrf_of(response.json())
+            csrf = csrf_token(response.json())
         except (AssertionError, KeyError):
             csrf = None
         if csrf:
@@ -56,12 +56,12 @@ def _headers(response: httpx.Response) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    return module_server_factory.start(config=flows_config(mail), args=("--watch-courier",))
+    return module_server_factory.start(config=mail_config(mail), args=("--watch-courier",))
 
 
 @pytest.fixture(scope="module")
 def link_server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         selfservice={
             "methods": {"link": {"enabled": True}},
@@ -100,7 +100,7 @@ def test_spa_and_form_answers_are_identical(server: PhalanxServer, mail: MailSin
             answers["json"].append(
                 spa.post(
                     f"/self-service/recovery?flow={created['id']}",
-                    json={"method": "code", "email": email, "csrf_token": csrf_of(created)},
+                    json={"method": "code", "email": email, "csrf_token": csrf_token(created)},
                 )
             )
         with SpecClient(server.public_url, follow_redirects=False) as form:
@@ -112,7 +112,7 @@ def test_spa_and_form_answers_are_identical(server: PhalanxServer, mail: MailSin
             answers["form"].append(
                 form.post(
                     f"/self-service/recovery?flow={flow_id}",
-                    data={"method": "code", "email": email, "csrf_token": csrf_of(created)},
+                    data={"method": "code", "email": email, "csrf_token": csrf_token(created)},
                     validate=False,
                 )
             )

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from phalanx.testing import PASSWORD, MailSink, create_identity, message_ids
 from tests.e2e.test_code_login import code_config
 from tests.e2e.test_enumeration import _headers, _masked, _pair
-from tests.support.mail import PASSWORD, MailSink, create_identity, message_ids
 from tests.support.server import PhalanxServer, ServerFactory, deep_merge
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,10 @@ import uuid
 import httpx
 import pytest
 
-from tests.selfservice.drivers import Browser, checked, flows_config, frontend, query_of
+from phalanx.testing import Browser, flows_config, query_of
+from phalanx.testing.sdk import frontend
 from tests.support.api import error_of
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e

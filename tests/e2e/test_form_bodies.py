@@ -13,14 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.selfservice.drivers import (
-    PASSWORD,
-    Browser,
-    flows_config,
-    message_ids,
-    node,
-    node_messages,
-)
+from phalanx.testing import PASSWORD, Browser, flows_config, message_ids, node, node_messages
 from tests.support.identities import unique_email
 from tests.support.paths import DATA
 from tests.support.server import PhalanxServer, ServerFactory

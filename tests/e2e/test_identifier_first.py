@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
+from phalanx.testing import PASSWORD, Browser, MailSink, code_of, create_identity, message_ids, node
 from tests.e2e.test_code_login import code_config
-from tests.selfservice.drivers import Browser
 from tests.support.api import SpecClient
 from tests.support.identities import unique_email
-from tests.support.mail import PASSWORD, MailSink, code_of, create_identity, message_ids, node
 from tests.support.openapi import assert_matches_spec
 from tests.support.server import PhalanxServer, ServerFactory, deep_merge
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from phalanx.testing import create_identity
 from tests.support.identities import unique_email
-from tests.support.mail import create_identity
 from tests.support.server import PhalanxServer, ServerFactory, deep_merge, free_port
 
 pytestmark = pytest.mark.e2e

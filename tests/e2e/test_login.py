@@ -11,23 +11,21 @@ import ory_kratos_client as kratos
 import pytest
 from ory_kratos_client.exceptions import ApiException
 
-from tests.selfservice.drivers import (
+from phalanx.testing import (
     PASSWORD,
     Browser,
-    checked,
     csrf_cookie_name,
     flows_config,
-    frontend,
-    login_api,
     message_ids,
     node,
     node_messages,
     query_of,
-    register_api,
     set_cookies,
 )
+from phalanx.testing.sdk import frontend, login_api, register_api
 from tests.support.api import SpecClient, error_of
 from tests.support.identities import create_body, unique_email
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -200,7 +198,9 @@ def test_refresh_login_updates_authenticated_at(server: PhalanxServer) -> None:
     with Browser(server) as browser:
         browser.register(email)
         before = browser.whoami().json()
-        csrf_before = browser.cookies.get(csrf_cookie_name(server))
+        csrf_before = browser.cookies.get(
+            csrf_cookie_name(server.config["serve"]["public"]["base_url"])
+        )
         flow = browser.init("login", refresh="true")
         assert flow["refresh"] is True
         assert message_ids(flow) == [1010003]
@@ -214,8 +214,11 @@ def test_refresh_login_updates_authenticated_at(server: PhalanxServer) -> None:
         assert after["authenticated_at"] > before["authenticated_at"]
         assert [m["method"] for m in after["authentication_methods"]] == ["password", "password"]
         # same principal: the anti-CSRF token stays
-        assert csrf_cookie_name(server) not in set_cookies(r)
-        assert browser.cookies.get(csrf_cookie_name(server)) == csrf_before
+        assert csrf_cookie_name(server.config["serve"]["public"]["base_url"]) not in set_cookies(r)
+        assert (
+            browser.cookies.get(csrf_cookie_name(server.config["serve"]["public"]["base_url"]))
+            == csrf_before
+        )
 
 
 def test_native_refresh_keeps_the_session(server: PhalanxServer) -> None:

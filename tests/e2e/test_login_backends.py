@@ -6,15 +6,8 @@ from __future__ import annotations
 import ory_kratos_client as kratos
 import pytest
 
-from tests.selfservice.drivers import (
-    PASSWORD,
-    Browser,
-    flows_config,
-    frontend,
-    login_api,
-    message_ids,
-    register_api,
-)
+from phalanx.testing import PASSWORD, Browser, flows_config, message_ids
+from phalanx.testing.sdk import frontend, login_api, register_api
 from tests.support.api import SpecClient
 from tests.support.identities import unique_email
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory

@@ -10,16 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import (
-    PASSWORD,
-    Browser,
-    checked,
-    flows_config,
-    message_ids,
-    query_of,
-)
+from phalanx.testing import PASSWORD, Browser, flows_config, message_ids, query_of
 from tests.support.api import error_of
 from tests.support.identities import unique_email
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e

@@ -8,16 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import (
-    PASSWORD,
-    Browser,
-    checked,
-    flows_config,
-    message_ids,
-    node,
-)
+from phalanx.testing import PASSWORD, Browser, flows_config, message_ids, node
 from tests.support.api import SpecClient
 from tests.support.identities import create_body, unique_email, unique_username
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,8 @@ import time
 import httpx
 import pytest
 
-from tests.selfservice.drivers import flows_config, frontend, register_api
+from phalanx.testing import flows_config
+from phalanx.testing.sdk import frontend, register_api
 from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 

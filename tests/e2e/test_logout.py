@@ -9,17 +9,10 @@ import ory_kratos_client as kratos
 import pytest
 from ory_kratos_client.exceptions import ApiException
 
-from tests.selfservice.drivers import (
-    Browser,
-    checked,
-    csrf_cookie_name,
-    flows_config,
-    frontend,
-    query_of,
-    register_api,
-    set_cookies,
-)
+from phalanx.testing import Browser, csrf_cookie_name, flows_config, query_of, set_cookies
+from phalanx.testing.sdk import frontend, register_api
 from tests.support.api import error_of
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -72,7 +65,9 @@ def test_plain_browser_logout_redirects_and_clears_the_cookie(server: PhalanxSer
         cleared = set_cookies(r)
         session = cleared["ory_kratos_session"]["ory_kratos_session"]
         assert session.value == "" and session["max-age"] == "-1"
-        assert csrf_cookie_name(server) in cleared  # regenerated
+        assert (
+            csrf_cookie_name(server.config["serve"]["public"]["base_url"]) in cleared
+        )  # regenerated
     r = checked(httpx.get(f"{server.public_url}/sessions/whoami", cookies=cookies))
     assert r.status_code == 401
 

@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import SpecClient
-from tests.support.identities import unique_email
-from tests.support.mail import (
+from phalanx.testing import (
     MailSink,
     confirmation_form,
     create_identity,
-    flows_config,
     link_of,
+    mail_config,
     message_ids,
 )
+from tests.support.api import SpecClient
+from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,7 @@ UI = "https://ui.example.com"
 
 
 def _config(mail: MailSink, *, confirm: bool) -> dict[str, Any]:
-    return flows_config(
+    return mail_config(
         mail,
         phalanx={"link_confirmation": {"enabled": confirm}},
         selfservice={

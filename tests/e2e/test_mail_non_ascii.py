@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from phalanx.testing import PASSWORD, MailSink, code_of, mail_config
 from tests.support.api import SpecClient
-from tests.support.mail import PASSWORD, MailSink, code_of, flows_config
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ def josé() -> str:
 
 
 def _config(sink: MailSink) -> dict[str, Any]:
-    return flows_config(sink)
+    return mail_config(sink)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import client, message_ids, register_api
+from phalanx.testing import PASSWORD, client, message_ids, register_api
 from tests.support.api import error_of
 from tests.support.identities import unique_email
 from tests.support.mfa import (
@@ -87,7 +87,7 @@ def test_reusing_the_first_factor_flow_cannot_complete_the_second(
     flow = public.get("/self-service/login/api").json()
     r = httpx.post(
         flow["ui"]["action"],
-        json={"identifier": email, "password": "Quartz-Harbor-Lantern-1987", "method": "password"},
+        json={"identifier": email, "password": PASSWORD, "method": "password"},
     )
     token = r.json()["session_token"]
     # The aal1 flow, resubmitted with the new session and a TOTP code: already logged in

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import client, message_ids, register_api
+from phalanx.testing import client, message_ids, register_api
 from tests.support.identities import unique_email
 from tests.support.mfa import (
     aal2_flow_api,

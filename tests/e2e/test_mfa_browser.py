@@ -9,8 +9,8 @@ import httpx
 import ory_kratos_client as kratos
 import pytest
 
-from tests.selfservice.drivers import Browser, frontend, message_ids, node, query_of
-from tests.selfservice.settings.driver import PASSWORD, register_api
+from phalanx.testing import PASSWORD, Browser, message_ids, node, query_of, register_api
+from phalanx.testing.sdk import frontend
 from tests.support.api import error_of
 from tests.support.identities import unique_email
 from tests.support.mfa import (

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from phalanx.errors import ENDPOINT_DISABLED_REASON
-from tests.selfservice.settings.driver import JSON, PASSWORD, client, node, register_api
+from phalanx.testing import JSON, PASSWORD, client, node, register_api
 from tests.support.api import error_of
 from tests.support.identities import unique_email
 from tests.support.mfa import enroll_totp_api, fresh_window, mfa_config, password_login_api

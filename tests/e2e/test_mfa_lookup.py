@@ -11,13 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import Browser, query_of
-from tests.selfservice.settings.driver import (
+from phalanx.testing import (
     JSON,
     PASSWORD,
+    Browser,
     client,
     message_ids,
     node,
+    query_of,
     register_api,
 )
 from tests.support.identities import unique_email

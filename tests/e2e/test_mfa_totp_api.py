@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import JSON, client, message_ids, node, register_api
+from phalanx.testing import JSON, client, message_ids, node, register_api
 from tests.support.api import error_of
 from tests.support.identities import unique_email
 from tests.support.mfa import (

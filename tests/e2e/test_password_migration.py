@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import checked, flows_config
+from phalanx.testing import flows_config
 from tests.support.api import error_of
 from tests.support.identities import unique_email
+from tests.support.openapi import checked
 from tests.support.receiver import Receiver, running
 from tests.support.server import PhalanxServer, ServerFactory
 

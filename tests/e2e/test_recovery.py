@@ -14,18 +14,18 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.api import SpecClient, error_of
-from tests.support.identities import unique_email
-from tests.support.mail import (
+from phalanx.testing import (
     PASSWORD,
     MailSink,
     code_of,
     create_identity,
-    csrf_of,
-    flows_config,
+    csrf_token,
+    mail_config,
     message_ids,
     node,
 )
+from tests.support.api import SpecClient, error_of
+from tests.support.identities import unique_email
 from tests.support.server import COOKIE_SECRET, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ NEW_PASSWORD = "Another-Long-passw0rd-after-Recovery"
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         selfservice={
             "flows": {
@@ -114,8 +114,8 @@ def test_native_recovery_ends_in_a_privileged_settings_flow(
         assert code_node["meta"]["label"]["id"] == 1070010
         assert code_node["attributes"]["pattern"] == "[0-9]+"
         assert code_node["attributes"]["maxlength"] == 6
-        assert node(sent, "email", "submit")["attributes"]["value"] == email  # resend
-        assert node(sent, "method", "submit")["attributes"]["value"] == "code"
+        assert node(sent, "email", type="submit")["attributes"]["value"] == email  # resend
+        assert node(sent, "method", type="submit")["attributes"]["value"] == "code"
 
         message = mail.last(email)
         assert "recover" in message.subject.lower()
@@ -346,7 +346,7 @@ def test_spa_recovery_gets_422_with_session_cookie(server: PhalanxServer, mail: 
         assert flow["type"] == "browser"
         r = browser.post(
             f"/self-service/recovery?flow={flow['id']}",
-            json={"method": "code", "email": email, "csrf_token": csrf_of(flow)},
+            json={"method": "code", "email": email, "csrf_token": csrf_token(flow)},
         )
         assert r.status_code == 200, r.text
         sent = r.json()
@@ -355,7 +355,7 @@ def test_spa_recovery_gets_422_with_session_cookie(server: PhalanxServer, mail: 
         # "error"; Kratos (and Phalanx) send the flat herodot error there: not validated.
         r = browser.post(
             f"/self-service/recovery?flow={flow['id']}",
-            json={"method": "code", "code": code, "csrf_token": csrf_of(sent)},
+            json={"method": "code", "code": code, "csrf_token": csrf_token(sent)},
             validate=False,
         )
         assert r.status_code == 422, r.text
@@ -375,7 +375,11 @@ def test_spa_recovery_gets_422_with_session_cookie(server: PhalanxServer, mail: 
         assert message_ids(settings) == [1060001]
         r = browser.post(
             f"/self-service/settings?flow={settings_id}",
-            json={"method": "password", "password": NEW_PASSWORD, "csrf_token": csrf_of(settings)},
+            json={
+                "method": "password",
+                "password": NEW_PASSWORD,
+                "csrf_token": csrf_token(settings),
+            },
         )
         assert r.status_code == 200, r.text
         assert r.json()["state"] == "success"
@@ -398,7 +402,7 @@ def test_form_browser_recovery_redirects_into_settings(
         assert page.status_code == 200 and 'name="email"' in page.text
         r = browser.post(
             f"/self-service/recovery?flow={flow_id}",
-            data={"method": "code", "email": email, "csrf_token": csrf_of(flow)},
+            data={"method": "code", "email": email, "csrf_token": csrf_token(flow)},
             validate=False,
         )
         assert r.status_code == 303 and r.headers["location"] == location
@@ -407,7 +411,7 @@ def test_form_browser_recovery_redirects_into_settings(
         code = code_of(mail.last(email))
         r = browser.post(
             f"/self-service/recovery?flow={flow_id}",
-            data={"method": "code", "code": code, "csrf_token": csrf_of(sent)},
+            data={"method": "code", "code": code, "csrf_token": csrf_token(sent)},
             validate=False,
         )
         assert r.status_code == 303, r.text
@@ -419,7 +423,11 @@ def test_form_browser_recovery_redirects_into_settings(
         assert settings["ui"]["messages"][0]["type"] == "success"
         r = browser.post(
             f"/self-service/settings?flow={settings_id}",
-            data={"method": "password", "password": NEW_PASSWORD, "csrf_token": csrf_of(settings)},
+            data={
+                "method": "password",
+                "password": NEW_PASSWORD,
+                "csrf_token": csrf_token(settings),
+            },
             validate=False,
         )
         assert r.status_code == 303, r.text
@@ -459,7 +467,7 @@ def test_get_with_code_fills_it_in_and_uses_nothing(server: PhalanxServer, mail:
         flow = browser.get("/self-service/recovery/browser").json()
         browser.post(
             f"/self-service/recovery?flow={flow['id']}",
-            json={"method": "code", "email": email, "csrf_token": csrf_of(flow)},
+            json={"method": "code", "email": email, "csrf_token": csrf_token(flow)},
         )
         code = code_of(mail.last(email))
         link = f"/self-service/recovery?flow={flow['id']}&code={code}"
@@ -474,7 +482,7 @@ def test_get_with_code_fills_it_in_and_uses_nothing(server: PhalanxServer, mail:
         assert node(shown, "code")["attributes"]["value"] == code
         r = browser.post(
             f"/self-service/recovery?flow={flow['id']}",
-            data={"method": "code", "code": code, "csrf_token": csrf_of(shown)},
+            data={"method": "code", "code": code, "csrf_token": csrf_token(shown)},
             headers={"Accept": "text/html"},
             validate=False,
             follow_redirects=False,

@@ -9,15 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from phalanx.testing import MailSink, code_of, create_identity, mail_config, message_ids
 from tests.support.api import SpecClient
 from tests.support.identities import unique_email
-from tests.support.mail import (
-    MailSink,
-    code_of,
-    create_identity,
-    flows_config,
-    message_ids,
-)
 from tests.support.server import BACKENDS, DatabaseChoice, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +23,7 @@ def server(
 ) -> Iterator[PhalanxServer]:
     backend: DatabaseChoice = request.param
     server = module_server_factory.start(
-        config=flows_config(mail), database=backend, args=("--watch-courier",)
+        config=mail_config(mail), database=backend, args=("--watch-courier",)
     )
     yield server
     server.stop()

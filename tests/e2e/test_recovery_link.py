@@ -13,18 +13,18 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.api import SpecClient
-from tests.support.identities import unique_email
-from tests.support.mail import (
+from phalanx.testing import (
     MailSink,
     confirmation_form,
     create_identity,
-    csrf_of,
-    flows_config,
+    csrf_token,
     link_of,
+    mail_config,
     message_ids,
     node,
 )
+from tests.support.api import SpecClient
+from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ NEW_PASSWORD = "Brand-new-Passw0rd-via-a-Link"
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         phalanx={"link_confirmation": {"enabled": True}},
         selfservice={
@@ -54,7 +54,7 @@ def _request_link(server: PhalanxServer, email: str) -> dict[str, Any]:
         assert flow["active"] == "link"
         r = browser.post(
             f"/self-service/recovery?flow={flow['id']}",
-            json={"method": "link", "email": email, "csrf_token": csrf_of(flow)},
+            json={"method": "link", "email": email, "csrf_token": csrf_token(flow)},
         )
         assert r.status_code == 200, r.text
         sent: dict[str, Any] = r.json()
@@ -97,7 +97,11 @@ def test_recovery_link_needs_a_confirmation_post(server: PhalanxServer, mail: Ma
         assert message_ids(settings) == [1060001]
         r = browser.post(
             f"/self-service/settings?flow={settings_id}",
-            data={"method": "password", "password": NEW_PASSWORD, "csrf_token": csrf_of(settings)},
+            data={
+                "method": "password",
+                "password": NEW_PASSWORD,
+                "csrf_token": csrf_token(settings),
+            },
             validate=False,
         )
         assert r.status_code == 303 and "refresh=true" not in r.headers["location"]

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from phalanx.testing import MailSink, mail_config, message_ids
 from tests.support.api import SpecClient
 from tests.support.identities import unique_email
-from tests.support.mail import MailSink, flows_config, message_ids
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ LIFESPAN = 1.0
 def server(
     request: pytest.FixtureRequest, mail: MailSink, module_server_factory: ServerFactory
 ) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         feature_flags={"use_continue_with_transitions": True},
         selfservice={"flows": {"recovery": {"lifespan": f"{LIFESPAN:g}s"}}},

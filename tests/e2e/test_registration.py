@@ -11,22 +11,21 @@ import ory_kratos_client as kratos
 import pytest
 from ory_kratos_client.exceptions import ApiException
 
-from tests.selfservice.drivers import (
+from phalanx.testing import (
     PASSWORD,
     Browser,
-    checked,
     csrf_cookie_name,
     flows_config,
-    frontend,
     message_ids,
     node,
     node_messages,
     query_of,
-    register_api,
     set_cookies,
 )
+from phalanx.testing.sdk import frontend, register_api
 from tests.support.api import error_of
 from tests.support.identities import unique_email
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -121,7 +120,7 @@ def test_browser_flow_has_csrf_node_first_and_sets_the_cookie(server: PhalanxSer
         csrf = node(flow, "csrf_token")["attributes"]
         assert csrf["type"] == "hidden" and csrf["required"] is True
         assert len(csrf["value"]) == 88  # masked: base64(32-byte key + 32 bytes)
-        assert csrf_cookie_name(server) in set_cookies(r)
+        assert csrf_cookie_name(server.config["serve"]["public"]["base_url"]) in set_cookies(r)
     with Browser(server, json=False) as html:
         r = html.get("/self-service/registration/browser")
         assert r.status_code == 303
@@ -304,7 +303,9 @@ def test_spa_registration_sets_the_session_cookie(server: PhalanxServer) -> None
         ]
         cookies = set_cookies(r)
         assert "ory_kratos_session" in cookies
-        assert csrf_cookie_name(server) in cookies  # principal changed: new anti-CSRF token
+        assert (
+            csrf_cookie_name(server.config["serve"]["public"]["base_url"]) in cookies
+        )  # principal changed: new anti-CSRF token
         me = browser.whoami()
         assert me.status_code == 200 and me.json()["identity"]["traits"]["email"] == email
 

@@ -15,9 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tests.selfservice.drivers import checked, flows_config, node, node_messages
+from phalanx.testing import flows_config, node, node_messages
 from tests.support.api import error_of
 from tests.support.identities import unique_email
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e

@@ -58,7 +58,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import client, wait_until_stale
+from phalanx.testing import client
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -790,7 +790,7 @@ def test_seed_000_privileged_session_max_age_exceeded(stale_server: PhalanxServe
     }
     with client(stale_server.public_url) as curl:
         action = curl.get("/self-service/settings/api", headers=headers).json()["ui"]["action"]
-        wait_until_stale()
+        time.sleep(1.1)  # past privileged_session_max_age: 1s
         # "If selfservice.flows.settings.privileged_session_max_age was reached ... you will
         # get an HTTP 403 response, which implies that the user needs to re-authenticate."
         r = curl.post(
@@ -848,7 +848,7 @@ def test_seed_000_browser_answers(server: PhalanxServer, stale_server: PhalanxSe
         form = jar.get(
             "/self-service/settings/browser", headers={"Accept": "application/json"}
         ).json()
-        wait_until_stale()
+        time.sleep(1.1)  # past privileged_session_max_age: 1s
         body = {"password": "new_password", "method": "password", "csrf_token": csrf_of(form)}
         r = jar.post(form["ui"]["action"], headers=json_headers, json=body)
         assert r.status_code == 403 and r.json()["error"]["id"] == "session_refresh_required"

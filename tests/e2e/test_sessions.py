@@ -11,20 +11,11 @@ import ory_kratos_client as kratos
 import pytest
 from ory_kratos_client.exceptions import ApiException
 
-from tests.selfservice.drivers import (
-    PASSWORD,
-    Browser,
-    checked,
-    csrf_cookie_name,
-    flows_config,
-    frontend,
-    login_api,
-    node,
-    register_api,
-    set_cookies,
-)
+from phalanx.testing import PASSWORD, Browser, csrf_cookie_name, flows_config, node, set_cookies
+from phalanx.testing.sdk import frontend, login_api, register_api
 from tests.support.api import SpecClient, error_of
 from tests.support.identities import unique_email
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -173,7 +164,7 @@ def test_secure_cookies_outside_dev_mode(module_server_factory: ServerFactory) -
             headers={"Accept": "application/json"},
         )
     )
-    name = csrf_cookie_name(production)
+    name = csrf_cookie_name(production.config["serve"]["public"]["base_url"])
     csrf_cookie = set_cookies(init)[name][name]
     assert csrf_cookie["secure"] is True  # an httpx jar would not even send it over http
     flow = init.json()

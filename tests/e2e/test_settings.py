@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import (
+from phalanx.testing import (
     JSON,
     PASSWORD,
-    browser,
     client,
     csrf_token,
     group_nodes,
+    logged_in,
     login_browser,
     message_ids,
     node,
@@ -160,7 +160,7 @@ def test_api_init_needs_a_session(public: httpx.Client) -> None:
 def test_browser_init_redirects_plain_browsers_to_the_settings_ui(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         r = http.get("/self-service/settings/browser", headers={"Accept": "text/html"})
         assert r.status_code == 303
         location = r.headers["location"]
@@ -174,7 +174,7 @@ def test_browser_init_redirects_plain_browsers_to_the_settings_ui(server: Phalan
 def test_browser_init_for_json_clients_answers_the_flow(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http)
         assert flow["type"] == "browser"
         assert node(flow, "csrf_token", "default")["attributes"]["required"] is True
@@ -198,7 +198,7 @@ def test_browser_init_without_a_session(server: PhalanxServer, public: httpx.Cli
 def test_browser_init_refuses_a_foreign_return_to(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         r = http.get(
             "/self-service/settings/browser",
             headers=JSON,
@@ -367,7 +367,7 @@ def test_profile_cannot_write_server_owned_fields(server: PhalanxServer) -> None
 def test_profile_via_plain_browser_form(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http)
         form = {
             "csrf_token": csrf_token(flow),
@@ -398,7 +398,7 @@ def test_profile_via_plain_browser_form(server: PhalanxServer) -> None:
 def test_profile_invalid_email_via_browser_json(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http)
         r = http.post(
             flow["ui"]["action"],
@@ -529,7 +529,7 @@ def test_profile_update_keeps_other_sessions(server: PhalanxServer, public: http
 def test_password_via_plain_browser_returns_to_the_settings_ui(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http)
         r = http.post(
             flow["ui"]["action"],
@@ -561,7 +561,7 @@ def test_password_via_plain_browser_returns_to_the_settings_ui(server: PhalanxSe
 def test_browser_json_success_carries_redirect_browser_to(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http)
         r = http.post(
             flow["ui"]["action"],
@@ -587,7 +587,7 @@ def test_browser_success_honours_return_to(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
     return_to = f"{server.public_url}/welcome?from=settings"
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http, return_to=return_to)
         assert flow["return_to"] == return_to
         profile = {"email": email, "name": {"first": "Back"}}
@@ -609,7 +609,7 @@ def test_browser_success_honours_return_to(server: PhalanxServer) -> None:
 def test_browser_submit_needs_the_csrf_token(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = spa_flow(http)
         body = {"method": "profile", "traits": {"email": email}}
         r = http.post(flow["ui"]["action"], headers=JSON, json=body)
@@ -678,7 +678,7 @@ def test_well_known_change_password(server: PhalanxServer, public: httpx.Client)
     assert r.status_code == 303 and r.headers["location"] == init
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         r = http.get("/.well-known/change-password")
         assert r.headers["location"] == init
         r = http.get(r.headers["location"])

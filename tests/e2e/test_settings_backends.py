@@ -5,20 +5,21 @@ refresh login kept in the flow's ``internal_context``). SQLite runs the full sui
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.selfservice.settings.driver import (
+from phalanx.testing import (
     JSON,
     PASSWORD,
-    browser,
     client,
     csrf_token,
+    logged_in,
     message_ids,
     node,
     query_of,
     register_api,
     settings_config,
-    wait_until_stale,
 )
 from tests.support.identities import unique_email
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory
@@ -81,8 +82,8 @@ def test_browser_refresh_resumes_the_paused_change(server: PhalanxServer) -> Non
     email = unique_email()
     register_api(server.public_url, email)
     new_password = "Saffron-Tundra-Mosaic-19"
-    with browser(server.public_url, email) as http:
-        wait_until_stale()
+    with logged_in(server.public_url, email) as http:
+        time.sleep(1.1)  # past privileged_session_max_age: 1s
         flow = http.get("/self-service/settings/browser", headers=JSON).json()
         r = http.post(
             flow["ui"]["action"],

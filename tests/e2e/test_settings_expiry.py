@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import (
+from phalanx.testing import (
     JSON,
     client,
     csrf_token,

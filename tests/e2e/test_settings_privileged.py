@@ -9,23 +9,23 @@ change is applied (Kratos's continuity).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.selfservice.settings.driver import (
+from phalanx.testing import (
     JSON,
     PASSWORD,
-    browser,
     client,
     csrf_token,
+    logged_in,
     message_ids,
     node,
     query_of,
     register_api,
     settings_config,
-    wait_until_stale,
 )
 from tests.support.api import error_of
 from tests.support.identities import unique_email
@@ -71,7 +71,7 @@ def test_api_changes_need_a_refresh_and_a_refresh_login_unlocks_them(
 ) -> None:
     email = unique_email()
     token, _ = register_api(server.public_url, email)
-    wait_until_stale()
+    time.sleep(1.1)  # past privileged_session_max_age: 1s
     with client(server.public_url) as http:
         flow = http.get("/self-service/settings/api", headers=bearer(token)).json()
         action = flow["ui"]["action"]
@@ -135,8 +135,8 @@ def test_api_changes_need_a_refresh_and_a_refresh_login_unlocks_them(
 def test_plain_browser_is_sent_to_a_refresh_login_and_back(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
-        wait_until_stale()
+    with logged_in(server.public_url, email) as http:
+        time.sleep(1.1)  # past privileged_session_max_age: 1s
         r = http.get("/self-service/settings/browser")
         assert r.status_code == 303
         flow_id = query_of(r.headers["location"])["flow"]
@@ -182,8 +182,8 @@ def test_plain_browser_is_sent_to_a_refresh_login_and_back(server: PhalanxServer
 def test_spa_gets_403_and_resumes_after_the_refresh(server: PhalanxServer) -> None:
     email, new_email = unique_email(), unique_email("moved")
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
-        wait_until_stale()
+    with logged_in(server.public_url, email) as http:
+        time.sleep(1.1)  # past privileged_session_max_age: 1s
         flow: dict[str, Any] = http.get("/self-service/settings/browser", headers=JSON).json()
         r = http.post(
             flow["ui"]["action"],
@@ -243,7 +243,7 @@ def test_spa_gets_403_and_resumes_after_the_refresh(server: PhalanxServer) -> No
 def test_returning_without_a_paused_change_shows_the_flow(server: PhalanxServer) -> None:
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = http.get("/self-service/settings/browser", headers=JSON).json()
         r = http.get(f"/self-service/settings?flow={flow['id']}")
         assert r.status_code == 303
@@ -255,8 +255,8 @@ def test_resumed_change_is_still_validated(server: PhalanxServer) -> None:
     password with a stale session first asks for the refresh, then fails on the flow."""
     email = unique_email()
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
-        wait_until_stale()
+    with logged_in(server.public_url, email) as http:
+        time.sleep(1.1)  # past privileged_session_max_age: 1s
         flow = http.get("/self-service/settings/browser", headers=JSON).json()
         r = http.post(
             flow["ui"]["action"],

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.selfservice.settings.driver import (
-    JSON,
-    browser,
-    client,
-    csrf_token,
-    register_api,
-)
+from phalanx.testing import JSON, MailSink, client, csrf_token, logged_in, mail_config, register_api
 from tests.support.identities import unique_email
-from tests.support.mail import MailSink, flows_config
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(module_server_factory: ServerFactory, mail: MailSink) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         selfservice={
             "flows": {
@@ -64,7 +57,7 @@ def test_browser_json_profile_change_continues_with_the_verification_ui(
 ) -> None:
     email, new_email = unique_email(), unique_email("verify")
     register_api(server.public_url, email)
-    with browser(server.public_url, email) as http:
+    with logged_in(server.public_url, email) as http:
         flow = http.get("/self-service/settings/browser", headers=JSON).json()
         r = http.post(
             flow["ui"]["action"],

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import PASSWORD, message_ids, node
+from phalanx.testing import PASSWORD, message_ids, node
 from tests.support.api import SpecClient
 from tests.support.server import PhalanxServer, ServerFactory, free_port
 
@@ -229,7 +229,7 @@ def test_verification_flow_sends_a_new_code_to_a_phone(
         assert r.status_code == 200, r.text
         sent = r.json()
         assert sent["state"] == "sent_email" and message_ids(sent) == [1080004]
-        assert node(sent, "sms", "submit")["attributes"]["value"] == phone
+        assert node(sent, "sms", type="submit")["attributes"]["value"] == phone
         code = _code_of(sms.wait(phone, 2)[1])
         r = api.post(
             f"/self-service/verification?flow={flow['id']}", json={"method": "code", "code": code}

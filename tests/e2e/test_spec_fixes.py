@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from phalanx.testing import MailSink, create_identity, mail_config
 from tests.support.api import SpecClient, error_of
 from tests.support.identities import create_body, unique_email
-from tests.support.mail import MailSink, create_identity, flows_config
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ def server(
     request: pytest.FixtureRequest, mail: MailSink, module_server_factory: ServerFactory
 ) -> PhalanxServer:
     return module_server_factory.start(
-        database=request.param, config=flows_config(mail), args=("--watch-courier",)
+        database=request.param, config=mail_config(mail), args=("--watch-courier",)
     )
 
 

@@ -19,8 +19,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from tests.selfservice.drivers import checked, flows_config, frontend, register_api
+from phalanx.testing import flows_config
+from phalanx.testing.sdk import frontend, register_api
 from tests.support.api import error_of
+from tests.support.openapi import checked
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from phalanx.testing import PASSWORD
 from tests.support.identities import create_body, unique_email
-from tests.support.mail import PASSWORD
 from tests.support.paths import DATA
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory, free_port
 

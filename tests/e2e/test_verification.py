@@ -10,19 +10,19 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.api import SpecClient, error_of
-from tests.support.identities import unique_email
-from tests.support.mail import (
+from phalanx.testing import (
     PASSWORD,
     MailSink,
     code_of,
     create_identity,
-    csrf_of,
-    flows_config,
+    csrf_token,
     link_of,
+    mail_config,
     message_ids,
     node,
 )
+from tests.support.api import SpecClient, error_of
+from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         selfservice={
             "flows": {
@@ -72,7 +72,7 @@ def test_native_verification_marks_the_address_verified(
         assert sent["state"] == "sent_email"
         assert message_ids(sent) == [1080003]
         assert node(sent, "code")["meta"]["label"]["id"] == 1070011
-        assert node(sent, "email", "submit")["attributes"]["value"] == email
+        assert node(sent, "email", type="submit")["attributes"]["value"] == email
         assert _address(server, identity["id"])["status"] == "sent"
 
         message = mail.last(email)
@@ -121,13 +121,13 @@ def test_spa_verification(server: PhalanxServer, mail: MailSink) -> None:
         assert flow["return_to"] == "/welcome/back"
         r = browser.post(
             f"/self-service/verification?flow={flow['id']}",
-            json={"method": "code", "email": email, "csrf_token": csrf_of(flow)},
+            json={"method": "code", "email": email, "csrf_token": csrf_token(flow)},
         )
         assert r.status_code == 200, r.text
         code = code_of(mail.last(email))
         r = browser.post(
             f"/self-service/verification?flow={flow['id']}",
-            json={"method": "code", "code": code, "csrf_token": csrf_of(r.json())},
+            json={"method": "code", "code": code, "csrf_token": csrf_token(r.json())},
         )
         assert r.status_code == 200, r.text
         done = r.json()
@@ -147,7 +147,7 @@ def test_form_verification_and_the_mailed_link(server: PhalanxServer, mail: Mail
         flow = browser.get(f"/self-service/verification/flows?id={flow_id}").json()
         r = browser.post(
             f"/self-service/verification?flow={flow_id}",
-            data={"method": "code", "email": email, "csrf_token": csrf_of(flow)},
+            data={"method": "code", "email": email, "csrf_token": csrf_token(flow)},
             validate=False,
         )
         assert r.status_code == 303
@@ -167,7 +167,7 @@ def test_form_verification_and_the_mailed_link(server: PhalanxServer, mail: Mail
         assert node(shown, "code")["attributes"]["value"] == code
         r = other.post(
             f"/self-service/verification?flow={flow_id}",
-            data={"method": "code", "code": code, "csrf_token": csrf_of(shown)},
+            data={"method": "code", "code": code, "csrf_token": csrf_token(shown)},
             validate=False,
         )
         assert r.status_code == 303
@@ -252,7 +252,7 @@ def test_browser_registration_redirects_to_verification(
                 "method": "password",
                 "password": PASSWORD,
                 "traits.email": email,
-                "csrf_token": csrf_of(flow),
+                "csrf_token": csrf_token(flow),
             },
             validate=False,
         )
@@ -266,7 +266,7 @@ def test_browser_registration_redirects_to_verification(
         code = code_of(mail.last(email))
         r = browser.post(
             f"/self-service/verification?flow={verification_id}",
-            data={"method": "code", "code": code, "csrf_token": csrf_of(shown)},
+            data={"method": "code", "code": code, "csrf_token": csrf_token(shown)},
             validate=False,
         )
         assert r.status_code == 303

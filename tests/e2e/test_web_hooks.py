@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import Browser, checked, node
+from phalanx.testing import PASSWORD, Browser, MailSink, code_of, create_identity, mail_config, node
 from tests.support.api import error_of
 from tests.support.identities import unique_email
-from tests.support.mail import PASSWORD, MailSink, code_of, create_identity, flows_config
+from tests.support.openapi import checked
 from tests.support.receiver import Receiver, running
 from tests.support.server import PhalanxServer, ServerFactory
 
@@ -122,7 +122,7 @@ def server(
             "after": {"hooks": [hook("/verification/after", method="PUT")]},
         },
     }
-    config = flows_config(
+    config = mail_config(
         mail,
         selfservice={"flows": flows},
         phalanx={"web_hooks": {"timeout": "1s", "retries": 1}},

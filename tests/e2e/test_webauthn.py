@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import Browser, flows_config, message_ids, node
+from phalanx.testing import Browser, flows_config, message_ids, node
 from tests.support.authenticator import SoftAuthenticator, unb64url
 from tests.support.identities import unique_email
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory, free_port

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import PASSWORD, Browser, flows_config, message_ids, node
+from phalanx.testing import PASSWORD, Browser, flows_config, message_ids, node
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.identities import unique_email
 from tests.support.server import BACKENDS, PhalanxServer, ServerFactory, free_port

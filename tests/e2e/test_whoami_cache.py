@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.recovery.support import PASSWORD, MailSink, code_of, flows_config
+from phalanx.testing import PASSWORD, MailSink, code_of, mail_config
 from tests.support.identities import unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
@@ -51,7 +51,7 @@ def server(
 ) -> PhalanxServer:
     return module_server_factory.start(
         database=request.param,
-        config=flows_config(mail),
+        config=mail_config(mail),
         args=("--workers", str(WORKERS), "--watch-courier"),
     )
 

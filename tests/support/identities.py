@@ -9,12 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from phalanx.testing import unique_email
+
 __all__ = ["create_body", "unique_email", "unique_username"]
-
-
-def unique_email(prefix: str = "user") -> str:
-    """An e-mail address no other test of a shared server uses."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
 
 
 def unique_username(prefix: str = "user") -> str:

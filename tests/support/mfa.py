@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pyotp
 
-from tests.selfservice.settings.driver import JSON, PASSWORD, client, node, settings_config
+from phalanx.testing import JSON, PASSWORD, client, node, settings_config
 from tests.support.server import deep_merge
 
 __all__ = [

@@ -16,9 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.selfservice.drivers import PASSWORD, flows_config
+from phalanx.testing import PASSWORD, create_identity, flows_config
 from tests.support.identities import unique_email
-from tests.support.mail import create_identity
 from tests.support.server import PhalanxServer, ServerFactory, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
