@@ -220,6 +220,7 @@ class Phalanx:
         registry = await Registry.build(self.config, hooks=self.hooks)
         try:
             await self._prepare_schema(registry)
+            await registry.start()  # the whoami cache's cross-host invalidation listener
         except BaseException:
             await registry.close()
             raise
@@ -229,7 +230,6 @@ class Phalanx:
             registry, console=console_routes_for(self.config, dev=registry.dev)
         )
         self._registry = registry
-        await registry.start()  # the whoami cache's cross-host invalidation listener
         if self.courier:
             self._courier_stop = anyio.Event()
             self._courier_task = asyncio.create_task(
@@ -260,10 +260,12 @@ class Phalanx:
             assert isinstance(self.public_app, _App) and isinstance(self.admin_app, _App)
             self.public_app.inner = self.admin_app.inner = None
             task, self._courier_task = self._courier_task, None
-            if task is not None and self._courier_stop is not None:
-                self._courier_stop.set()
-                await task
-            await registry.close()
+            try:
+                if task is not None and self._courier_stop is not None:
+                    self._courier_stop.set()
+                    await task
+            finally:
+                await registry.close()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: object = None) -> AsyncIterator[None]:

@@ -126,6 +126,21 @@ class MailSink:
                     )
                 self.handler.lock.wait(left)
 
+    def wait_for(self, address: str, text: str, timeout: float = 10.0) -> Mail:
+        """Block until ``address`` received a mail whose text contains ``text`` (a flow id,
+        say); the newest such mail."""
+        deadline = time.monotonic() + timeout
+        with self.handler.lock:
+            while True:
+                found = [m for m in self.handler.mails if address.lower() in m.to]
+                matching = [m for m in found if text in m.text]
+                if matching:
+                    return matching[-1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no mail to {address} mentions {text!r}")
+                self.handler.lock.wait(left)
+
     def last(self, address: str, count: int = 1) -> Mail:
         return self.wait(address, count)[count - 1]
 
