@@ -15,8 +15,8 @@ from click.testing import CliRunner, Result
 
 from phalanx.audit import EventType
 from phalanx.cli.main import cli
+from phalanx.testing import PASSWORD, MailSink, code_of, mail_config
 from tests.support.identities import unique_email
-from tests.support.mail import PASSWORD, MailSink, code_of, flows_config
 from tests.support.mfa import (
     aal2_flow_api,
     enroll_totp_api,
@@ -42,7 +42,7 @@ ELSEWHERE = {
 
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
-    config = flows_config(
+    config = mail_config(
         mail,
         selfservice={
             "methods": {

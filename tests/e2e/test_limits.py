@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from phalanx.testing import PASSWORD, MailSink, create_identity, mail_config, message_ids
 from tests.support.identities import unique_email
-from tests.support.mail import PASSWORD, MailSink, create_identity, flows_config, message_ids
 from tests.support.mfa import aal2_flow_api, enroll_totp_api, password_login_api, totp_code
 from tests.support.server import PhalanxServer, ServerFactory, deep_merge
 
@@ -47,7 +47,7 @@ LIMITS: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def server(mail: MailSink, module_server_factory: ServerFactory) -> PhalanxServer:
     config = deep_merge(
-        flows_config(mail),
+        mail_config(mail),
         {
             "selfservice": {
                 "methods": {

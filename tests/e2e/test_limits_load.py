@@ -31,8 +31,8 @@ from typing import Any
 import httpx
 import pytest
 
+from phalanx.testing import PASSWORD, create_identity
 from tests.support.identities import unique_email
-from tests.support.mail import PASSWORD, create_identity
 from tests.support.server import PhalanxServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
