@@ -28,12 +28,16 @@ from bench.limits import LimitsConfig, run_limits
 from bench.login import LoginConfig, hash_for, run_login
 from bench.mfa import run_mfa
 from bench.report import Report, machine_info
+from bench.scale import ScaleConfig, run_scale
 from bench.server import BACKENDS, Backend, ServerPool, backend_available, supports_workers
 from bench.sessions import SessionConfig, run_sessions
 
 __all__ = ["main"]
 
-BENCHMARKS = ("identities", "sessions", "login", "mfa", "console", "audit", "limits")
+BENCHMARKS = ("identities", "sessions", "login", "mfa", "console", "audit", "limits", "scale")
+
+
+FULL_SCALE = ScaleConfig(sessions=500, connections=64, duration=4.0, warmup=1.0, rounds=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class Plan:
     console_backends: tuple[Backend, ...]
     audit: SessionConfig
     audit_login: LoginConfig
+    scale: ScaleConfig = FULL_SCALE
+    scale_backends: tuple[Backend, ...] = ("sqlite", "postgres", "mysql")
 
 
 def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = True) -> Plan:
@@ -111,6 +117,8 @@ def make_plan(quick: bool, multi_workers: int | None, *, session_cache: bool = T
             audit_login=LoginConfig(
                 bcrypt_cost=4, users=100, concurrency=8, duration=4.0, warmup=1.0, raw_duration=0
             ),
+            scale=ScaleConfig(sessions=100, connections=64, duration=1.0, warmup=0.5, rounds=1),
+            scale_backends=("sqlite", "postgres"),
         )
     return Plan(
         identities=IdentityConfig(
@@ -242,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
                     lambda p, b: run_audit(p, b, plan.audit, plan.audit_login, report),
                 )
             )
+    if "scale" in only:
+        for backend in _selected(args.backends, plan.scale_backends):
+            jobs.append(("scale", backend, lambda p, b: run_scale(p, b, plan.scale, report)))
     if "login" in only:
         for backend in _selected(args.backends, plan.login_backends)[:1] or ("sqlite",):
             jobs.append(("login", backend, lambda p, b: run_login(p, b, plan.login, report)))

@@ -317,6 +317,13 @@ def serve(
 
     for key in unsupported_keys(config.raw):
         log.warning("config key %s is not yet supported by Phalanx and has no effect", key)
+    from phalanx.config import ConfigError
+    from phalanx.invalidation import channel_setting
+
+    try:
+        channel_setting(config, parse_dsn(config.dsn))
+    except ConfigError as exc:
+        fail(str(exc))
     dev = dev or config.dev
     watch_courier = watch_courier or config.watch_courier
     asyncio.run(_check_schema(config, dev=dev))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from phalanx.invalidation.channel import Channel
 from phalanx.invalidation.health import ChannelHealth
-from phalanx.invalidation.notifier import Invalidation, invalidation_for
+from phalanx.invalidation.notifier import Invalidation, channel_setting, invalidation_for
 from phalanx.invalidation.postgres import PostgresChannel
 from phalanx.invalidation.redis_pubsub import RedisChannel
 
@@ -32,5 +32,6 @@ __all__ = [
     "Invalidation",
     "PostgresChannel",
     "RedisChannel",
+    "channel_setting",
     "invalidation_for",
 ]

@@ -20,7 +20,7 @@ from phalanx.session.epoch import RevocationEpoch
 if TYPE_CHECKING:
     from phalanx.config import Config, DatabaseURL
 
-__all__ = ["Invalidation", "invalidation_for"]
+__all__ = ["Invalidation", "channel_setting", "invalidation_for"]
 
 log = logging.getLogger("phalanx.invalidation")
 
@@ -100,25 +100,31 @@ class Invalidation(Broadcast):
         await self.channel.close()
 
 
-def invalidation_for(
-    config: Config, url: DatabaseURL, epoch: RevocationEpoch
-) -> Invalidation | None:
-    """The configured channel (``phalanx.session_cache.invalidation``), or None for this
-    host only: ``none``, or unset on SQLite, MySQL/MariaDB and CockroachDB (which has no
-    ``LISTEN``); unset on PostgreSQL means ``postgres``."""
+def channel_setting(config: Config, url: DatabaseURL) -> str:
+    """``phalanx.session_cache.invalidation`` with its default filled in: unset means
+    ``postgres`` on PostgreSQL and ``none`` on SQLite, MySQL/MariaDB and CockroachDB (which
+    has no ``LISTEN``). Raises ``ConfigError`` for ``postgres`` on another database."""
     from phalanx.config import ConfigError
 
     setting = config.phalanx.session_cache.invalidation
     if setting is None:
-        setting = "postgres" if url.dialect == "postgres" else "none"
+        return "postgres" if url.dialect == "postgres" else "none"
+    if setting == "postgres" and url.dialect != "postgres":
+        raise ConfigError(
+            "phalanx.session_cache.invalidation",
+            f'"postgres" needs a PostgreSQL dsn (this one is {url.dialect}); use redis://',
+        )
+    return setting
+
+
+def invalidation_for(
+    config: Config, url: DatabaseURL, epoch: RevocationEpoch
+) -> Invalidation | None:
+    """The configured channel (see :func:`channel_setting`), or None for this host only."""
+    setting = channel_setting(config, url)
     if setting == "none":
         return None
     if setting == "postgres":
-        if url.dialect != "postgres":
-            raise ConfigError(
-                "phalanx.session_cache.invalidation",
-                f'"postgres" needs a PostgreSQL dsn (this one is {url.dialect}); use redis://',
-            )
         from phalanx.invalidation.postgres import PostgresChannel
 
         return Invalidation(epoch, PostgresChannel(url.sqlalchemy_url, url.connect_args()))
