@@ -37,7 +37,7 @@ __all__ = ["main"]
 BENCHMARKS = ("identities", "sessions", "login", "mfa", "console", "audit", "limits", "scale")
 
 
-FULL_SCALE = ScaleConfig(sessions=500, connections=64, duration=4.0, warmup=1.0, rounds=2)
+FULL_SCALE = ScaleConfig(sessions=200, connections=64, duration=4.0, warmup=1.0, rounds=2)
 
 
 @dataclass(frozen=True, slots=True)
