@@ -26,6 +26,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -35,11 +36,11 @@ from tests.support.databases import MYSQL_HOST, MYSQL_PORT, POSTGRES_HOST, POSTG
 from tests.support.identities import create_body, unique_email
 from tests.support.server import PhalanxServer, ServerFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.db]
-
 ROUNDS = int(os.environ.get("PHALANX_TWO_HOSTS_ROUNDS") or 0) or (
     1000 if os.environ.get("PHALANX_LOAD_FULL") == "1" else 200
 )
+
+pytestmark = [pytest.mark.e2e, pytest.mark.db, pytest.mark.timeout(300 + ROUNDS * 2)]
 WINDOW = 0.100
 """Seconds after A's response within which B may still answer 200."""
 B_CONNECTIONS = 3
@@ -90,8 +91,11 @@ def _sessions(hosts: Deployment, count: int) -> list[tuple[str, str]]:
     with httpx.Client(base_url=hosts.a.admin_url, timeout=30) as admin:
         r = admin.post("/admin/identities", json=create_body(email, password=PASSWORD))
         assert r.status_code == 201, r.text
-    with httpx.Client(base_url=hosts.a.public_url, timeout=30) as public:
-        return [_login(public, email) for _ in range(count)]
+    with (
+        httpx.Client(base_url=hosts.a.public_url, timeout=60) as public,
+        ThreadPoolExecutor(max_workers=8) as pool,
+    ):
+        return list(pool.map(lambda _: _login(public, email), range(count)))
 
 
 @pytest.fixture
