@@ -32,7 +32,7 @@ def server(request: pytest.FixtureRequest, module_server_factory: ServerFactory)
     return module_server_factory.start(
         database=request.param,
         config=settings_config(),
-        env={"SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "1s"},
+        env={"SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "4s"},
     )
 
 
@@ -83,7 +83,7 @@ def test_browser_refresh_resumes_the_paused_change(server: PhalanxServer) -> Non
     register_api(server.public_url, email)
     new_password = "Saffron-Tundra-Mosaic-19"
     with logged_in(server.public_url, email) as http:
-        time.sleep(1.1)  # past privileged_session_max_age: 1s
+        time.sleep(4.1)  # past privileged_session_max_age (4 s: the API test needs it left)
         flow = http.get("/self-service/settings/browser", headers=JSON).json()
         r = http.post(
             flow["ui"]["action"],
