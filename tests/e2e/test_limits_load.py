@@ -115,17 +115,21 @@ def _owner_signs_in_after_the_lock(url: str, email: str) -> None:
     with httpx.Client(base_url=url, timeout=30) as http:
         flow = http.get("/self-service/login/api").json()
 
-        def attempt(password: str) -> httpx.Response:
+        def attempt(password: str, address: str) -> httpx.Response:
             body = {"method": "password", "identifier": email, "password": password}
-            return http.post(flow["ui"]["action"], json=body)
+            headers = {"X-Forwarded-For": address}
+            return http.post(flow["ui"]["action"], json=body, headers=headers)
 
-        for _ in range(MAX_FAILURES + 1):  # a run ending just as a lock ended: lock again
-            if attempt("one-more-guess").status_code == 429:
+        # A run ending just as a lock ended: the attacker (new addresses) locks it again.
+        for n in range(MAX_FAILURES + 1):
+            if attempt("one-more-guess", f"198.51.100.{n + 1}").status_code == 429:
                 break
-        refused = attempt(PASSWORD)
+        # The owner, from an address of their own (the per-address budget is theirs).
+        refused = attempt(PASSWORD, "192.0.2.200")
         assert refused.status_code == 429, refused.text
+        assert int(refused.headers["retry-after"]) <= LOCK_SECONDS
         time.sleep(int(refused.headers["retry-after"]) + 0.2)
-        r = attempt(PASSWORD)
+        r = attempt(PASSWORD, "192.0.2.200")
         assert r.status_code == 200, r.text
         assert r.json()["session"]["identity"]["traits"]["email"] == email
 
