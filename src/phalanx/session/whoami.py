@@ -56,14 +56,14 @@ class Whoami:
         """``required_aal`` (``aal1`` or ``highest_available``) replaces the configured
         level for this answer (embedders' :meth:`Phalanx.current_session
         <phalanx.embed.Phalanx.current_session>`); its answers are cached apart."""
-        found = await self._answer(token, required_aal)
-        if found is not None and self.idle is not None and not await self.idle.alive(digest(token)):
+        key = digest(token)
+        found = await self._answer(key, token, required_aal)
+        if found is not None and self.idle is not None and not await self.idle.alive(key):
             return None
         return found
 
-    async def _answer(self, token: str, required_aal: str | None) -> WhoamiAnswer | None:
+    async def _answer(self, key: str, token: str, required_aal: str | None) -> WhoamiAnswer | None:
         level = required_aal or self.required_aal
-        key = digest(token)
         slot = key if level == self.required_aal else f"{level}:{key}"
         cache = self.cache
         if cache is None:
