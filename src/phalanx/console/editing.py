@@ -20,7 +20,7 @@ from phalanx.console.forms import (
     submitted_traits,
     trait_form,
 )
-from phalanx.console.identities import STATES, identity_id_of, not_found
+from phalanx.console.identities import STATES, load_identity, not_found
 from phalanx.errors import KratosError
 from phalanx.http.guard import check_document
 from phalanx.identity.payloads import parse_create_body, parse_update_body
@@ -134,16 +134,6 @@ async def create_identity(console: Console) -> Response:
     )
 
 
-async def _load(console: Console) -> Identity | None:
-    identity_id = identity_id_of(console)
-    if identity_id is None:
-        return None
-    try:
-        return await console.registry.identities.get(identity_id)
-    except KratosError:
-        return None
-
-
 def _edit_page(console: Console, identity: Identity, **overrides: Any) -> Response:
     context: dict[str, Any] = {
         "traits": identity.traits,
@@ -165,7 +155,7 @@ def _edit_page(console: Console, identity: Identity, **overrides: Any) -> Respon
 
 async def edit_form(console: Console) -> Response:
     """``GET /admin/ui/identities/{id}/edit``."""
-    identity = await _load(console)
+    identity = await load_identity(console)
     if identity is None:
         return not_found(console)
     return _edit_page(console, identity)
@@ -173,7 +163,7 @@ async def edit_form(console: Console) -> Response:
 
 async def update_identity(console: Console) -> Response:
     """``POST /admin/ui/identities/{id}/edit``: ``updateIdentity`` (PUT) from the form."""
-    identity = await _load(console)
+    identity = await load_identity(console)
     if identity is None:
         return not_found(console)
     forms = console.registry.forms
@@ -206,5 +196,5 @@ async def update_identity(console: Console) -> Response:
         error = _error_text(exc)
     else:
         return console.redirect(f"identities/{identity.id}", done="updated")
-    fresh = await _load(console)
+    fresh = await load_identity(console)
     return _edit_page(console, fresh or identity, error=error, status=400, **submitted)

@@ -29,6 +29,7 @@ __all__ = [
     "delete_identity",
     "identity_id_of",
     "list_identities",
+    "load_identity",
     "show_identity",
     "show_identity_page",
 ]
@@ -152,7 +153,8 @@ async def show_identity_page(
     )
 
 
-async def _identity(console: Console) -> Identity | None:
+async def load_identity(console: Console) -> Identity | None:
+    """The identity the path names, or None (bad id, unknown identity)."""
     identity_id = identity_id_of(console)
     if identity_id is None:
         return None
@@ -168,7 +170,7 @@ def not_found(console: Console) -> Response:
 
 async def show_identity(console: Console) -> Response:
     """``GET /admin/ui/identities/{id}``."""
-    identity = await _identity(console)
+    identity = await load_identity(console)
     if identity is None:
         return not_found(console)
     return await show_identity_page(console, identity)
@@ -176,7 +178,7 @@ async def show_identity(console: Console) -> Response:
 
 async def confirm_delete(console: Console) -> Response:
     """``GET /admin/ui/identities/{id}/delete``: the confirmation step."""
-    identity = await _identity(console)
+    identity = await load_identity(console)
     if identity is None:
         return not_found(console)
     name = display_name({"id": str(identity.id), "traits": identity.traits})
