@@ -138,12 +138,13 @@ def test_link_answers_are_identical_even_when_notifying(
     assert "token=" not in mail.last(unknown).text  # the "someone tried" notice
 
 
-def test_timing_does_not_tell_known_from_unknown(server: PhalanxServer) -> None:
-    known, unknown = _pair()
-    create_identity(server.admin_url, known)
+def _recovery_timings(server: PhalanxServer, known: str, unknown: str) -> tuple[float, float]:
+    """The lower quartile of the answer time for each address, over interleaved rounds:
+    a load spike on a shared machine only ever adds time, so the quartile tells the
+    work a request costs where the median also tells the neighbours' load."""
     timings: dict[str, list[float]] = {known: [], unknown: []}
     with httpx.Client(base_url=server.public_url, timeout=10) as api:
-        for _ in range(12):
+        for _ in range(16):
             for email in (known, unknown):
                 flow = api.get("/self-service/recovery/api").json()
                 started = time.perf_counter()
@@ -153,6 +154,19 @@ def test_timing_does_not_tell_known_from_unknown(server: PhalanxServer) -> None:
                 )
                 timings[email].append(time.perf_counter() - started)
                 assert r.status_code == 200
-    slow, fast = statistics.median(timings[known]), statistics.median(timings[unknown])
-    difference = abs(slow - fast)
-    assert difference < max(0.5 * max(slow, fast), 0.010), (slow, fast)
+    return (
+        statistics.quantiles(timings[known], n=4)[0],
+        statistics.quantiles(timings[unknown], n=4)[0],
+    )
+
+
+def test_timing_does_not_tell_known_from_unknown(server: PhalanxServer) -> None:
+    known, unknown = _pair()
+    create_identity(server.admin_url, known)
+    # A second measurement only if the first differs: a real difference in the work
+    # done shows in both, a neighbour's burst of CPU rarely twice.
+    for _attempt in range(2):
+        a, b = _recovery_timings(server, known, unknown)
+        if abs(a - b) < max(0.5 * max(a, b), 0.010):
+            return
+    raise AssertionError(f"known {a:.4f}s vs unknown {b:.4f}s")
