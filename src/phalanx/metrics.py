@@ -9,6 +9,10 @@ keeps its default registry to itself; importing this module turns off prometheus
 ``phalanx_dependency_failures_total{dependency}`` counts failed calls to services Phalanx
 depends on but does not own (``smtp``, ``courier_http``, ``haveibeenpwned``); see
 :mod:`phalanx.logs.once` for the log side (reported once, then only counted).
+
+``phalanx_sql_transaction_retries_total{operation}`` counts transactions the database
+aborted for a conflict (serialization failure, deadlock, lock wait timeout) that were run
+again (:meth:`phalanx.persistence.sql.engine.Database.run_in_transaction`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ __all__ = [
     "DEPENDENCY_FAILURES",
     "RATE_LIMITED",
     "REGISTRY",
+    "TRANSACTION_RETRIES",
 ]
 
 # Kratos (Go) does not expose *_created series.
@@ -67,5 +72,13 @@ RATE_LIMITED = Counter(
     "phalanx_rate_limited_total",
     "requests refused by phalanx.rate_limits, by action and budget (id, ip, lockout)",
     ["action", "budget"],
+    registry=REGISTRY,
+)
+
+TRANSACTION_RETRIES = Counter(
+    "phalanx_sql_transaction_retries_total",
+    "transactions run again after the database aborted them for a conflict "
+    "(serialization failure, deadlock, lock wait timeout), by operation",
+    ["operation"],
     registry=REGISTRY,
 )

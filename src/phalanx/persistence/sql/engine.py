@@ -7,17 +7,21 @@ database needs (pragmas, charset, pool, how writes begin) is its backend's busin
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import StaticPool
 
 from phalanx import tracing
+from phalanx.metrics import TRANSACTION_RETRIES
 from phalanx.persistence.sql.dialects import Backend, backend_for
 from phalanx.persistence.sql.types import json_dumps, json_loads
 from phalanx.persistence.sql.value_guard import install_value_guard
@@ -25,7 +29,22 @@ from phalanx.persistence.sql.value_guard import install_value_guard
 if TYPE_CHECKING:
     from phalanx.config import DatabaseURL
 
-__all__ = ["Database", "DatabaseUnavailableError", "create_engine", "engine_for", "pool_options"]
+__all__ = [
+    "RETRY_BASE_DELAY",
+    "Database",
+    "DatabaseUnavailableError",
+    "create_engine",
+    "engine_for",
+    "pool_options",
+]
+
+T = TypeVar("T")
+
+log = logging.getLogger("phalanx.persistence")
+
+RETRY_BASE_DELAY = 0.02
+"""Seconds before the second attempt of :meth:`Database.run_in_transaction`; doubled for
+each further one, each delay drawn uniformly between half and all of it (jitter)."""
 
 
 class DatabaseUnavailableError(Exception):
@@ -113,6 +132,9 @@ class Database:
     concurrently (WAL). With an in-memory database all work shares one connection, so
     every transaction takes the lock. The lock is not re-entrant: never open a transaction
     inside another.
+
+    Write paths that conflict between hosts run through :meth:`run_in_transaction`, which
+    runs the work again when the database aborted it for a conflict.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -152,6 +174,50 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    async def run_in_transaction(
+        self,
+        work: Callable[[AsyncConnection], Awaitable[T]],
+        *,
+        attempts: int = 3,
+        operation: str = "transaction",
+    ) -> T:
+        """``work(conn)`` in a write transaction (:meth:`transaction`), run again in a new
+        one when the backend says the transaction failed for a conflict with another
+        (``Backend.is_retryable``: serialization failure, deadlock, lock wait timeout),
+        at most ``attempts`` times in all; after a short jittered backoff each time, with
+        a log line and ``phalanx_sql_transaction_retries_total{operation}``. Any other
+        error, and the last attempt's, is raised as it is. The result is ``work``'s.
+
+        The contract: ``work`` must be re-runnable. Everything it does goes through
+        ``conn`` (rolled back with the failed attempt) or is recomputed from what it reads
+        there; no side effects outside the transaction (no messages sent, no caches or
+        objects of the caller changed) until this returns. Never call it inside another
+        transaction.
+        """
+        attempt = 1
+        while True:
+            try:
+                async with self.transaction() as conn:
+                    return await work(conn)
+            except DBAPIError as exc:
+                orig = exc.orig
+                if attempt >= attempts or orig is None or not self.backend.is_retryable(orig):
+                    raise
+                delay = RETRY_BASE_DELAY * 2 ** (attempt - 1)
+                delay *= random.uniform(0.5, 1.0)  # noqa: S311 -- jitter, not a secret
+                TRANSACTION_RETRIES.labels(operation).inc()
+                log.warning(
+                    "%s: transaction aborted by the database (%s), attempt %d of %d; "
+                    "running it again in %.0f ms",
+                    operation,
+                    _first_line(orig),
+                    attempt,
+                    attempts,
+                    delay * 1000,
+                )
+                await anyio.sleep(delay)
+                attempt += 1
+
     async def ping(self) -> None:
         """Run ``SELECT 1``; raise :class:`DatabaseUnavailableError` if that fails."""
         try:
@@ -164,3 +230,7 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -108,6 +108,13 @@ class Backend:
         this backend's error)."""
         return None
 
+    def is_retryable(self, error: BaseException) -> bool:
+        """Whether the driver's ``error`` aborted the transaction for a conflict with
+        another one (serialization failure, deadlock, lock wait timeout), so running the
+        same transaction again may succeed
+        (:meth:`~phalanx.persistence.sql.engine.Database.run_in_transaction`)."""
+        return False
+
     def violated_constraint(self, error: BaseException) -> str | None:
         """Best-effort name of the violated constraint, for logs."""
         return None

@@ -8,7 +8,9 @@
   10.6.
 * Errors: 1062 ``ER_DUP_ENTRY`` ("Duplicate entry ... for key '<name>'") is a unique
   violation; 1264, 1366, 1406, 3140 and 4025 (a JSON document its check refuses) are
-  values the column cannot hold.
+  values the column cannot hold. 1213 ``ER_LOCK_DEADLOCK`` (InnoDB rolled the transaction
+  back) and 1205 ``ER_LOCK_WAIT_TIMEOUT`` (``innodb_lock_wait_timeout``, 50 s by default;
+  only the statement was rolled back, the caller rolls back the rest) are retryable.
 * No whoami fast path: the store's SQLAlchemy queries answer.
 """
 
@@ -28,6 +30,7 @@ from phalanx.persistence.sql.dialects.base import Backend
 __all__ = ["MYSQL", "MySQLBackend"]
 
 _DUP_ENTRY = 1062
+_RETRYABLE = frozenset({1205, 1213})  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
 _DATA_ERRORS = frozenset({1264, 1366, 1406, 3140, 4025})
 _KEY = re.compile(r"for key '([^']+)'")
 
@@ -67,6 +70,9 @@ class MySQLBackend(Backend):
 
     def is_unique_violation(self, error: BaseException) -> bool:
         return _code(error) == _DUP_ENTRY
+
+    def is_retryable(self, error: BaseException) -> bool:
+        return _code(error) in _RETRYABLE
 
     def violated_constraint(self, error: BaseException) -> str | None:
         match = _KEY.search(str(error))

@@ -12,7 +12,9 @@
   are stale, which is exactly the state during a bulk import.
 * Errors: SQLSTATE ``23505`` is a unique violation (``constraint_name`` on the asyncpg
   error); class ``22`` is a data exception (a string longer than its column, a number out
-  of range).
+  of range). ``40001`` (serialization_failure: ``SERIALIZABLE`` / ``REPEATABLE READ``,
+  and every conflict on CockroachDB) and ``40P01`` (deadlock_detected) are retryable: the
+  server rolled the transaction back and running it again may succeed.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["POSTGRESQL", "PostgreSQLBackend", "PostgresTokenLookup"]
 
 _UNIQUE = "23505"
+_RETRYABLE = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
 
 def _sqlstate(error: BaseException) -> Any:
@@ -75,6 +78,9 @@ class PostgreSQLBackend(Backend):
         return (
             getattr(error, "sqlstate", None) == _UNIQUE or getattr(error, "pgcode", None) == _UNIQUE
         )
+
+    def is_retryable(self, error: BaseException) -> bool:
+        return _sqlstate(error) in _RETRYABLE
 
     def violated_constraint(self, error: BaseException) -> str | None:
         name = getattr(error.__cause__, "constraint_name", None)

@@ -11,6 +11,11 @@
   :data:`TOKEN_SQL` synchronously (file databases only).
 * Unique violations: extended code ``SQLITE_CONSTRAINT_UNIQUE`` (2067) or
   ``..._PRIMARYKEY`` (1555), "UNIQUE constraint failed: <table>.<column>, ...".
+* Nothing is retryable (the default ``is_retryable``): one writer at a time cannot
+  deadlock or conflict, and a write transaction takes the write lock at ``BEGIN
+  IMMEDIATE``, before its first statement. "database is locked" (``SQLITE_BUSY``) means
+  another process held that lock for the whole busy timeout (5 s); running the work
+  again would wait as long once more, so the error is raised at once.
 """
 
 from __future__ import annotations
