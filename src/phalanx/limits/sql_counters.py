@@ -5,7 +5,9 @@ ended and adds one otherwise (``INSERT … ON CONFLICT DO UPDATE`` on SQLite and
 PostgreSQL, ``ON DUPLICATE KEY UPDATE`` on MySQL/MariaDB), then a read of the row in the
 same transaction. The upsert locks the row (SQLite: the database) until the commit, so
 concurrent hits from any process or host on the same database are serialised and each
-sees its own count. Expired rows are deleted by ``phalanx cleanup sql``.
+sees its own count; a hit the database aborts for a conflict (a deadlock, a serialization
+failure under ``SERIALIZABLE``) runs again (``Database.run_in_transaction``) and counts
+once. Expired rows are deleted by ``phalanx cleanup sql``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.clock import utcnow
 from phalanx.limits.counters import Count
@@ -65,12 +68,16 @@ class SQLCounters:
     async def hit(self, key: str, window: float) -> Count:
         now = utcnow()
         fresh_until = now + timedelta(seconds=window)
-        async with self.db.transaction() as conn:
+
+        async def count(conn: AsyncConnection) -> tuple[int, datetime]:
             await conn.execute(self._upsert(key, now, fresh_until))
             row = (
                 await conn.execute(select(_t.c.hits, _t.c.expires_at).where(_t.c.id == key))
             ).one()
-        return Count(hits=int(row.hits), ttl=_ttl(row.expires_at, now))
+            return int(row.hits), row.expires_at
+
+        hits, expires_at = await self.db.run_in_transaction(count, operation="limit_hit")
+        return Count(hits=hits, ttl=_ttl(expires_at, now))
 
     async def peek(self, key: str) -> Count | None:
         now = utcnow()

@@ -6,6 +6,9 @@ begin ``IMMEDIATE`` and hold the database's write lock), reads the head ``(seq, 
 inserts the new rows with consecutive ``seq`` and chained hashes and moves the head. So
 writers in several processes or on several hosts queue behind each other and can never
 fork the chain: two rows with the same ``seq`` are refused by its unique index anyway.
+An append the database aborts for a conflict (a deadlock, a serialization failure under
+``SERIALIZABLE``) runs again from the lock (``Database.run_in_transaction``): the rows are
+chained from the head read in the attempt that commits.
 
 Pruning (``phalanx cleanup sql``) deletes the oldest rows in chain order and moves the
 chain's anchor to the newest deleted row, so :func:`phalanx.audit.chain.verify` still
@@ -106,7 +109,8 @@ class SQLAuditStore:
     async def append(self, events: Sequence[AuditEvent]) -> list[StoredEvent]:
         if not events:
             return []
-        async with self.db.transaction() as conn:
+
+        async def chain(conn: AsyncConnection) -> list[StoredEvent]:
             head = await self._lock_chain(conn)
             seq, prev = head.head_seq, head.head_hash
             stored: list[StoredEvent] = []
@@ -120,7 +124,9 @@ class SQLAuditStore:
             await conn.execute(
                 update(c).where(c.c.id == _CHAIN_ID).values(head_seq=seq, head_hash=prev)
             )
-        return stored
+            return stored
+
+        return await self.db.run_in_transaction(chain, operation="audit_append")
 
     async def page(self, query: AuditQuery) -> AuditPage:
         e = t.audit_events

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.persistence.sql.engine import Database
 from phalanx.session.epoch import ChangeNotifier
 
-__all__ = ["Broadcast", "Changed", "notifying_write"]
+__all__ = ["Broadcast", "Changed", "notifying_run", "notifying_write"]
+
+T = TypeVar("T")
 
 Changed = uuid.UUID | list[uuid.UUID] | None
 """Whose sessions a write changes: one identity; a list the writer fills in as it learns
@@ -66,18 +69,55 @@ async def notifying_write(
     """``db.transaction()``; once it is over (committed, or failed: harmless) the notifier
     hears of ``changed``. Never before the commit: a reader that saw the old epoch must not
     be able to read the old rows afterwards."""
-    broadcast = notifier if isinstance(notifier, Broadcast) else None
     committed = False
     try:
         async with db.transaction() as conn:
             yield conn
-            whom = _whom(changed)
-            if broadcast is not None and not _nobody(whom):
-                await broadcast.before_commit(conn, whom)
+            await _before_commit(conn, notifier, changed)
         committed = True
     finally:
-        whom = _whom(changed)
-        if notifier is not None and not _nobody(whom):
-            notifier.changed(whom)
-            if committed and broadcast is not None:
-                await broadcast.after_commit(whom)
+        await _after(notifier, changed, committed=committed)
+
+
+async def notifying_run(
+    db: Database,
+    notifier: ChangeNotifier | None,
+    changed: Changed,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    *,
+    operation: str,
+) -> T:
+    """:func:`notifying_write` through ``db.run_in_transaction``: ``work`` runs again when
+    the database aborted its transaction for a conflict, so it must be re-runnable (see
+    there). A ``changed`` list is emptied before each attempt, for ``work`` to fill."""
+
+    async def attempt(conn: AsyncConnection) -> T:
+        if isinstance(changed, list):
+            changed.clear()
+        result = await work(conn)
+        await _before_commit(conn, notifier, changed)
+        return result
+
+    committed = False
+    try:
+        result = await db.run_in_transaction(attempt, operation=operation)
+        committed = True
+        return result
+    finally:
+        await _after(notifier, changed, committed=committed)
+
+
+async def _before_commit(
+    conn: AsyncConnection, notifier: ChangeNotifier | None, changed: Changed
+) -> None:
+    whom = _whom(changed)
+    if isinstance(notifier, Broadcast) and not _nobody(whom):
+        await notifier.before_commit(conn, whom)
+
+
+async def _after(notifier: ChangeNotifier | None, changed: Changed, *, committed: bool) -> None:
+    whom = _whom(changed)
+    if notifier is not None and not _nobody(whom):
+        notifier.changed(whom)
+        if committed and isinstance(notifier, Broadcast):
+            await notifier.after_commit(whom)

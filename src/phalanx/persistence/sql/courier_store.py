@@ -6,7 +6,8 @@ and flips them to ``processing`` in one transaction, locking them with
 (older MySQL/MariaDB get a plain ``FOR UPDATE``: workers queue instead of skipping, still
 never double-claiming). On SQLite the write transaction starts with ``BEGIN IMMEDIATE``,
 which serializes writers already. Kratos itself uses neither, so two Kratos workers can
-send a message twice; Phalanx's cannot.
+send a message twice; Phalanx's cannot. Under ``SERIALIZABLE`` (CockroachDB) two claims
+may still conflict: the claim runs in ``Database.run_in_transaction`` and is run again.
 
 List pages are ordered ``created_at DESC, id ASC`` with an opaque keyset token (Kratos
 encrypts its v2 tokens; Phalanx's are base64url JSON, only ever round-tripped).
@@ -197,17 +198,22 @@ class SQLCourierStore:
             .order_by(_M.created_at, _M.id)
             .limit(limit)
         )
-        async with self.db.transaction() as conn:
+
+        async def claim(conn: AsyncConnection) -> list[Message]:
             skip_locked = await self._row_locks(conn)
-            if skip_locked is not None:
-                query = query.with_for_update(skip_locked=skip_locked)
-            messages = [_message(r) for r in (await conn.execute(query)).mappings()]
-            if messages:
+            locking = (
+                query if skip_locked is None else query.with_for_update(skip_locked=skip_locked)
+            )
+            claimed = [_message(r) for r in (await conn.execute(locking)).mappings()]
+            if claimed:
                 await conn.execute(
                     update(courier_messages)
-                    .where(_M.id.in_([m.id for m in messages]))
+                    .where(_M.id.in_([m.id for m in claimed]))
                     .values(status=str(MessageStatus.PROCESSING), updated_at=now)
                 )
+            return claimed
+
+        messages = await self.db.run_in_transaction(claim, operation="courier_claim")
         for message in messages:
             message.status = MessageStatus.PROCESSING
             message.updated_at = now

@@ -7,15 +7,15 @@ devices and the identity's addresses.
 
 Every write tells the :class:`~phalanx.session.epoch.ChangeNotifier` (after it committed)
 which identity's sessions it changed, so cached whoami answers of every worker process are
-dropped (:func:`~phalanx.persistence.sql.changes.notifying_write`).
+dropped, and runs again when the database aborted it for a conflict with another host's
+(:func:`~phalanx.persistence.sql.changes.notifying_run`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
-from phalanx.persistence.sql.changes import Changed, notifying_write
+from phalanx.persistence.sql.changes import Changed, notifying_run
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_rows import hydrate_identities, identity_from_row
 from phalanx.persistence.sql.session_lookup import NotAvailableError, token_lookup
@@ -34,6 +34,8 @@ from phalanx.session.model import AuthenticationMethod, Device, Session
 from phalanx.session.store import InvalidPageTokenError, SessionPage
 
 __all__ = ["SQLSessionStore"]
+
+T = TypeVar("T")
 
 _SESSION_COLUMNS = [c.label(f"s_{c.name}") for c in sessions.c]
 _IDENTITY_COLUMNS = [c.label(f"i_{c.name}") for c in identities.c]
@@ -89,14 +91,17 @@ class SQLSessionStore:
         if self._lookup is not None:
             self._lookup.close()
 
-    def _write(self, changed: Changed) -> AbstractAsyncContextManager[AsyncConnection]:
-        """Every write transaction of this store (see :func:`notifying_write`)."""
-        return notifying_write(self.db, self.notifier, changed)
+    async def _run(self, changed: Changed, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Every write transaction of this store: :func:`notifying_run`, so a transaction
+        the database aborts for a conflict runs again (each ``work`` is re-runnable: it
+        only writes through ``conn``)."""
+        return await notifying_run(self.db, self.notifier, changed, work, operation="session_write")
 
     # -- writes -------------------------------------------------------------------------
     async def create(self, session: Session, token_digest: str, logout_digest: str) -> None:
         now = utcnow()
-        async with self._write(session.identity_id) as conn:
+
+        async def work(conn: AsyncConnection) -> None:
             await conn.execute(
                 insert(sessions).values(
                     id=session.id,
@@ -131,8 +136,10 @@ class SQLSessionStore:
                     ],
                 )
 
+        await self._run(session.identity_id, work)
+
     async def update(self, session: Session) -> None:
-        async with self._write(session.identity_id) as conn:
+        async def work(conn: AsyncConnection) -> None:
             await conn.execute(
                 update(sessions)
                 .where(sessions.c.id == session.id)
@@ -146,9 +153,12 @@ class SQLSessionStore:
                 )
             )
 
+        await self._run(session.identity_id, work)
+
     async def revoke(self, session_id: uuid.UUID) -> bool:
         changed: list[uuid.UUID] = []
-        async with self._write(changed) as conn:
+
+        async def work(conn: AsyncConnection) -> bool:
             found = await conn.scalar(
                 select(sessions.c.identity_id).where(sessions.c.id == session_id)
             )
@@ -162,19 +172,25 @@ class SQLSessionStore:
             )
             return True
 
+        return await self._run(changed, work)
+
     async def revoke_others(self, identity_id: uuid.UUID, keep: uuid.UUID | None) -> int:
         condition = and_(sessions.c.identity_id == identity_id, sessions.c.active.is_(True))
         if keep is not None:
             condition = and_(condition, sessions.c.id != keep)
-        async with self._write(identity_id) as conn:
+
+        async def work(conn: AsyncConnection) -> int:
             result = await conn.execute(
                 update(sessions).where(condition).values(active=False, updated_at=utcnow())
             )
             return int(result.rowcount or 0)
 
+        return await self._run(identity_id, work)
+
     async def revoke_by_token(self, token_digest: str) -> bool:
         changed: list[uuid.UUID] = []
-        async with self._write(changed) as conn:
+
+        async def work(conn: AsyncConnection) -> bool:
             found = (
                 await conn.execute(
                     select(sessions.c.id, sessions.c.identity_id).where(
@@ -192,12 +208,16 @@ class SQLSessionStore:
             )
             return True
 
+        return await self._run(changed, work)
+
     async def delete_for_identity(self, identity_id: uuid.UUID) -> int:
-        async with self._write(identity_id) as conn:
+        async def work(conn: AsyncConnection) -> int:
             result = await conn.execute(
                 delete(sessions).where(sessions.c.identity_id == identity_id)
             )
             return int(result.rowcount or 0)
+
+        return await self._run(identity_id, work)
 
     # -- reads --------------------------------------------------------------------------
     async def get_by_token(self, token_digest: str) -> Session | None:
