@@ -271,7 +271,7 @@ class SQLSessionStore:
             await conn.execute(
                 select(session_devices)
                 .where(session_devices.c.session_id.in_(list(by_id)))
-                .order_by(session_devices.c.created_at)
+                .order_by(session_devices.c.created_at, session_devices.c.id)
             )
         ).mappings():
             by_id[row["session_id"]].devices.append(

@@ -2,10 +2,9 @@
 
 * Timestamps are ``timestamptz`` and come back aware; ``JSONB`` for JSON (see
   :mod:`~phalanx.persistence.sql.types`).
-* whoami: the asyncpg connection under a pooled SQLAlchemy connection (same settings, JSON
-  codecs and pool), outside any transaction; asyncpg keeps :data:`TOKEN_SQL` prepared.
-  Concurrent lookups are limited to the pool size, so a burst queues here instead of
-  opening and closing overflow connections.
+* whoami: :data:`TOKEN_SQL` on the asyncpg connection under a pooled SQLAlchemy connection
+  (:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`), outside any transaction;
+  asyncpg keeps it prepared.
 * Queues claim rows with ``FOR UPDATE SKIP LOCKED``.
 * Bulk existence checks join ``unnest`` of one array per column: an ``IN`` list compiled
   into a cached generic plan degrades to a linear filter over every row when statistics
@@ -19,7 +18,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +26,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
 
-from phalanx import tracing
 from phalanx.persistence.sql.dialects.base import Backend, SessionDecoder
+from phalanx.persistence.sql.dialects.pooled_lookup import PooledTokenLookup
 
 if TYPE_CHECKING:
     from phalanx.persistence.sql.engine import Database
-    from phalanx.session.model import Session
 
 __all__ = ["POSTGRESQL", "PostgreSQLBackend", "PostgresTokenLookup"]
 
@@ -100,7 +97,7 @@ TOKEN_SQL = """SELECT {columns},
    FROM identity_verifiable_addresses a WHERE a.identity_id = s.identity_id),
  (SELECT json_agg(json_build_array({ra}) ORDER BY r.created_at, r.id)
    FROM identity_recovery_addresses r WHERE r.identity_id = s.identity_id),
- (SELECT json_agg(json_build_array({dev}) ORDER BY d.created_at)
+ (SELECT json_agg(json_build_array({dev}) ORDER BY d.created_at, d.id)
    FROM session_devices d WHERE d.session_id = s.id)
 FROM sessions s JOIN identities i ON i.id = s.identity_id
 WHERE s.token = $1"""
@@ -110,39 +107,17 @@ _RA = "r.id, r.via, r.value, r.created_at, r.updated_at"
 _DEV = "d.id, d.ip_address, d.user_agent, d.location"
 
 
-class PostgresTokenLookup:
-    """The whoami statement on the driver (see the module docstring)."""
+class PostgresTokenLookup(PooledTokenLookup):
+    """The whoami statement on asyncpg (see the module docstring)."""
 
     def __init__(self, db: Database, decode: SessionDecoder) -> None:
         from phalanx.persistence.sql.session_lookup import COLUMNS
 
-        self.engine = db.engine
-        self.decode = decode
-        self.sql = TOKEN_SQL.format(columns=COLUMNS, va=_VA, ra=_RA, dev=_DEV)
-        self._gate: asyncio.Semaphore | None = None
+        super().__init__(db, decode, TOKEN_SQL.format(columns=COLUMNS, va=_VA, ra=_RA, dev=_DEV))
 
-    async def by_token(self, token_digest: str) -> Session | None:
-        if self._gate is None:  # created lazily: bound to the running loop
-            size = getattr(self.engine.pool, "size", None)
-            self._gate = asyncio.Semaphore(max(1, size() if callable(size) else 5))
-        async with self._gate, self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            try:
-                driver: Any = raw.driver_connection
-                spans = tracing.statement_spans()
-                if spans is None:
-                    row = await driver.fetchrow(self.sql, token_digest)
-                else:
-                    with spans.span("postgresql", self.sql):
-                        row = await driver.fetchrow(self.sql, token_digest)
-            except Exception:
-                # The connection's state is unknown to SQLAlchemy: do not pool it again.
-                await conn.invalidate()
-                raise
-        return None if row is None else self.decode(tuple(row))
-
-    def close(self) -> None:
-        pass
+    async def fetch(self, driver: Any, token_digest: str) -> Sequence[Any] | None:
+        row = await driver.fetchrow(self.sql, token_digest)
+        return None if row is None else tuple(row)
 
 
 POSTGRESQL = PostgreSQLBackend()

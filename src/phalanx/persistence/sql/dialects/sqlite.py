@@ -138,7 +138,7 @@ TOKEN_SQL = """SELECT {columns},
  (SELECT json_group_array(json_array({ra})) FROM (SELECT * FROM identity_recovery_addresses
    WHERE identity_id = s.identity_id ORDER BY created_at, id) r),
  (SELECT json_group_array(json_array({dev})) FROM (SELECT * FROM session_devices
-   WHERE session_id = s.id ORDER BY created_at) d)
+   WHERE session_id = s.id ORDER BY created_at, id) d)
 FROM sessions s JOIN identities i ON i.id = s.identity_id
 WHERE s.token = ?"""
 
