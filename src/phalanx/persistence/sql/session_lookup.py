@@ -6,15 +6,19 @@ addresses, recovery addresses, devices, COMMIT). Here the session, its identity,
 identity's addresses and the session's devices come back as **one row** of one statement
 written once per dialect (the join plus correlated JSON sub-selects), run on the driver
 directly. Each backend of :mod:`phalanx.persistence.sql.dialects` writes its statement and
-runs it its own way (SQLite: a private read-only connection of this process; PostgreSQL:
-the asyncpg connection under a pooled one); where a backend has none (MySQL/MariaDB,
-in-memory SQLite) :func:`token_lookup` returns None and the store keeps its SQLAlchemy
+runs it its own way (SQLite: a private read-only connection of this process; PostgreSQL and
+MySQL/MariaDB: the asyncpg or aiomysql connection under a pooled one, see
+:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`); where a backend has none
+(in-memory SQLite) :func:`token_lookup` returns None and the store keeps its SQLAlchemy
 queries. A lookup that cannot answer right now raises :class:`NotAvailableError`, sending
-the caller to the general path.
+the caller to the general path (SQLite busy; MySQL: a list longer than
+``group_concat_max_len``).
 
-A single statement reads one consistent snapshot in both databases. The columns are decoded
-here (SQLite text, JSON text, asyncpg values) and turned into domain objects by the same
-converters every other identity read uses (:mod:`~phalanx.persistence.sql.identity_rows`).
+A single statement reads one consistent snapshot on every database. The columns are decoded
+here (SQLite text, JSON text, asyncpg and aiomysql values; inside the JSON lists UUIDs and
+timestamps are text, ``2026-01-02T03:04:05+00:00`` or MySQL's ``2026-01-02 03:04:05.123456``)
+and turned into domain objects by the same converters every other identity read uses
+(:mod:`~phalanx.persistence.sql.identity_rows`).
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def _uuid(value: Any) -> uuid.UUID:
         return value
     if isinstance(value, uuid.UUID):  # asyncpg's own UUID subclass
         return uuid.UUID(int=value.int)
-    return uuid.UUID(value)  # SQLite: 32 hex digits; JSON: the canonical form
+    return uuid.UUID(value)  # SQLite, MySQL: 32 hex digits; MariaDB, JSON: canonical form
 
 
 def _opt_uuid(value: Any) -> uuid.UUID | None:
@@ -75,7 +79,8 @@ def _opt_uuid(value: Any) -> uuid.UUID | None:
 
 
 def _ts(value: Any) -> datetime:
-    """A stored timestamp as an aware UTC datetime (SQLite text, JSON text or asyncpg)."""
+    """A stored timestamp as an aware UTC datetime (SQLite text, JSON text or a driver's
+    datetime; naive means UTC)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
@@ -88,7 +93,8 @@ def _opt_ts(value: Any) -> datetime | None:
 
 
 def _json(value: Any) -> Any:
-    """A JSON column: text on SQLite, already decoded by the asyncpg codecs."""
+    """A JSON column: text on SQLite and MySQL, already decoded by the asyncpg codecs (and the
+    lists a backend decoded itself)."""
     return json_loads(value) if isinstance(value, str | bytes) else value
 
 

@@ -1,9 +1,10 @@
 """SQL implementation of :class:`phalanx.session.store.SessionStore`.
 
 The hot path is :meth:`SQLSessionStore.get_by_token` (every ``/sessions/whoami``): one
-statement on the driver (:mod:`~phalanx.persistence.sql.session_lookup`) on SQLite and
-PostgreSQL; elsewhere one joined query for session + identity, then one query each for
-devices and the identity's addresses.
+statement on the driver (:mod:`~phalanx.persistence.sql.session_lookup`) on SQLite (file
+databases), PostgreSQL and MySQL/MariaDB; otherwise, or when that lookup cannot answer, one
+joined query for session + identity, then one query each for the identity's addresses and
+the session's devices.
 
 Every write tells the :class:`~phalanx.session.epoch.ChangeNotifier` (after it committed)
 which identity's sessions it changed, so cached whoami answers of every worker process are

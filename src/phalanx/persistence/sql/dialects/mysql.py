@@ -11,13 +11,23 @@
   values the column cannot hold. 1213 ``ER_LOCK_DEADLOCK`` (InnoDB rolled the transaction
   back) and 1205 ``ER_LOCK_WAIT_TIMEOUT`` (``innodb_lock_wait_timeout``, 50 s by default;
   only the statement was rolled back, the caller rolls back the rest) are retryable.
-* No whoami fast path: the store's SQLAlchemy queries answer.
+* whoami: :data:`TOKEN_SQL` on the aiomysql connection under a pooled SQLAlchemy
+  connection (:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`). Addresses and
+  devices are aggregated with ``GROUP_CONCAT(... ORDER BY ...)``, not ``JSON_ARRAYAGG``:
+  MySQL 8 cannot order ``JSON_ARRAYAGG``, and the order must be the server's (MariaDB's
+  ``uuid`` type does not sort as text), the one the general path's ``ORDER BY`` gets.
+  ``GROUP_CONCAT`` cuts its result at ``group_concat_max_len`` bytes (MariaDB: 1 MiB by
+  default; MySQL 8 defaults to 1 KiB, raised to 1 MiB for the statement by a ``SET_VAR``
+  hint that MariaDB reads as a comment): each list starts with its row count, and a list
+  that was cut sends the lookup to the general path (``NotAvailableError``). Autocommit is
+  off, so the ``SELECT`` opens a transaction; the pool's rollback on return ends it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Dialect
 from sqlalchemy.dialects.mysql import DATETIME
@@ -25,9 +35,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.types import TypeEngine
 
-from phalanx.persistence.sql.dialects.base import Backend
+from phalanx.persistence.sql.dialects.base import Backend, NotAvailableError, SessionDecoder
+from phalanx.persistence.sql.dialects.pooled_lookup import PooledTokenLookup
 
-__all__ = ["MYSQL", "MySQLBackend"]
+if TYPE_CHECKING:
+    from phalanx.persistence.sql.engine import Database
+    from phalanx.session.model import Session
+
+__all__ = ["MYSQL", "MySQLBackend", "MySQLTokenLookup"]
 
 _DUP_ENTRY = 1062
 _RETRYABLE = frozenset({1205, 1213})  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
@@ -62,6 +77,9 @@ class MySQLBackend(Backend):
     def timestamp_type(self, dialect: Dialect) -> TypeEngine[Any]:
         return dialect.type_descriptor(DATETIME(fsp=6))
 
+    def token_lookup(self, db: Database, decode: SessionDecoder) -> MySQLTokenLookup:
+        return MySQLTokenLookup(db, decode)
+
     async def row_locks(self, conn: AsyncConnection) -> bool:
         dialect = conn.dialect
         version = tuple(v for v in (dialect.server_version_info or ()) if isinstance(v, int))
@@ -83,6 +101,66 @@ class MySQLBackend(Backend):
             return None
         args = error.args
         return str(args[1]) if len(args) > 1 else str(error)
+
+
+# -- whoami ----------------------------------------------------------------------------
+
+_VA = "a.id, a.via, a.value, a.verified, a.status, a.verified_at, a.created_at, a.updated_at"
+_RA = "r.id, r.via, r.value, r.created_at, r.updated_at"
+_DEV = "d.id, d.ip_address, d.user_agent, d.location"
+
+# Each list is ``[<count>,[...],[...]]`` (see the module docstring). The session and
+# identity columns come first, in the order of
+# :data:`phalanx.persistence.sql.session_lookup.COLUMNS`.
+TOKEN_SQL = """SELECT /*+ SET_VAR(group_concat_max_len = 1048576) */ {columns},
+ (SELECT CONCAT('[', COUNT(*), IFNULL(GROUP_CONCAT(',', JSON_ARRAY({va})
+   ORDER BY a.created_at, a.id SEPARATOR ''), ''), ']')
+   FROM identity_verifiable_addresses a WHERE a.identity_id = s.identity_id),
+ (SELECT CONCAT('[', COUNT(*), IFNULL(GROUP_CONCAT(',', JSON_ARRAY({ra})
+   ORDER BY r.created_at, r.id SEPARATOR ''), ''), ']')
+   FROM identity_recovery_addresses r WHERE r.identity_id = s.identity_id),
+ (SELECT CONCAT('[', COUNT(*), IFNULL(GROUP_CONCAT(',', JSON_ARRAY({dev})
+   ORDER BY d.created_at, d.id SEPARATOR ''), ''), ']')
+   FROM session_devices d WHERE d.session_id = s.id)
+FROM sessions s JOIN identities i ON i.id = s.identity_id
+WHERE s.token = %s"""
+
+
+def _counted(text: str | bytes, loads: Callable[[str | bytes], Any]) -> list[Any]:
+    """One ``[<count>, item, ...]`` list as its items; NotAvailableError if it was cut."""
+    try:
+        count, *items = loads(text)
+    except ValueError as exc:  # cut inside an item
+        raise NotAvailableError("whoami lookup: a list exceeds group_concat_max_len") from exc
+    if count != len(items):  # cut between two items
+        raise NotAvailableError("whoami lookup: a list exceeds group_concat_max_len")
+    return list(items)
+
+
+class MySQLTokenLookup(PooledTokenLookup):
+    """The whoami statement on aiomysql (see the module docstring).
+
+    Datetimes inside the JSON lists come back as text (``2026-01-02 03:04:05.123456``,
+    naive UTC), UUIDs as text and booleans as 0/1: the shared decoder reads all three.
+    """
+
+    def __init__(self, db: Database, decode: SessionDecoder) -> None:
+        from phalanx.persistence.sql.session_lookup import COLUMNS
+        from phalanx.persistence.sql.types import json_loads
+
+        super().__init__(db, decode, TOKEN_SQL.format(columns=COLUMNS, va=_VA, ra=_RA, dev=_DEV))
+        self.loads = json_loads
+
+    async def fetch(self, driver: Any, token_digest: str) -> Sequence[Any] | None:
+        async with driver.cursor() as cursor:
+            await cursor.execute(self.sql, (token_digest,))
+            row: Sequence[Any] | None = await cursor.fetchone()
+        return row
+
+    def session(self, row: Sequence[Any]) -> Session:
+        *columns, verifiable, recovery, devices = row
+        lists = [_counted(text, self.loads) for text in (verifiable, recovery, devices)]
+        return self.decode((*columns, *lists))
 
 
 MYSQL = MySQLBackend()
