@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
+import orjson
 import pymysql
 import pytest
 from sqlalchemy import text
@@ -321,6 +323,12 @@ async def test_a_busy_fast_path_falls_back(
     store, session, token = await _stored(database)
 
     class Busy:
+        async def row_by_token(self, token_digest: str) -> tuple[object, ...] | None:
+            raise NotAvailableError("database is locked")
+
+        def session(self, row: object) -> Session:
+            raise AssertionError("no row to decode")
+
         async def by_token(self, token_digest: str) -> Session | None:
             raise NotAvailableError("database is locked")
 
@@ -378,3 +386,85 @@ async def test_every_identity_write_notifies_its_identity(database: Database) ->
     assert recorder.take() == [{o.id for o in others}]
     assert await pool.delete(identity.id)
     assert recorder.take() == [{identity.id}]
+
+
+async def test_concurrent_lookups_share_statements_and_each_gets_its_own_answer(
+    database: Database, backend: str
+) -> None:
+    """PostgreSQL and MariaDB: lookups waiting at once go out as one statement (at most
+    pool-size statements in flight); every caller gets the session of its own token, a
+    session object of its own, and None for an unknown token."""
+    import asyncio
+
+    if backend == "sqlite":
+        pytest.skip("SQLite's lookup runs on the event loop: nothing waits to be batched")
+    stored = [await _stored(database, rich=i % 2 == 0) for i in range(12)]
+    store = stored[0][0]
+    lookup: Any = store._lookup
+    statements: list[int] = []
+    fetch = lookup.batcher.fetch
+
+    async def counted(digests: list[str]) -> dict[str, Any]:
+        statements.append(len(digests))
+        return await fetch(digests)
+
+    lookup.batcher.fetch = counted
+    try:
+        tokens = [token for _, _, token in stored] * 3 + ["ory_st_unknown1", "ory_st_unknown2"]
+        found = await asyncio.gather(*(store.get_by_token(digest(t)) for t in tokens))
+        for token, session in zip(tokens, found, strict=True):
+            if token.startswith("ory_st_unknown"):
+                assert session is None
+                continue
+            expected = next(s for _, s, t in stored if t == token)
+            assert session is not None and session.id == expected.id
+            assert session.identity is not None
+            assert session.identity.id == expected.identity_id
+        assert len({id(s) for s in found if s is not None}) == 36  # no shared objects
+        assert sum(statements) == 14  # each distinct digest asked once...
+        assert len(statements) < len(tokens)  # ...in fewer statements than lookups
+    finally:
+        for own_store, _, _ in stored:
+            own_store.close()
+
+
+async def test_whoami_renders_a_row_once_and_any_change_of_it_again(database: Database) -> None:
+    """Without the cache whoami reads the row on every request but renders a row it has
+    seen only once; a change of the identity or the session is a new row, rendered anew,
+    and a revoked session answers nothing."""
+    from phalanx.session.aal import AalGuard
+    from phalanx.session.whoami import Whoami
+
+    store, session, token = await _stored(database)
+    loads = 0
+
+    def render(found: Session) -> bytes:
+        nonlocal loads
+        loads += 1
+        assert found.identity is not None
+        return orjson.dumps({"id": str(found.id), "traits": found.identity.traits})
+
+    async def no_second_factor(identity_id: uuid.UUID, *, upsert: bool) -> bool:
+        return False
+
+    guard = AalGuard("http://127.0.0.1:4433/", no_second_factor)
+    whoami = Whoami(store, render, None, aal=guard, required_aal="aal1")
+    try:
+        first = await whoami.answer(token)
+        second = await whoami.answer(token)
+        assert first is not None and second is not None
+        fast_path = store._lookup is not None
+        assert (second is first) == fast_path  # the general path has no comparable row
+        assert loads == (1 if fast_path else 2)
+        pool = SQLIdentityPool(database)
+        identity = await pool.get(session.identity_id)
+        assert identity is not None
+        identity.traits = {**identity.traits, "emoji": "🦔"}
+        await pool.update(identity)
+        changed = await whoami.answer(token)
+        assert changed is not None and changed is not first
+        assert orjson.loads(changed.body)["traits"]["emoji"] == "🦔"
+        assert await store.revoke(session.id)
+        assert await whoami.answer(token) is None
+    finally:
+        store.close()

@@ -16,6 +16,7 @@ from phalanx.session.aal import AalGuard
 from phalanx.session.cache import WhoamiAnswer, WhoamiCache
 from phalanx.session.epoch import BUCKETS, RevocationEpoch
 from phalanx.session.model import Session
+from phalanx.session.store import StoredSession
 from phalanx.session.tokens import digest
 from phalanx.session.whoami import Whoami
 
@@ -163,7 +164,8 @@ def test_cache_is_a_bounded_lru() -> None:
 
 
 class FakeStore:
-    """Only ``get_by_token``: what whoami reads; counts the reads."""
+    """Only the token reads (``get_by_token``, ``find_by_token``): what whoami reads;
+    counts them."""
 
     def __init__(self) -> None:
         self.sessions: dict[str, Session] = {}
@@ -178,6 +180,10 @@ class FakeStore:
     async def get_by_token(self, token_digest: str) -> Session | None:
         self.reads += 1
         return self.sessions.get(token_digest)
+
+    async def find_by_token(self, token_digest: str) -> StoredSession | None:
+        session = await self.get_by_token(token_digest)
+        return None if session is None else StoredSession(None, lambda: session)
 
 
 async def _aal1(identity_id: uuid.UUID, *, upsert: bool) -> bool:

@@ -44,12 +44,12 @@ def public_routes(ui: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
     )
 
     return [
+        # First: /sessions/whoami is the hottest route, and Starlette tries routes in
+        # order (no other route's path overlaps /sessions).
+        *sessions.routes,
         Route("/health/alive", health.alive),
         Route("/health/ready", health.ready),
         Route("/version", health.version),
-        # Right after health: /sessions/whoami is the hottest route, and Starlette tries
-        # routes in order (no other route's path overlaps /sessions).
-        *sessions.routes,
         *schemas.routes,
         *login.routes,
         *registration.routes,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -54,6 +54,11 @@ class WhoamiAnswer:
     identity_id: uuid.UUID
     expires_at: datetime
     forbidden: bool = False
+    #: ``str(identity_id)``, rendered once with the body (the header of every answer).
+    identity_header: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identity_header", str(self.identity_id))
 
 
 @dataclass(slots=True)

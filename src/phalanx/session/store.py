@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Protocol
 
 from phalanx.session.model import Session
 
-__all__ = ["InvalidPageTokenError", "SessionPage", "SessionStore"]
+__all__ = ["InvalidPageTokenError", "SessionPage", "SessionStore", "StoredSession"]
 
 
 class InvalidPageTokenError(ValueError):
@@ -21,6 +22,17 @@ class SessionPage:
     next_token: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A session as read for a token, before it is decoded: ``load()`` gives it (decoded
+    on the call); ``state`` is a hashable value that is equal exactly when the
+    stored session, identity, addresses and devices are (None where the store cannot
+    tell), so a caller may keep what it derived from one read for the next equal one."""
+
+    state: Hashable | None
+    load: Callable[[], Session]
+
+
 class SessionStore(Protocol):
     """Sessions keyed by id; tokens are looked up by their digest only."""
 
@@ -30,6 +42,10 @@ class SessionStore(Protocol):
 
     async def get_by_token(self, token_digest: str) -> Session | None:
         """The session (with its identity and addresses) for a session-token digest."""
+        ...
+
+    async def find_by_token(self, token_digest: str) -> StoredSession | None:
+        """:meth:`get_by_token` as read, not yet decoded (what whoami reads)."""
         ...
 
     async def get_by_logout_token(self, logout_digest: str) -> Session | None: ...

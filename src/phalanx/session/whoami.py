@@ -10,7 +10,7 @@ revocation and every session or identity write invalidates across worker process
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import orjson
 
@@ -22,7 +22,7 @@ from phalanx.session.model import AAL, Session
 from phalanx.session.store import SessionStore
 from phalanx.session.tokens import digest
 
-__all__ = ["NO_SESSION", "Whoami"]
+__all__ = ["NO_SESSION", "RenderedRows", "Whoami"]
 
 #: The 401 message of whoami (herodot ``ErrUnauthorized``) when no active session is found.
 NO_SESSION = "No valid session credentials found in the request."
@@ -51,6 +51,8 @@ class Whoami:
         self.cache = cache
         self.aal = aal
         self.required_aal = required_aal
+        #: Answers by stored row: a row read again is not decoded and rendered again.
+        self.rendered = RenderedRows()
 
     async def answer(self, token: str, required_aal: str | None = None) -> WhoamiAnswer | None:
         """``required_aal`` (``aal1`` or ``highest_available``) replaces the configured
@@ -78,16 +80,52 @@ class Whoami:
         return found
 
     async def _load(self, key: str, token: str, level: str) -> WhoamiAnswer | None:
-        session = await self.store.get_by_token(key)
-        if session is None or not session.is_active():
+        stored = await self.store.find_by_token(key)
+        if stored is None:
+            return None
+        seen = self.rendered.get(stored.state)
+        if seen is not None:
+            session, answer = seen
+        else:
+            session, answer = stored.load(), None
+            session.token = token
+        if not session.is_active():
             return None
         if self.idle is not None:
             self.idle.known_use(key, session.authenticated_at)
-        session.token = token
         if session.aal != AAL.AAL2:
             # Kratos passes UpsertAAL here: a stale available_aal column is corrected.
             shortfall = await self.aal.check(session, level, upsert=True)
             if shortfall is not None:
                 body = orjson.dumps(error_envelope(shortfall))
                 return WhoamiAnswer(body, session.identity_id, session.expires_at, forbidden=True)
-        return WhoamiAnswer(self.render(session), session.identity_id, session.expires_at)
+        if answer is None:
+            answer = WhoamiAnswer(self.render(session), session.identity_id, session.expires_at)
+            self.rendered.put(stored.state, session, answer)
+        return answer
+
+
+class RenderedRows:
+    """What whoami rendered from a stored state (:attr:`StoredSession.state
+    <phalanx.session.store.StoredSession.state>`: the row of one statement), so that the
+    same row read again is not decoded and rendered again. Not a cache of the database:
+    every answer still comes from a read of the current row, and a row that differs in
+    any column (a revoke, a new address, an extended expiry, changed traits) is a
+    different key. What each request decides from the time (expiry, idle timeout) or from
+    other tables (the AAL check) is decided again on every request. Bounded: the oldest
+    half goes when full."""
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self.max_entries = max(2, max_entries)
+        self._entries: dict[Hashable, tuple[Session, WhoamiAnswer]] = {}
+
+    def get(self, state: Hashable | None) -> tuple[Session, WhoamiAnswer] | None:
+        return None if state is None else self._entries.get(state)
+
+    def put(self, state: Hashable | None, session: Session, answer: WhoamiAnswer) -> None:
+        if state is None:
+            return
+        if len(self._entries) >= self.max_entries:
+            for old in list(self._entries)[: self.max_entries // 2]:
+                del self._entries[old]
+        self._entries[state] = (session, answer)

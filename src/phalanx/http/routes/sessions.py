@@ -96,9 +96,14 @@ async def whoami(request: Request) -> Response:
             body = await _tokenized(registry, template, body)
         except KratosError as error:
             return error_response(error)
-    response = Response(body, media_type="application/json")
-    response.headers["Cache-Control"] = NO_CACHE
-    response.headers["X-Kratos-Authenticated-Identity-Id"] = str(answer.identity_id)
+    response = Response(
+        body,
+        media_type="application/json",
+        headers={
+            "Cache-Control": NO_CACHE,
+            "X-Kratos-Authenticated-Identity-Id": answer.identity_header,
+        },
+    )
     if flags.cacheable_sessions and not template:
         seconds = (answer.expires_at - utcnow()).total_seconds()
         limit = flags.cacheable_sessions_max_age

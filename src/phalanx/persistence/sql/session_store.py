@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -27,12 +28,15 @@ from phalanx.identity.model import Identity
 from phalanx.persistence.sql.changes import Changed, notifying_run
 from phalanx.persistence.sql.engine import Database
 from phalanx.persistence.sql.identity_rows import hydrate_identities, identity_from_row
-from phalanx.persistence.sql.session_lookup import NotAvailableError, token_lookup
+from phalanx.persistence.sql.session_lookup import (
+    NotAvailableError,
+    token_lookup,
+)
 from phalanx.persistence.sql.session_lookup import methods_from_json as _methods_from_json
 from phalanx.persistence.sql.tables import identities, session_devices, sessions
 from phalanx.session.epoch import ChangeNotifier
 from phalanx.session.model import AuthenticationMethod, Device, Session
-from phalanx.session.store import InvalidPageTokenError, SessionPage
+from phalanx.session.store import InvalidPageTokenError, SessionPage, StoredSession
 
 __all__ = ["SQLSessionStore"]
 
@@ -222,12 +226,21 @@ class SQLSessionStore:
 
     # -- reads --------------------------------------------------------------------------
     async def get_by_token(self, token_digest: str) -> Session | None:
+        found = await self.find_by_token(token_digest)
+        return None if found is None else found.load()
+
+    async def find_by_token(self, token_digest: str) -> StoredSession | None:
         if self._lookup is not None:
             try:
-                return await self._lookup.by_token(token_digest)
+                row = await self._lookup.row_by_token(token_digest)
             except NotAvailableError:
                 pass
-        return await self._one_with_identity(sessions.c.token == token_digest)
+            else:
+                if row is None:
+                    return None
+                return StoredSession(row, partial(self._lookup.session, row))
+        session = await self._one_with_identity(sessions.c.token == token_digest)
+        return None if session is None else StoredSession(None, lambda: session)
 
     async def get_by_logout_token(self, logout_digest: str) -> Session | None:
         return await self._one_with_identity(sessions.c.logout_token == logout_digest)

@@ -31,6 +31,15 @@ class NotAvailableError(Exception):
 
 
 class TokenLookup(Protocol):
+    async def row_by_token(self, token_digest: str) -> Sequence[Any] | None:
+        """The row of a token digest (what the decoder takes), or None. Hashable: equal
+        rows are equal stored states (whoami keeps what it rendered from one)."""
+        ...
+
+    def session(self, row: Sequence[Any]) -> Session:
+        """The session of a row :meth:`row_by_token` returned."""
+        ...
+
     async def by_token(self, token_digest: str) -> Session | None:
         """The session (identity, addresses, devices loaded) of a token digest, or None."""
         ...

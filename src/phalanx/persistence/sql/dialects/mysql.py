@@ -12,7 +12,8 @@
   back) and 1205 ``ER_LOCK_WAIT_TIMEOUT`` (``innodb_lock_wait_timeout``, 50 s by default;
   only the statement was rolled back, the caller rolls back the rest) are retryable.
 * whoami: :data:`TOKEN_SQL` on the aiomysql connection under a pooled SQLAlchemy
-  connection (:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`). Addresses and
+  connection (:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`), for every lookup
+  waiting at that moment (``token IN (...)``). Addresses and
   devices are aggregated with ``GROUP_CONCAT(... ORDER BY ...)``, not ``JSON_ARRAYAGG``:
   MySQL 8 cannot order ``JSON_ARRAYAGG``, and the order must be the server's (MariaDB's
   ``uuid`` type does not sort as text), the one the general path's ``ORDER BY`` gets.
@@ -121,9 +122,10 @@ TOKEN_SQL = """SELECT /*+ SET_VAR(group_concat_max_len = 1048576) */ {columns},
    FROM identity_recovery_addresses r WHERE r.identity_id = s.identity_id),
  (SELECT CONCAT('[', COUNT(*), IFNULL(GROUP_CONCAT(',', JSON_ARRAY({dev})
    ORDER BY d.created_at, d.id SEPARATOR ''), ''), ']')
-   FROM session_devices d WHERE d.session_id = s.id)
+   FROM session_devices d WHERE d.session_id = s.id),
+ s.token
 FROM sessions s JOIN identities i ON i.id = s.identity_id
-WHERE s.token = %s"""
+WHERE s.token IN ({{tokens}})"""
 
 
 def _counted(text: str | bytes, loads: Callable[[str | bytes], Any]) -> list[Any]:
@@ -151,10 +153,16 @@ class MySQLTokenLookup(PooledTokenLookup):
         super().__init__(db, decode, TOKEN_SQL.format(columns=COLUMNS, va=_VA, ra=_RA, dev=_DEV))
         self.loads = json_loads
 
-    async def fetch(self, driver: Any, token_digest: str) -> Sequence[Any] | None:
+    async def fetch_many(self, driver: Any, digests: list[str]) -> Sequence[Sequence[Any]]:
+        sql = self.sql.format(tokens=", ".join(["%s"] * len(digests)))
         async with driver.cursor() as cursor:
-            await cursor.execute(self.sql, (token_digest,))
-            row: Sequence[Any] | None = await cursor.fetchone()
+            await cursor.execute(sql, digests)
+            rows: Sequence[Sequence[Any]] = await cursor.fetchall()
+        return rows
+
+    def accept(self, row: Sequence[Any]) -> Sequence[Any]:
+        for text in row[-3:]:  # a list cut by group_concat_max_len: the general path
+            _counted(text, self.loads)
         return row
 
     def session(self, row: Sequence[Any]) -> Session:

@@ -3,8 +3,8 @@
 * Timestamps are ``timestamptz`` and come back aware; ``JSONB`` for JSON (see
   :mod:`~phalanx.persistence.sql.types`).
 * whoami: :data:`TOKEN_SQL` on the asyncpg connection under a pooled SQLAlchemy connection
-  (:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`), outside any transaction;
-  asyncpg keeps it prepared.
+  (:mod:`~phalanx.persistence.sql.dialects.pooled_lookup`), outside any transaction, for
+  every lookup waiting at that moment (``token = ANY($1)``); asyncpg keeps it prepared.
 * Queues claim rows with ``FOR UPDATE SKIP LOCKED``.
 * Bulk existence checks join ``unnest`` of one array per column: an ``IN`` list compiled
   into a cached generic plan degrades to a linear filter over every row when statistics
@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -91,20 +92,31 @@ class PostgreSQLBackend(Backend):
 
 
 # The session and identity columns come first, in the order of
-# :data:`phalanx.persistence.sql.session_lookup.COLUMNS`.
+# :data:`phalanx.persistence.sql.session_lookup.COLUMNS`; the token closes the row (it
+# tells the rows of a batch apart). JSON comes back as text, not decoded by the codecs:
+# the row stays hashable (see :mod:`~phalanx.persistence.sql.dialects.pooled_lookup`).
 TOKEN_SQL = """SELECT {columns},
- (SELECT json_agg(json_build_array({va}) ORDER BY a.created_at, a.id)
+ (SELECT json_agg(json_build_array({va}) ORDER BY a.created_at, a.id)::text
    FROM identity_verifiable_addresses a WHERE a.identity_id = s.identity_id),
- (SELECT json_agg(json_build_array({ra}) ORDER BY r.created_at, r.id)
+ (SELECT json_agg(json_build_array({ra}) ORDER BY r.created_at, r.id)::text
    FROM identity_recovery_addresses r WHERE r.identity_id = s.identity_id),
- (SELECT json_agg(json_build_array({dev}) ORDER BY d.created_at, d.id)
-   FROM session_devices d WHERE d.session_id = s.id)
+ (SELECT json_agg(json_build_array({dev}) ORDER BY d.created_at, d.id)::text
+   FROM session_devices d WHERE d.session_id = s.id),
+ s.token
 FROM sessions s JOIN identities i ON i.id = s.identity_id
-WHERE s.token = $1"""
+WHERE s.token = ANY($1::varchar[])"""
 
+_JSON_COLUMNS = ("s.authentication_methods", "i.traits", "i.metadata_public", "i.metadata_admin")
 _VA = "a.id, a.via, a.value, a.verified, a.status, a.verified_at, a.created_at, a.updated_at"
 _RA = "r.id, r.via, r.value, r.created_at, r.updated_at"
 _DEV = "d.id, d.ip_address, d.user_agent, d.location"
+
+
+def _as_text(columns: str) -> str:
+    """:data:`COLUMNS` with its JSON columns selected as text (``::text``)."""
+    for column in _JSON_COLUMNS:
+        columns = re.sub(rf"{re.escape(column)}\b", f"{column}::text", columns)
+    return columns
 
 
 class PostgresTokenLookup(PooledTokenLookup):
@@ -113,11 +125,12 @@ class PostgresTokenLookup(PooledTokenLookup):
     def __init__(self, db: Database, decode: SessionDecoder) -> None:
         from phalanx.persistence.sql.session_lookup import COLUMNS
 
-        super().__init__(db, decode, TOKEN_SQL.format(columns=COLUMNS, va=_VA, ra=_RA, dev=_DEV))
+        sql = TOKEN_SQL.format(columns=_as_text(COLUMNS), va=_VA, ra=_RA, dev=_DEV)
+        super().__init__(db, decode, sql)
 
-    async def fetch(self, driver: Any, token_digest: str) -> Sequence[Any] | None:
-        row = await driver.fetchrow(self.sql, token_digest)
-        return None if row is None else tuple(row)
+    async def fetch_many(self, driver: Any, digests: list[str]) -> Sequence[Sequence[Any]]:
+        rows: Sequence[Sequence[Any]] = await driver.fetch(self.sql, digests)
+        return rows
 
 
 POSTGRESQL = PostgreSQLBackend()

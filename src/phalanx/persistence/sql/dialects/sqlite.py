@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -169,18 +170,27 @@ class SQLiteTokenLookup:
         conn.execute("PRAGMA busy_timeout = 0")
         return conn
 
-    async def by_token(self, token_digest: str) -> Session | None:
+    async def row_by_token(self, token_digest: str) -> Sequence[Any] | None:
         try:
             if self._conn is None:
                 self._conn = self._connect()
             spans = tracing.statement_spans()
             if spans is None:
-                row = self._conn.execute(self.sql, (token_digest,)).fetchone()
+                row: tuple[Any, ...] | None = self._conn.execute(
+                    self.sql, (token_digest,)
+                ).fetchone()
             else:
                 with spans.span("sqlite", self.sql):
                     row = self._conn.execute(self.sql, (token_digest,)).fetchone()
         except sqlite3.OperationalError as exc:  # busy, or no such table before migrating
             raise NotAvailableError(str(exc)) from exc
+        return row
+
+    def session(self, row: Sequence[Any]) -> Session:
+        return self.decode(row)
+
+    async def by_token(self, token_digest: str) -> Session | None:
+        row = await self.row_by_token(token_digest)
         return None if row is None else self.decode(row)
 
     def close(self) -> None:
