@@ -105,3 +105,16 @@ def test_nothing_is_left_in_a_tally_after_a_scrape() -> None:
     metrics.observe(_scope(), 202, 1, 0.001)
     metrics.render_metrics()
     assert all(t.requests == 0 for t in metrics._tallies.values())
+
+
+def test_any_collection_of_the_registry_sees_the_tallied_requests() -> None:
+    """An embedding app exposing :data:`phalanx.metrics.REGISTRY` itself (not through
+    ``render_metrics``) sees every finished request too."""
+    from phalanx.metrics import REGISTRY
+
+    name = "http_requests_total"
+    before = _samples(generate_latest(REGISTRY).decode(), name)
+    metrics.observe(_scope(), 200, 3, 0.002)
+    metrics.observe(_scope(), 200, 3, 0.002)
+    after = _samples(generate_latest(REGISTRY).decode(), name)
+    assert _delta(before, after) == {"": 2.0}
