@@ -7,6 +7,7 @@ free again; slow clients (half-sent headers or bodies) are cut off after
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import time
@@ -102,6 +103,30 @@ def test_half_sent_headers_are_cut_off(limited: PhalanxServer) -> None:
     assert time.monotonic() - started < 4.5
     for s in slow:
         s.close()
+
+
+def test_a_kept_alive_connection_is_cut_off_in_its_next_half_sent_request(
+    limited: PhalanxServer,
+) -> None:
+    """The deadline moves with every request on a connection (one timer re-arms itself):
+    after complete requests, a half-sent one is still cut off in time."""
+    sock = socket.create_connection(_address(limited), timeout=5)
+    for _ in range(3):
+        sock.sendall(b"GET /health/alive HTTP/1.1\r\nHost: x\r\n\r\n")
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += sock.recv(4096)
+        head, body = response.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)content-length: (\d+)", head)[1])  # type: ignore[index]
+        while len(body) < length:
+            body += sock.recv(4096)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        time.sleep(0.4)
+    sock.sendall(b"GET /health/alive HTTP/1.1\r\nHost: x\r\n")  # no end
+    started = time.monotonic()
+    assert _closed_within(sock, 5)
+    assert 0.5 < time.monotonic() - started < 3.0
+    sock.close()
 
 
 def test_half_sent_bodies_are_cut_off(limited: PhalanxServer) -> None:

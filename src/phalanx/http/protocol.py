@@ -31,19 +31,37 @@ class _GuardedProtocol(HttpToolsProtocol):
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     max_connections: int = 4096
-    _deadline: asyncio.TimerHandle | None = None
+    #: When the current phase (headers, body) must be complete; None between requests.
+    _deadline_at: float | None = None
+    #: The one timer of this connection and when it fires. Moving the deadline later does
+    #: not touch it (it re-arms itself for the rest when it fires): a request costs an
+    #: attribute write, not a timer started and cancelled twice.
+    _timer: asyncio.TimerHandle | None = None
+    _timer_at: float = 0.0
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._expired)
+        at = self.loop.time() + seconds
+        self._deadline_at = at
+        if self._timer is None or at < self._timer_at:
+            self._schedule(at)
+
+    def _schedule(self, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.loop.call_at(at, self._expired)
+        self._timer_at = at
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._deadline_at = None  # a pending timer finds nothing to do
 
     def _expired(self) -> None:
-        self._deadline = None
+        self._timer = None
+        at = self._deadline_at
+        if at is None:
+            return
+        if self.loop.time() < at:  # the deadline moved on since the timer was set
+            self._schedule(at)
+            return
         if not self.transport.is_closing():
             self.transport.close()
 
@@ -57,6 +75,9 @@ class _GuardedProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
