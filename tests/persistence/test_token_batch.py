@@ -92,3 +92,31 @@ async def test_a_caller_that_goes_away_does_not_disturb_the_others() -> None:
     assert await stays == ("A",)
     assert await other == ("B",)
     assert gone.cancelled()
+
+
+# The first loop is closed with the statement's task pending, as the test means to: its
+# coroutine is reported when collected.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_new_event_loop_starts_with_a_clean_slate() -> None:
+    """A loop that ended with a statement in flight (its task never finished) does not
+    leave the batcher thinking all its statements are busy."""
+    rows = Rows({"a": ("A",)})
+    batcher = TokenBatcher(rows.fetch, concurrency=1)
+
+    pending: list[asyncio.Future[Sequence[Any] | None]] = []
+
+    async def abandoned() -> None:
+        rows.release = asyncio.Event()  # held: the statement never returns
+        pending.append(asyncio.ensure_future(batcher.row_by_token("a")))
+        await asyncio.sleep(0.01)
+
+    first = asyncio.new_event_loop()
+    first.run_until_complete(abandoned())
+    first.close()
+
+    async def fresh() -> Sequence[Any] | None:
+        rows.release = asyncio.Event()
+        rows.release.set()
+        return await asyncio.wait_for(batcher.row_by_token("a"), 2)
+
+    assert asyncio.run(fresh()) == ("A",)

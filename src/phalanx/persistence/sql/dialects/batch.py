@@ -33,9 +33,12 @@ class TokenBatcher:
         self._waiting: dict[str, list[asyncio.Future[Sequence[Any] | None]]] = {}
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def row_by_token(self, token_digest: str) -> Sequence[Any] | None:
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (an embedding app's tests): start over
+            self._loop, self._waiting, self._running, self._tasks = loop, {}, 0, set()
         future: asyncio.Future[Sequence[Any] | None] = loop.create_future()
         self._waiting.setdefault(token_digest, []).append(future)
         if self._running < self.concurrency:
