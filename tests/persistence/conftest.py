@@ -94,9 +94,9 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-async def database(backend: str, sqlite_dir: Path) -> AsyncIterator[Database]:
-    """A migrated database shared by the whole session for one backend."""
+@asynccontextmanager
+async def migrated_database(backend: str, sqlite_dir: Path) -> AsyncIterator[Database]:
+    """A fresh database of ``backend``, migrated, disposed of (and dropped) afterwards."""
     async with fresh_database(backend, sqlite_dir) as url:
         db = Database(create_engine(url))
         try:
@@ -104,6 +104,13 @@ async def database(backend: str, sqlite_dir: Path) -> AsyncIterator[Database]:
             yield db
         finally:
             await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database(backend: str, sqlite_dir: Path) -> AsyncIterator[Database]:
+    """A migrated database shared by the whole session for one backend."""
+    async with migrated_database(backend, sqlite_dir) as db:
+        yield db
 
 
 @pytest.fixture

@@ -27,14 +27,14 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
-from tests.persistence.conftest import fresh_database
+from tests.persistence.conftest import migrated_database
 
 from phalanx.audit import AuditEvent, EventType, verify
 from phalanx.clock import utcnow
 from phalanx.identity.model import Identity
 from phalanx.limits.sql_counters import SQLCounters
 from phalanx.metrics import TRANSACTION_RETRIES
-from phalanx.persistence.sql import Database, SQLIdentityPool, create_engine, migrate_up
+from phalanx.persistence.sql import Database, SQLIdentityPool
 from phalanx.persistence.sql.audit_store import SQLAuditStore
 from phalanx.persistence.sql.changes import Broadcast
 from phalanx.persistence.sql.dialects import backend_for
@@ -60,24 +60,14 @@ def _audit_event(n: int) -> AuditEvent:
 
 @pytest.fixture(scope="module", params=[pytest.param("postgres"), pytest.param("mariadb")])
 async def server(request: pytest.FixtureRequest, sqlite_dir: Path) -> AsyncIterator[Database]:
-    async with fresh_database(request.param, sqlite_dir) as url:
-        db = Database(create_engine(url))
-        try:
-            await migrate_up(db.engine)
-            yield db
-        finally:
-            await db.dispose()
+    async with migrated_database(request.param, sqlite_dir) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 async def postgres(sqlite_dir: Path) -> AsyncIterator[Database]:
-    async with fresh_database("postgres", sqlite_dir) as url:
-        db = Database(create_engine(url))
-        try:
-            await migrate_up(db.engine)
-            yield db
-        finally:
-            await db.dispose()
+    async with migrated_database("postgres", sqlite_dir) as db:
+        yield db
 
 
 def _serializable(db: Database) -> Database:
